@@ -1,0 +1,10 @@
+//! checkgate: gate pull requests on markdown checklists.
+//!
+//! The pipeline is one module per stage: [`checklist`] turns markdown into
+//! items, [`policy`] turns `checkgate.toml` into a validated [`policy::Policy`],
+//! [`eval`] (pure) judges items against the policy, [`report`] renders the
+//! verdict, and [`cli`] wires them to the command line.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod checklist;
+pub mod normalize;
