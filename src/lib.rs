@@ -7,4 +7,5 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod checklist;
+pub mod eval;
 pub mod normalize;
