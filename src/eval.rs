@@ -232,3 +232,569 @@ mod tests {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------
+
+use std::cell::OnceCell;
+
+use crate::checklist::{Checklist, Item};
+use crate::normalize;
+use crate::policy::{ChecklistPolicy, Diagnostic, Policy, Requirement, SectionSelector, Selector};
+
+/// Facts about the pull request that some requirements depend on. Everything
+/// is optional: a local run knows none of it.
+#[derive(Debug, Default, Clone)]
+pub struct Context {
+    /// Paths the pull request changes; `None` when unknown (local runs), in
+    /// which case `when-changed` rules apply.
+    pub changed_files: Option<Vec<String>>,
+    /// True when `changed_files` was cut off at GitHub's 3,000-file limit.
+    pub changed_files_truncated: bool,
+    /// Approving reviews on the head commit; `None` when unknown.
+    pub signoffs: Option<Signoffs>,
+}
+
+/// Who approved the pull request's head commit, and team memberships.
+#[derive(Debug, Default, Clone)]
+pub struct Signoffs {
+    /// Logins with an approving, non-dismissed review on the head commit.
+    pub approvers: Vec<String>,
+    /// `org/team` (lower case, no `@`) → member logins.
+    pub teams: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl Signoffs {
+    /// Approvers who count for `approved-by`.
+    pub fn matching(&self, allowed: &[String]) -> Vec<String> {
+        self.approvers
+            .iter()
+            .filter(|login| {
+                allowed.iter().any(|a| {
+                    let a = a.trim_start_matches('@');
+                    if a.contains('/') {
+                        self.teams
+                            .get(&a.to_ascii_lowercase())
+                            .is_some_and(|m| m.iter().any(|x| x.eq_ignore_ascii_case(login)))
+                    } else {
+                        a.eq_ignore_ascii_case(login)
+                    }
+                })
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// A checklist at the head, with the same checklist at the base when known.
+pub struct Subject<'a> {
+    pub head: &'a Checklist,
+    pub base: Option<&'a Checklist>,
+}
+
+/// Normalised keys of a checklist's headings and items, computed on first use.
+struct Keys<'a> {
+    list: &'a Checklist,
+    sections: OnceCell<Vec<String>>,
+    items: OnceCell<Vec<String>>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(list: &'a Checklist) -> Keys<'a> {
+        Keys {
+            list,
+            sections: OnceCell::new(),
+            items: OnceCell::new(),
+        }
+    }
+
+    fn sections(&self) -> &[String] {
+        self.sections
+            .get_or_init(|| self.list.sections.iter().map(|s| normalize::key(&s.title)).collect())
+    }
+
+    fn items(&self) -> &[String] {
+        self.items
+            .get_or_init(|| self.list.items.iter().map(|i| normalize::key(&i.text)).collect())
+    }
+
+    /// Sections whose heading path ends with the selector's components.
+    fn find_sections(&self, sel: &SectionSelector) -> Vec<usize> {
+        let keys = self.sections();
+        (0..self.list.sections.len())
+            .filter(|&s| {
+                let mut cur = Some(s);
+                for want in sel.keys.iter().rev() {
+                    match cur {
+                        Some(i) if &keys[i] == want => cur = self.list.sections[i].parent,
+                        _ => return false,
+                    }
+                }
+                true
+            })
+            .collect()
+    }
+
+    /// Resolve an optional section scope: `Ok(None)` means the whole checklist,
+    /// `Err(Resolve::NotFound)` that the section is missing.
+    fn scope(&self, within: Option<&SectionSelector>, req: &Requirement) -> Result<Option<usize>, Resolve> {
+        let Some(sel) = within else { return Ok(None) };
+        let found = self.find_sections(sel);
+        match found.as_slice() {
+            [] => Err(Resolve::NotFound),
+            [one] => Ok(Some(*one)),
+            many => Err(Resolve::Ambiguous(ambiguous(self.list, sel, many, req))),
+        }
+    }
+
+    fn in_scope(&self, scope: Option<usize>) -> impl Iterator<Item = (usize, &'a Item)> + '_ {
+        let list = self.list;
+        list.items
+            .iter()
+            .enumerate()
+            .filter(move |(_, item)| scope.is_none_or(|s| list.section_within(item.section, s)))
+    }
+}
+
+enum Resolve {
+    NotFound,
+    Ambiguous(Diagnostic),
+}
+
+fn ambiguous(list: &Checklist, sel: &SectionSelector, found: &[usize], req: &Requirement) -> Diagnostic {
+    let places: Vec<String> = found
+        .iter()
+        .map(|&s| {
+            let path = list.section_path(Some(s)).join(" > ");
+            format!("line {} \"{path}\"", list.sections[s].line)
+        })
+        .collect();
+    Diagnostic {
+        file: String::new(),
+        at: req.at,
+        message: format!(
+            "section \"{}\" matches {} sections in {}: {}; name more of the heading path, e.g. \"Parent > {}\"",
+            sel.raw,
+            found.len(),
+            list.path,
+            places.join(", "),
+            sel.raw
+        ),
+    }
+}
+
+fn open_item(list: &Checklist, item: &Item, note: Option<String>) -> OpenItem {
+    OpenItem {
+        line: item.line,
+        text: item.text.clone(),
+        section: list.section_path(item.section).into_iter().map(str::to_string).collect(),
+        note,
+    }
+}
+
+/// Why an item in a requirement's scope is not done, if it is not.
+fn open_reason(item: &Item, req: &Requirement) -> Option<(Code, Option<String>)> {
+    match &item.waiver {
+        Some(_) if !req.waivable => Some((
+            Code::WaiverForbidden,
+            Some("waived, but this requirement does not allow waivers".to_string()),
+        )),
+        Some(w) if w.reason.is_none() => Some((
+            Code::WaiverWithoutReason,
+            Some("waived without a reason: write `N/A: <why>`".to_string()),
+        )),
+        Some(_) => None,
+        None if item.checked => None,
+        None => Some((Code::OpenItem, None)),
+    }
+}
+
+struct Verdict {
+    code: Code,
+    open: Vec<OpenItem>,
+    message: String,
+    checked: usize,
+    total: usize,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Judge a set of items that must all be done.
+fn all_done<'i>(list: &Checklist, items: impl Iterator<Item = &'i Item>, req: &Requirement) -> Verdict {
+    let mut open = Vec::new();
+    let mut code = Code::Ok;
+    let mut total = 0;
+    let mut checked = 0;
+    for item in items {
+        total += 1;
+        match open_reason(item, req) {
+            None => checked += 1,
+            Some((c, note)) => {
+                if code == Code::Ok || c != Code::OpenItem {
+                    code = c;
+                }
+                open.push(open_item(list, item, note));
+            }
+        }
+    }
+    let message = if open.is_empty() {
+        format!("all {} checked", plural(total, "item", "items"))
+    } else {
+        format!("{} of {total} open", plural(open.len(), "item", "items"))
+    };
+    Verdict {
+        code,
+        open,
+        message,
+        checked,
+        total,
+    }
+}
+
+fn not_found(code: Code, message: String) -> Verdict {
+    Verdict {
+        code,
+        open: Vec::new(),
+        message,
+        checked: 0,
+        total: 0,
+    }
+}
+
+/// Evaluate one requirement against the head checklist.
+fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> Option<Verdict> {
+    let list = keys.list;
+    let resolve = |within: Option<&SectionSelector>, diags: &mut Vec<Diagnostic>| match keys.scope(within, req) {
+        Ok(s) => Some(Ok(s)),
+        Err(Resolve::NotFound) => Some(Err(())),
+        Err(Resolve::Ambiguous(d)) => {
+            diags.push(d);
+            None
+        }
+    };
+    let verdict = match &req.selector {
+        Selector::Section(sel) => match resolve(Some(sel), diags)? {
+            Err(()) => not_found(
+                Code::SectionNotFound,
+                format!("required section \"{}\" not found", sel.raw),
+            ),
+            Ok(scope) => {
+                let items: Vec<&Item> = keys.in_scope(scope).map(|(_, i)| i).collect();
+                if items.is_empty() {
+                    not_found(
+                        Code::SectionEmpty,
+                        format!("required section \"{}\" contains no items", sel.raw),
+                    )
+                } else if let Some(min) = req.min_checked {
+                    if min > items.len() {
+                        diags.push(Diagnostic {
+                            file: String::new(),
+                            at: req.min_checked_at.unwrap_or(req.at),
+                            message: format!(
+                                "`min-checked = {min}` is more than the {} in section \"{}\" of {}",
+                                plural(items.len(), "item", "items"),
+                                sel.raw,
+                                list.path
+                            ),
+                        });
+                        return None;
+                    }
+                    let mut v = all_done(list, items.iter().copied(), req);
+                    if v.checked >= min {
+                        v.code = Code::Ok;
+                        v.open.clear();
+                        v.message = format!("{} of {} checked (at least {min} required)", v.checked, v.total);
+                    } else {
+                        v.code = Code::TooFewChecked;
+                        v.message = format!(
+                            "{} of {} checked; at least {min} required",
+                            v.checked, v.total
+                        );
+                    }
+                    v
+                } else {
+                    all_done(list, items.iter().copied(), req)
+                }
+            }
+        },
+        Selector::Item { text, key, within } => match resolve(within.as_ref(), diags)? {
+            Err(()) => not_found(
+                Code::SectionNotFound,
+                format!(
+                    "section \"{}\" of required item \"{text}\" not found",
+                    within.as_ref().map_or("", |w| w.raw.as_str())
+                ),
+            ),
+            Ok(scope) => {
+                let item_keys = keys.items();
+                let matched: Vec<&Item> = keys
+                    .in_scope(scope)
+                    .filter(|(i, _)| &item_keys[*i] == key)
+                    .map(|(_, item)| item)
+                    .collect();
+                if matched.is_empty() {
+                    not_found(Code::ItemNotFound, format!("required item \"{text}\" not found"))
+                } else {
+                    all_done(list, matched.into_iter(), req)
+                }
+            }
+        },
+        Selector::ItemRegex { regex, within } => match resolve(within.as_ref(), diags)? {
+            Err(()) => not_found(
+                Code::SectionNotFound,
+                format!(
+                    "section \"{}\" of `item-regex` {} not found",
+                    within.as_ref().map_or("", |w| w.raw.as_str()),
+                    regex.as_str()
+                ),
+            ),
+            Ok(scope) => {
+                let matched: Vec<&Item> = keys
+                    .in_scope(scope)
+                    .filter(|(_, item)| regex.is_match(&item.text))
+                    .map(|(_, item)| item)
+                    .collect();
+                if matched.is_empty() {
+                    not_found(
+                        Code::NoItemMatched,
+                        format!("no item matches `item-regex` {}", regex.as_str()),
+                    )
+                } else {
+                    all_done(list, matched.into_iter(), req)
+                }
+            }
+        },
+    };
+    Some(verdict)
+}
+
+/// Items a requirement covered at the base that no longer exist at the head.
+fn removed_since_base<'b>(base_keys: &Keys<'b>, head_keys: &Keys, req: &Requirement) -> Vec<&'b Item> {
+    let scope_of = |keys: &Keys, within: Option<&SectionSelector>| keys.scope(within, req).ok();
+    let (within, filter): (Option<&SectionSelector>, Box<dyn Fn(usize, &Item) -> bool>) = match &req.selector {
+        Selector::Section(sel) => (Some(sel), Box::new(|_, _| true)),
+        Selector::Item { key, within, .. } => {
+            let base_items = base_keys.items();
+            (within.as_ref(), Box::new(move |i, _| &base_items[i] == key))
+        }
+        Selector::ItemRegex { regex, within } => (within.as_ref(), Box::new(move |_, item: &Item| regex.is_match(&item.text))),
+    };
+    let Some(base_scope) = scope_of(base_keys, within) else {
+        return Vec::new();
+    };
+    let head_scope = scope_of(head_keys, within).flatten();
+    let head_has_scope = within.is_none() || head_scope.is_some();
+    let head_item_keys: std::collections::HashSet<&str> = if head_has_scope {
+        let hk = head_keys.items();
+        head_keys.in_scope(head_scope).map(|(i, _)| hk[i].as_str()).collect()
+    } else {
+        std::collections::HashSet::new()
+    };
+    let base_item_keys = base_keys.items();
+    base_keys
+        .in_scope(base_scope)
+        .filter(|(i, item)| filter(*i, item))
+        .filter(|(i, _)| !head_item_keys.contains(base_item_keys[*i].as_str()))
+        .map(|(_, item)| item)
+        .collect()
+}
+
+fn signoff(req: &Requirement, ctx: &Context) -> Option<(bool, String)> {
+    if req.approved_by.is_empty() {
+        return None;
+    }
+    let wanted = req.approved_by.join(", ");
+    let signoffs = ctx.signoffs.as_ref()?;
+    let who = signoffs.matching(&req.approved_by);
+    Some(if who.is_empty() {
+        (false, format!("needs an approving review from one of: {wanted}"))
+    } else {
+        (true, format!("signed off by {}", who.iter().map(|w| format!("@{w}")).collect::<Vec<_>>().join(", ")))
+    })
+}
+
+fn changed_matches(globs: &Option<crate::policy::Globs>, ctx: &Context) -> bool {
+    match (globs, &ctx.changed_files) {
+        (Some(g), Some(files)) => g.matches_any(files.iter().map(String::as_str)),
+        _ => true,
+    }
+}
+
+/// Judge one checklist (`None` when the file does not exist).
+pub fn evaluate_checklist(
+    cp: &ChecklistPolicy,
+    subject: Option<Subject>,
+    ctx: &Context,
+) -> Result<ChecklistReport, Vec<Diagnostic>> {
+    let path = cp.source.display().to_string();
+    let mut notes = Vec::new();
+    if !changed_matches(&cp.when_changed, ctx) {
+        notes.push(format!(
+            "skipped: no changed file matches when-changed ({})",
+            cp.when_changed.as_ref().map_or(String::new(), |g| g.patterns.join(", "))
+        ));
+        return Ok(ChecklistReport {
+            path,
+            total: 0,
+            checked: 0,
+            requirements: Vec::new(),
+            waived: Vec::new(),
+            notes,
+        });
+    }
+    let Some(subject) = subject else {
+        let existed = if ctx.changed_files.is_some() {
+            " (deleted or renamed by this pull request?)"
+        } else {
+            ""
+        };
+        return Ok(ChecklistReport {
+            path: path.clone(),
+            total: 0,
+            checked: 0,
+            requirements: vec![RequirementReport {
+                rule: format!("checklist: {path}"),
+                level: Level::Deny,
+                passed: false,
+                code: Code::ChecklistMissing,
+                open: Vec::new(),
+                message: format!("checklist {path} not found{existed}"),
+                checked: 0,
+                total: 0,
+                help: None,
+            }],
+            waived: Vec::new(),
+            notes,
+        });
+    };
+    let head = subject.head;
+    let keys = Keys::new(head);
+    let base_keys = subject.base.map(Keys::new);
+    let mut diags = Vec::new();
+    let mut requirements = Vec::new();
+    for req in &cp.requires {
+        if !changed_matches(&req.when_changed, ctx) {
+            notes.push(format!("skipped {}: no changed file matches when-changed", req.rule()));
+            continue;
+        }
+        let Some(mut v) = requirement(&keys, req, &mut diags) else {
+            continue;
+        };
+        if let Some(level) = cp.tamper
+            && let Some(base_keys) = &base_keys
+        {
+            let removed = removed_since_base(base_keys, &keys, req);
+            if !removed.is_empty() {
+                let base = base_keys.list;
+                requirements.push(RequirementReport {
+                    rule: format!("unchanged at base: {}", req.rule()),
+                    level: if req.level == Level::Warn { Level::Warn } else { level },
+                    passed: false,
+                    code: if matches!(v.code, Code::SectionNotFound | Code::SectionEmpty) {
+                        Code::SectionRemoved
+                    } else {
+                        Code::ItemRemoved
+                    },
+                    open: removed.iter().map(|i| open_item(base, i, Some("at base; deleted or reworded here".into()))).collect(),
+                    message: format!(
+                        "{} required at the base deleted or reworded in this pull request",
+                        plural(removed.len(), "item", "items")
+                    ),
+                    checked: 0,
+                    total: removed.len(),
+                    help: None,
+                });
+            }
+        }
+        if let Some((ok, message)) = signoff(req, ctx) {
+            let found = !matches!(v.code, Code::SectionNotFound | Code::ItemNotFound | Code::NoItemMatched | Code::SectionEmpty);
+            if found {
+                v.code = if ok { Code::Ok } else { Code::SignoffMissing };
+                v.message = message;
+                if ok {
+                    v.open.clear();
+                }
+            }
+        } else if !req.approved_by.is_empty() {
+            notes.push(format!("{}: sign-off by {} is verified on the pull request only", req.rule(), req.approved_by.join(", ")));
+        }
+        requirements.push(RequirementReport {
+            rule: req.rule(),
+            level: req.level,
+            passed: v.code == Code::Ok,
+            code: v.code,
+            open: v.open,
+            message: v.message,
+            checked: v.checked,
+            total: v.total,
+            help: req.help.clone(),
+        });
+    }
+    if let (Some(level), Some(base)) = (cp.untick, subject.base) {
+        let head_keys = keys.items();
+        let base_item_keys = base_keys.as_ref().map(Keys::items).unwrap_or_default();
+        let ticked_at_base: std::collections::HashSet<&str> = base
+            .items
+            .iter()
+            .zip(base_item_keys)
+            .filter(|(i, _)| i.checked)
+            .map(|(_, k)| k.as_str())
+            .collect();
+        let unticked: Vec<OpenItem> = head
+            .items
+            .iter()
+            .zip(head_keys)
+            .filter(|(i, k)| !i.checked && i.waiver.is_none() && ticked_at_base.contains(k.as_str()))
+            .map(|(i, _)| open_item(head, i, Some("checked at the base".into())))
+            .collect();
+        if !unticked.is_empty() {
+            requirements.push(RequirementReport {
+                rule: "no item unticked since base".to_string(),
+                level,
+                passed: false,
+                code: Code::ItemUnticked,
+                message: format!("{} checked at the base unchecked here", plural(unticked.len(), "item", "items")),
+                checked: 0,
+                total: unticked.len(),
+                open: unticked,
+                help: None,
+            });
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let waived = head
+        .items
+        .iter()
+        .filter_map(|i| {
+            i.waiver.as_ref().map(|w| WaivedItem {
+                line: i.line,
+                text: i.text.clone(),
+                reason: w.reason.clone(),
+            })
+        })
+        .collect();
+    Ok(ChecklistReport {
+        path,
+        total: head.items.len(),
+        checked: head.checked(),
+        requirements,
+        waived,
+        notes,
+    })
+}
+
+/// Fill in the policy file name on diagnostics found during evaluation.
+pub fn attribute(policy: &Policy, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags
+        .into_iter()
+        .map(|d| Diagnostic {
+            file: policy.file.clone(),
+            ..d
+        })
+        .collect()
+}

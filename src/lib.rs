@@ -7,5 +7,9 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod checklist;
+pub mod cli;
+pub mod engine;
 pub mod eval;
 pub mod normalize;
+pub mod policy;
+pub mod report;

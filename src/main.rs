@@ -1,1 +1,8 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = checkgate::cli::Cli::parse();
+    ExitCode::from(checkgate::cli::run(cli) as u8)
+}

@@ -1,0 +1,388 @@
+//! The command line: clap definitions and one function per subcommand.
+//!
+//! Each subcommand returns an [`Exit`]; `main` maps it to the process exit
+//! code. Errors are values until this layer turns them into a message on
+//! stderr and exit code 2, so no error path can print a verdict.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::checklist::{self, Checklist};
+use crate::engine::{self, DirLoader, EngineError};
+use crate::eval::Context;
+use crate::policy::{self, Policy, PolicyError, Source};
+use crate::report::{self, MarkdownOptions};
+
+/// Process exit codes, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The gate passes (or the command succeeded).
+    Pass = 0,
+    /// At least one deny-level requirement fails.
+    Fail = 1,
+    /// Usage, policy, I/O or API error; no verdict.
+    Error = 2,
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "checkgate", version, about = "Gate pull requests on markdown checklists")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every task-list item of markdown files, as GitHub renders them.
+    List(ListArgs),
+    /// Evaluate checklists against the policy; exit 0 pass, 1 fail, 2 error.
+    Check(CheckArgs),
+    /// Print (or write) a starter policy for an existing checklist.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
+    Github,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Markdown files to read.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Refuse files larger than this many bytes.
+    #[arg(long, default_value_t = engine::DEFAULT_MAX_BYTES)]
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Checklists to check (default: every checklist the policy names).
+    pub files: Vec<PathBuf>,
+    /// Policy file.
+    #[arg(long, default_value = policy::DEFAULT_PATH)]
+    pub policy: PathBuf,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Directory the policy's checklist paths are relative to.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// Markdown file standing in for the pull request description
+    /// (`source = "pr-body"` checklists).
+    #[arg(long)]
+    pub pr_body: Option<PathBuf>,
+    /// Refuse checklists larger than this many bytes.
+    #[arg(long, default_value_t = engine::DEFAULT_MAX_BYTES)]
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The checklist to write a policy for, relative to the repository root.
+    pub checklist: PathBuf,
+    /// Write the policy to --policy instead of printing it.
+    #[arg(long)]
+    pub write: bool,
+    /// Where --write puts the policy.
+    #[arg(long, default_value = policy::DEFAULT_PATH)]
+    pub policy: PathBuf,
+    /// Overwrite an existing policy file.
+    #[arg(long, requires = "write")]
+    pub force: bool,
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Exit {
+    match cli.command {
+        Command::List(args) => list(&args),
+        Command::Check(args) => check(&args),
+        Command::Init(args) => init(&args),
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> Exit {
+    report::emit_error(&format!("checkgate: error: {message}"));
+    Exit::Error
+}
+
+/// Read and parse one markdown file given on the command line.
+fn read_checklist(path: &Path, max_bytes: u64) -> Result<Checklist, EngineError> {
+    let shown = path.display().to_string();
+    match engine::read_markdown(path, &shown, max_bytes)? {
+        Some(md) => Ok(checklist::parse(&shown, &md)),
+        None => Err(EngineError::Read {
+            path: shown,
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        }),
+    }
+}
+
+/// One item of `list --format json`; the same shape as `gfm-oracle`.
+#[derive(Serialize)]
+struct ListedItem<'a> {
+    line: usize,
+    checked: bool,
+    text: &'a str,
+    section: Vec<&'a str>,
+    depth: usize,
+    /// Line of the enclosing task item, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<&'a checklist::Waiver>,
+}
+
+#[derive(Serialize)]
+struct ListedFile<'a> {
+    path: &'a str,
+    items: Vec<ListedItem<'a>>,
+}
+
+fn list(args: &ListArgs) -> Exit {
+    let mut out = String::new();
+    for path in &args.files {
+        let list = match read_checklist(path, args.max_bytes) {
+            Ok(l) => l,
+            Err(e) => return fail(e),
+        };
+        match args.format {
+            ListFormat::Json => {
+                let file = ListedFile {
+                    path: &list.path,
+                    items: list
+                        .items
+                        .iter()
+                        .map(|i| ListedItem {
+                            line: i.line,
+                            checked: i.checked,
+                            text: &i.text,
+                            section: list.section_path(i.section),
+                            depth: i.depth,
+                            parent: i.parent.map(|p| list.items[p].line),
+                            waiver: i.waiver.as_ref(),
+                        })
+                        .collect(),
+                };
+                out.push_str(&serde_json::to_string(&file).unwrap_or_default());
+                out.push('\n');
+            }
+            ListFormat::Text => {
+                for i in &list.items {
+                    let mark = if i.checked { 'x' } else { ' ' };
+                    let indent = "  ".repeat(i.depth);
+                    let section = list.section_path(i.section).join(" > ");
+                    out.push_str(&format!("{}:{}: {indent}[{mark}] {}", list.path, i.line, i.text));
+                    if !section.is_empty() {
+                        out.push_str(&format!("  ({section})"));
+                    }
+                    out.push('\n');
+                }
+                out.push_str(&format!(
+                    "{}: {} items, {} checked\n",
+                    list.path,
+                    list.items.len(),
+                    list.checked()
+                ));
+            }
+        }
+    }
+    report::emit(&out);
+    Exit::Pass
+}
+
+fn load_policy(path: &Path) -> Result<Policy, Exit> {
+    match Policy::load(path) {
+        Ok(p) => Ok(p),
+        Err(PolicyError::Invalid(diags)) => {
+            for d in &diags {
+                report::emit_error(&format!("{d}"));
+            }
+            report::emit_error(&format!(
+                "checkgate: error: {} has {} problem(s)",
+                path.display(),
+                diags.len()
+            ));
+            Err(Exit::Error)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// Keep only the policy's checklists named on the command line. With a single
+/// file checklist in the policy, any one file may be checked against it.
+fn select(policy: &mut Policy, files: &[PathBuf], root: &Path) -> Result<(), String> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let wanted: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(root).unwrap_or(f);
+            rel.to_string_lossy().trim_start_matches("./").to_string()
+        })
+        .collect();
+    let file_checklists = policy
+        .checklists
+        .iter()
+        .filter(|c| matches!(c.source, Source::File(_)))
+        .count();
+    if file_checklists == 1 && wanted.len() == 1 {
+        for c in &mut policy.checklists {
+            if matches!(c.source, Source::File(_)) {
+                c.source = Source::File(wanted[0].clone());
+            }
+        }
+        return Ok(());
+    }
+    for w in &wanted {
+        if !policy.checklists.iter().any(|c| c.source == Source::File(w.clone())) {
+            let known: Vec<&str> = policy.checklists.iter().map(|c| c.source.display()).collect();
+            return Err(format!(
+                "{w} is not a checklist of {}; it names: {}",
+                policy.file,
+                known.join(", ")
+            ));
+        }
+    }
+    policy
+        .checklists
+        .retain(|c| matches!(&c.source, Source::File(p) if wanted.contains(p)));
+    Ok(())
+}
+
+fn check(args: &CheckArgs) -> Exit {
+    let mut policy = match load_policy(&args.policy) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    if let Err(e) = select(&mut policy, &args.files, &args.root) {
+        return fail(e);
+    }
+    let pr_body = match &args.pr_body {
+        Some(p) => match engine::read_markdown(p, &p.display().to_string(), args.max_bytes) {
+            Ok(Some(md)) => Some(md),
+            Ok(None) => return fail(format!("{}: no such file", p.display())),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    let loader = DirLoader {
+        root: args.root.clone(),
+        max_bytes: args.max_bytes,
+        pr_body,
+    };
+    let report = match engine::check(&policy, &loader, &Context::default()) {
+        Ok(r) => r,
+        Err(EngineError::Policy(diags)) => {
+            for d in &diags {
+                report::emit_error(&d.to_string());
+            }
+            return Exit::Error;
+        }
+        Err(e) => return fail(e),
+    };
+    let rendered = match args.format {
+        CheckFormat::Text => report::text(&report),
+        CheckFormat::Json => report::json(&report) + "\n",
+        CheckFormat::Markdown => report::markdown(&report, &MarkdownOptions::default()),
+        CheckFormat::Github => report::github_commands(&report),
+    };
+    report::emit(&rendered);
+    if report.passed { Exit::Pass } else { Exit::Fail }
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A starter policy: one commented requirement per top-level section.
+pub fn starter_policy(path: &str, list: &Checklist) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# checkgate policy for {path}, generated by `checkgate init`.\n\
+         # Uncomment the requirements to enforce; see the README's policy reference.\n\
+         version = 1\n\n[[checklist]]\npath = {}\n",
+        toml_string(path)
+    ));
+    // Top-level sections: the shallowest heading level, skipping a lone title.
+    let levels: Vec<u8> = list.sections.iter().map(|s| s.level).collect();
+    let min = levels.iter().copied().min();
+    let top = match min {
+        Some(m) if levels.iter().filter(|&&l| l == m).count() == 1 && levels.iter().any(|&l| l > m) => {
+            levels.iter().copied().filter(|&l| l > m).min()
+        }
+        other => other,
+    };
+    let loose = list.items.iter().filter(|i| i.section.is_none()).count();
+    if loose > 0 {
+        out.push_str(&format!("\n# {loose} item(s) appear before any heading; require them by text:\n# [[checklist.require]]\n# item = {}\n", toml_string(&list.items.iter().find(|i| i.section.is_none()).map(|i| i.text.clone()).unwrap_or_default())));
+    }
+    let Some(top) = top else {
+        return out;
+    };
+    for (idx, s) in list.sections.iter().enumerate().filter(|(_, s)| s.level == top) {
+        let inside: Vec<_> = list.items.iter().filter(|i| list.section_within(i.section, idx)).collect();
+        if inside.is_empty() {
+            continue;
+        }
+        let checked = inside.iter().filter(|i| i.checked).count();
+        let dupes = list.sections.iter().filter(|o| o.level == top && o.title == s.title).count();
+        let selector = if dupes > 1 {
+            list.section_path(Some(idx)).join(" > ")
+        } else {
+            s.title.clone()
+        };
+        out.push_str(&format!(
+            "\n# line {}: {} items, {checked} checked\n# [[checklist.require]]\n# section = {}\n",
+            s.line,
+            inside.len(),
+            toml_string(&selector)
+        ));
+    }
+    out
+}
+
+fn init(args: &InitArgs) -> Exit {
+    let list = match read_checklist(&args.checklist, engine::DEFAULT_MAX_BYTES) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let shown = args.checklist.to_string_lossy().trim_start_matches("./").to_string();
+    let text = starter_policy(&shown, &list);
+    if !args.write {
+        report::emit(&text);
+        return Exit::Pass;
+    }
+    if args.policy.exists() && !args.force {
+        return fail(format!(
+            "{} already exists; pass --force to overwrite it",
+            args.policy.display()
+        ));
+    }
+    if let Some(dir) = args.policy.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        return fail(format!("{}: cannot create directory: {e}", dir.display()));
+    }
+    match std::fs::write(&args.policy, text) {
+        Ok(()) => {
+            report::emit_error(&format!("wrote {}", args.policy.display()));
+            Exit::Pass
+        }
+        Err(e) => fail(format!("{}: cannot write: {e}", args.policy.display())),
+    }
+}

@@ -1,0 +1,128 @@
+//! Glue between the pure stages: read checklists for a policy, parse them,
+//! evaluate, and collect a [`Report`]. The only I/O here is reading files
+//! through a [`Loader`], so the action can read them from the GitHub API and
+//! the CLI from disk with the same code.
+
+use std::path::{Path, PathBuf};
+
+use crate::checklist::{self, Checklist, ChecklistError};
+use crate::eval::{self, Context, Report, Subject};
+use crate::policy::{Diagnostic, Policy, Source};
+
+/// Why a check could not produce a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: is a directory, not a checklist file")]
+    IsDirectory { path: String },
+    #[error(transparent)]
+    Checklist(#[from] ChecklistError),
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Policy(Vec<Diagnostic>),
+    #[error("{0}")]
+    Source(String),
+}
+
+/// Default cap on one checklist's size; GitHub itself refuses to render
+/// markdown files much larger than this.
+pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Where checklist markdown comes from.
+pub trait Loader {
+    /// The markdown at the head; `Ok(None)` when the file does not exist.
+    fn head(&self, source: &Source) -> Result<Option<String>, EngineError>;
+    /// The markdown at the base, when a base is known.
+    fn base(&self, _source: &Source) -> Result<Option<String>, EngineError> {
+        Ok(None)
+    }
+}
+
+/// Reads checklist files from a directory (the repository root locally).
+pub struct DirLoader {
+    pub root: PathBuf,
+    pub max_bytes: u64,
+    /// Markdown to use for `source = "pr-body"` checklists (`--pr-body FILE`).
+    pub pr_body: Option<String>,
+}
+
+/// Read a markdown file from disk: size-limited, UTF-8 checked.
+pub fn read_markdown(path: &Path, shown: &str, max_bytes: u64) -> Result<Option<String>, EngineError> {
+    let read_err = |source| EngineError::Read {
+        path: shown.to_string(),
+        source,
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_err(e)),
+    };
+    if meta.is_dir() {
+        return Err(EngineError::IsDirectory {
+            path: shown.to_string(),
+        });
+    }
+    if meta.len() > max_bytes {
+        return Err(ChecklistError::TooLarge {
+            path: shown.to_string(),
+            size: meta.len(),
+            limit: max_bytes,
+        }
+        .into());
+    }
+    let bytes = std::fs::read(path).map_err(read_err)?;
+    checklist::decode(shown, &bytes)?;
+    // decode() has just proven the bytes are UTF-8.
+    Ok(Some(String::from_utf8(bytes).unwrap_or_default()))
+}
+
+impl Loader for DirLoader {
+    fn head(&self, source: &Source) -> Result<Option<String>, EngineError> {
+        match source {
+            Source::File(p) => read_markdown(&self.root.join(p), p, self.max_bytes),
+            Source::PrBody => Ok(self.pr_body.clone()),
+        }
+    }
+}
+
+/// Parse and evaluate every checklist of `policy`.
+pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Report, EngineError> {
+    let mut reports = Vec::new();
+    let mut diags = Vec::new();
+    let mut notes = Vec::new();
+    for cp in &policy.checklists {
+        if cp.source == Source::PrBody && !matches!(loader.head(&cp.source)?, Some(_)) {
+            notes.push("skipped the pull request description checklist: no pull request (pass --pr-body FILE to check one locally)".to_string());
+            continue;
+        }
+        let shown = cp.source.display();
+        let head: Option<Checklist> = loader.head(&cp.source)?.map(|md| checklist::parse(shown, &md));
+        let base: Option<Checklist> = loader.base(&cp.source)?.map(|md| checklist::parse(shown, &md));
+        let subject = head.as_ref().map(|head| Subject {
+            head,
+            base: base.as_ref(),
+        });
+        match eval::evaluate_checklist(cp, subject, ctx) {
+            Ok(r) => reports.push(r),
+            Err(d) => diags.extend(eval::attribute(policy, d)),
+        }
+    }
+    if !diags.is_empty() {
+        return Err(EngineError::Policy(diags));
+    }
+    Ok(Report::new(reports, notes))
+}
+
+/// Evaluate `policy` against checklist files under `root`.
+pub fn check_dir(policy: &Policy, root: &Path) -> Result<Report, EngineError> {
+    let loader = DirLoader {
+        root: root.to_path_buf(),
+        max_bytes: DEFAULT_MAX_BYTES,
+        pr_body: None,
+    };
+    check(policy, &loader, &Context::default())
+}

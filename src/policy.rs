@@ -1,0 +1,680 @@
+//! `checkgate.toml` → a validated [`Policy`].
+//!
+//! Two phases, as cargo-deny does: the TOML is parsed into a spanned document
+//! tree, then [`validate`] walks it by hand and turns it into a [`Policy`]
+//! with compiled regexes and globs and normalised selectors. Walking the tree
+//! ourselves, rather than deriving `Deserialize`, lets us report **every**
+//! problem at once — unknown keys, wrong types, bad regexes, empty selectors —
+//! each with `file:line:column` and the key it concerns. A serde derive stops
+//! at the first error.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::eval::Level;
+use crate::normalize;
+
+/// The policy path used when `--policy` is not given.
+pub const DEFAULT_PATH: &str = ".github/checkgate.toml";
+
+/// A position in the policy file, 1-based; the column counts characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Location {
+    pub fn of(text: &str, offset: usize) -> Location {
+        let offset = offset.min(text.len());
+        let before = &text.as_bytes()[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        Location { line, column }
+    }
+}
+
+/// One problem in a policy file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub at: Location,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.at.line, self.at.column, self.message)
+    }
+}
+
+/// Why a policy could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{path}: cannot read policy: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: policy is not valid UTF-8")]
+    NotUtf8 { path: String },
+    #[error("{}", join_lines(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn join_lines(diags: &[Diagnostic]) -> String {
+    diags.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
+/// `A > B`: a section whose heading path ends with A then B.
+#[derive(Debug, Clone)]
+pub struct SectionSelector {
+    pub raw: String,
+    /// Normalised components, outermost first.
+    pub keys: Vec<String>,
+}
+
+/// What a requirement is about.
+#[derive(Debug, Clone)]
+pub enum Selector {
+    /// Every item of a section (and its subsections), or `min-checked` of them.
+    Section(SectionSelector),
+    /// One item by its text, optionally only within a section.
+    Item {
+        text: String,
+        key: String,
+        within: Option<SectionSelector>,
+    },
+    /// Every item whose text matches; at least one must exist.
+    ItemRegex {
+        regex: Regex,
+        within: Option<SectionSelector>,
+    },
+}
+
+/// Glob patterns over changed file paths (`when-changed`).
+#[derive(Debug, Clone)]
+pub struct Globs {
+    pub patterns: Vec<String>,
+    pub set: GlobSet,
+}
+
+impl Globs {
+    pub fn matches_any<'a>(&self, mut paths: impl Iterator<Item = &'a str>) -> bool {
+        paths.any(|p| self.set.is_match(p))
+    }
+}
+
+/// One `[[checklist.require]]`.
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    pub selector: Selector,
+    pub min_checked: Option<usize>,
+    pub level: Level,
+    pub when_changed: Option<Globs>,
+    /// Users (`alice`) and teams (`@org/team`) whose approving review satisfies it.
+    pub approved_by: Vec<String>,
+    pub waivable: bool,
+    pub help: Option<String>,
+    /// Where the requirement starts in the policy file.
+    pub at: Location,
+    /// Where `min-checked` is written, for errors found during evaluation.
+    pub min_checked_at: Option<Location>,
+}
+
+impl Requirement {
+    /// The rule as a maintainer would recognise it, e.g. `section: Security`.
+    pub fn rule(&self) -> String {
+        let within = |w: &Option<SectionSelector>| match w {
+            Some(s) => format!(" (in section: {})", s.raw),
+            None => String::new(),
+        };
+        match &self.selector {
+            Selector::Section(s) => match self.min_checked {
+                Some(n) => format!("section: {} (min-checked {n})", s.raw),
+                None => format!("section: {}", s.raw),
+            },
+            Selector::Item { text, within: w, .. } => format!("item: {text}{}", within(w)),
+            Selector::ItemRegex { regex, within: w } => format!("item-regex: {}{}", regex.as_str(), within(w)),
+        }
+    }
+}
+
+/// Where a checklist's markdown comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file, relative to the repository root.
+    File(String),
+    /// The pull request's description.
+    PrBody,
+}
+
+impl Source {
+    /// The path shown in reports.
+    pub fn display(&self) -> &str {
+        match self {
+            Source::File(p) => p,
+            Source::PrBody => "pull request description",
+        }
+    }
+}
+
+/// One `[[checklist]]`.
+#[derive(Debug, Clone)]
+pub struct ChecklistPolicy {
+    pub source: Source,
+    pub when_changed: Option<Globs>,
+    /// Level for required items/sections deleted or reworded since the base.
+    pub tamper: Option<Level>,
+    /// Level for items ticked at the base and unticked at the head.
+    pub untick: Option<Level>,
+    pub requires: Vec<Requirement>,
+    pub at: Location,
+}
+
+/// A validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The path used in messages.
+    pub file: String,
+    pub checklists: Vec<ChecklistPolicy>,
+}
+
+const TOP_KEYS: &[&str] = &["version", "checklist"];
+const CHECKLIST_KEYS: &[&str] = &["path", "source", "when-changed", "tamper", "untick", "require"];
+const REQUIRE_KEYS: &[&str] = &[
+    "section",
+    "item",
+    "item-regex",
+    "min-checked",
+    "level",
+    "when-changed",
+    "approved-by",
+    "waivable",
+    "help",
+];
+
+impl Policy {
+    /// Read and validate a policy file.
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| PolicyError::NotUtf8 { path: shown.clone() })?;
+        Policy::parse(&shown, &text)
+    }
+
+    /// Validate policy text; `file` names it in messages.
+    pub fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
+        let mut v = Validator {
+            file,
+            text,
+            diags: Vec::new(),
+        };
+        let (doc, errors) = DeTable::parse_recoverable(text);
+        if !errors.is_empty() {
+            for e in errors {
+                let at = e.span().map_or(0, |s| s.start);
+                v.error(at..at, format!("invalid TOML: {}", e.message().trim_end()));
+            }
+            return Err(v.finish());
+        }
+        let policy = v.policy(doc.get_ref());
+        match policy {
+            Some(p) if v.diags.is_empty() => Ok(p),
+            _ => Err(v.finish()),
+        }
+    }
+}
+
+struct Validator<'a> {
+    file: &'a str,
+    text: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+fn type_name(v: &DeValue) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a datetime",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+impl Validator<'_> {
+    fn error(&mut self, span: Range<usize>, message: String) {
+        self.diags.push(Diagnostic {
+            file: self.file.to_string(),
+            at: Location::of(self.text, span.start),
+            message,
+        });
+    }
+
+    fn finish(mut self) -> PolicyError {
+        self.diags.sort_by_key(|d| (d.at.line, d.at.column));
+        PolicyError::Invalid(self.diags)
+    }
+
+    fn loc(&self, span: Range<usize>) -> Location {
+        Location::of(self.text, span.start)
+    }
+
+    fn unknown_keys(&mut self, table: &DeTable, known: &[&str], what: &str) {
+        for (key, _) in table.iter() {
+            if !known.contains(&key.get_ref().as_ref()) {
+                self.error(
+                    key.span(),
+                    format!(
+                        "unknown key `{}` in {what}; expected one of: {}",
+                        key.get_ref(),
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    fn wrong_type(&mut self, key: &str, value: &Spanned<DeValue>, expected: &str) {
+        self.error(
+            value.span(),
+            format!("`{key}` must be {expected}, found {}", type_name(value.get_ref())),
+        );
+    }
+
+    fn string(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.wrong_type(key, value, "a string");
+                None
+            }
+        }
+    }
+
+    /// A string that must say something once normalised.
+    fn selector_text(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<String> {
+        let s = self.string(key, value)?;
+        if normalize::key(&s).is_empty() {
+            self.error(value.span(), format!("`{key}` must not be empty"));
+            return None;
+        }
+        Some(s)
+    }
+
+    fn section_selector(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<SectionSelector> {
+        let raw = self.string(key, value)?;
+        let keys: Vec<String> = raw.split('>').map(normalize::key).collect();
+        if keys.iter().any(String::is_empty) {
+            let msg = if keys.len() == 1 {
+                format!("`{key}` must not be empty")
+            } else {
+                format!("`{key}` has an empty part in \"{raw}\"; write headings separated by `>`")
+            };
+            self.error(value.span(), msg);
+            return None;
+        }
+        Some(SectionSelector { raw, keys })
+    }
+
+    fn level(&mut self, key: &str, value: &Spanned<DeValue>, allow_off: bool) -> Option<Option<Level>> {
+        let s = self.string(key, value)?;
+        match s.as_str() {
+            "deny" => Some(Some(Level::Deny)),
+            "warn" => Some(Some(Level::Warn)),
+            "off" if allow_off => Some(None),
+            other => {
+                let choices = if allow_off {
+                    "\"deny\", \"warn\" or \"off\""
+                } else {
+                    "\"deny\" or \"warn\""
+                };
+                self.error(value.span(), format!("`{key}` must be {choices}, found \"{other}\""));
+                None
+            }
+        }
+    }
+
+    fn string_array(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<Vec<Spanned<String>>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.wrong_type(key, value, "an array of strings");
+            return None;
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) if !s.trim().is_empty() => out.push(Spanned::new(item.span(), s.to_string())),
+                DeValue::String(_) => {
+                    self.error(item.span(), format!("`{key}` entries must not be empty"));
+                    ok = false;
+                }
+                other => {
+                    self.error(
+                        item.span(),
+                        format!("`{key}` must be an array of strings, found {} in it", type_name(other)),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if out.is_empty() && ok {
+            self.error(value.span(), format!("`{key}` must list at least one entry"));
+            return None;
+        }
+        ok.then_some(out)
+    }
+
+    fn globs(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<Globs> {
+        let patterns = self.string_array(key, value)?;
+        let mut builder = GlobSetBuilder::new();
+        let mut ok = true;
+        for p in &patterns {
+            match Glob::new(p.get_ref()) {
+                Ok(g) => {
+                    builder.add(g);
+                }
+                Err(e) => {
+                    self.error(p.span(), format!("`{key}` has an invalid glob: {}", e.kind()));
+                    ok = false;
+                }
+            }
+        }
+        let set = builder.build().ok()?;
+        ok.then(|| Globs {
+            patterns: patterns.into_iter().map(Spanned::into_inner).collect(),
+            set,
+        })
+    }
+
+    fn table_array<'t, 'i>(&mut self, key: &str, value: &'t Spanned<DeValue<'i>>) -> Vec<&'t Spanned<DeValue<'i>>> {
+        match value.get_ref() {
+            DeValue::Array(items) => {
+                let mut out = Vec::new();
+                for item in items.iter() {
+                    if matches!(item.get_ref(), DeValue::Table(_)) {
+                        out.push(item);
+                    } else {
+                        self.error(
+                            item.span(),
+                            format!("`{key}` must be an array of tables ([[{key}]]), found {} in it", type_name(item.get_ref())),
+                        );
+                    }
+                }
+                out
+            }
+            DeValue::Table(_) => {
+                self.error(value.span(), format!("`{key}` must be an array of tables: write [[{key}]], not [{key}]"));
+                Vec::new()
+            }
+            _ => {
+                self.wrong_type(key, value, "an array of tables");
+                Vec::new()
+            }
+        }
+    }
+
+    fn policy(&mut self, doc: &DeTable) -> Option<Policy> {
+        self.unknown_keys(doc, TOP_KEYS, "the policy");
+        if let Some(v) = doc.get("version") {
+            match v.get_ref() {
+                DeValue::Integer(i) if i.as_str() == "1" => {}
+                DeValue::Integer(i) => {
+                    self.error(v.span(), format!("unsupported policy `version` {i}; this checkgate understands version 1"));
+                }
+                _ => self.wrong_type("version", v, "an integer"),
+            }
+        }
+        let mut checklists = Vec::new();
+        match doc.get("checklist") {
+            Some(value) => {
+                for table in self.table_array("checklist", value) {
+                    if let Some(c) = self.checklist(table) {
+                        checklists.push(c);
+                    }
+                }
+            }
+            None => self.error(
+                0..0,
+                "policy has no [[checklist]]; add one with a `path` to the checklist to gate".to_string(),
+            ),
+        }
+        Some(Policy {
+            file: self.file.to_string(),
+            checklists,
+        })
+    }
+
+    fn checklist(&mut self, value: &Spanned<DeValue>) -> Option<ChecklistPolicy> {
+        let DeValue::Table(table) = value.get_ref() else {
+            return None;
+        };
+        let at = self.loc(value.span());
+        self.unknown_keys(table, CHECKLIST_KEYS, "[[checklist]]");
+        let get = |name: &str| -> Option<&Spanned<DeValue>> { table.get(name) };
+
+        let path = get("path").and_then(|v| self.selector_text("path", v));
+        let source = match get("source") {
+            None => Some("file".to_string()),
+            Some(v) => self.string("source", v),
+        };
+        let source = match (source.as_deref(), path) {
+            (Some("file"), Some(p)) => Some(Source::File(p.trim().to_string())),
+            (Some("file"), None) => {
+                if get("path").is_none() {
+                    self.error(value.span(), "[[checklist]] needs a `path` (or `source = \"pr-body\"`)".to_string());
+                }
+                None
+            }
+            (Some("pr-body"), None) => Some(Source::PrBody),
+            (Some("pr-body"), Some(_)) => {
+                let span = get("path").map_or(value.span(), Spanned::span);
+                self.error(span, "`path` cannot be combined with `source = \"pr-body\"`".to_string());
+                None
+            }
+            (Some(other), _) => {
+                let span = get("source").map_or(value.span(), Spanned::span);
+                self.error(span, format!("`source` must be \"file\" or \"pr-body\", found \"{other}\""));
+                None
+            }
+            (None, _) => None,
+        };
+        let when_changed = get("when-changed").and_then(|v| self.globs("when-changed", v));
+        let tamper = match get("tamper") {
+            Some(v) => self.level("tamper", v, true).unwrap_or(Some(Level::Deny)),
+            None => Some(Level::Deny),
+        };
+        let untick = match get("untick") {
+            Some(v) => self.level("untick", v, true).unwrap_or(Some(Level::Warn)),
+            None => Some(Level::Warn),
+        };
+        let mut requires = Vec::new();
+        if let Some(reqs) = get("require") {
+            for r in self.table_array("checklist.require", reqs) {
+                if let Some(req) = self.requirement(r) {
+                    requires.push(req);
+                }
+            }
+        }
+        Some(ChecklistPolicy {
+            source: source?,
+            when_changed,
+            tamper,
+            untick,
+            requires,
+            at,
+        })
+    }
+
+    fn requirement(&mut self, value: &Spanned<DeValue>) -> Option<Requirement> {
+        let DeValue::Table(table) = value.get_ref() else {
+            return None;
+        };
+        self.unknown_keys(table, REQUIRE_KEYS, "[[checklist.require]]");
+        let get = |name: &str| -> Option<&Spanned<DeValue>> { table.get(name) };
+        let section = get("section").map(|v| self.section_selector("section", v));
+        let item = get("item").map(|v| self.selector_text("item", v));
+        let item_regex = get("item-regex").map(|v| {
+            let s = self.selector_text("item-regex", v)?;
+            match Regex::new(&s) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    let detail = e.to_string();
+                    let last = detail.lines().last().unwrap_or("").trim().trim_start_matches("error: ");
+                    self.error(v.span(), format!("`item-regex` is not a valid regex: {last}"));
+                    None
+                }
+            }
+        });
+        let min_checked = get("min-checked").and_then(|v| match v.get_ref() {
+            DeValue::Integer(i) => match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
+                Ok(n) if n >= 1 => Some((n as usize, v.span())),
+                _ => {
+                    self.error(v.span(), format!("`min-checked` must be at least 1, found {i}"));
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type("min-checked", v, "an integer");
+                None
+            }
+        });
+        let level = get("level").map_or(Some(Level::Deny), |v| self.level("level", v, false).map(|l| l.unwrap_or_default()));
+        let when_changed = get("when-changed").and_then(|v| self.globs("when-changed", v));
+        let approved_by = get("approved-by")
+            .and_then(|v| self.string_array("approved-by", v))
+            .map(|list| list.into_iter().map(Spanned::into_inner).collect())
+            .unwrap_or_default();
+        let waivable = match get("waivable").map(|v| (v, v.get_ref())) {
+            None => true,
+            Some((_, DeValue::Boolean(b))) => *b,
+            Some((v, _)) => {
+                self.wrong_type("waivable", v, "a boolean");
+                true
+            }
+        };
+        let help = get("help").and_then(|v| self.string("help", v));
+
+        let at = self.loc(value.span());
+        let selector = match (section, item, item_regex) {
+            (section, Some(item), None) => {
+                let text = item?;
+                Selector::Item {
+                    key: normalize::key(&text),
+                    text,
+                    within: section.flatten(),
+                }
+            }
+            (section, None, Some(regex)) => Selector::ItemRegex {
+                regex: regex?,
+                within: section.flatten(),
+            },
+            (Some(section), None, None) => Selector::Section(section?),
+            (_, Some(_), Some(_)) => {
+                let span = get("item-regex").map_or(value.span(), Spanned::span);
+                self.error(span, "a requirement takes `item` or `item-regex`, not both".to_string());
+                return None;
+            }
+            (None, None, None) => {
+                self.error(
+                    value.span(),
+                    "[[checklist.require]] needs one of `section`, `item` or `item-regex`".to_string(),
+                );
+                return None;
+            }
+        };
+        if min_checked.is_some() && !matches!(selector, Selector::Section(_)) {
+            let span = get("min-checked").map_or(value.span(), Spanned::span);
+            self.error(span, "`min-checked` applies only to a `section` requirement".to_string());
+            return None;
+        }
+        Some(Requirement {
+            selector,
+            min_checked_at: min_checked.as_ref().map(|(_, span)| self.loc(span.clone())),
+            min_checked: min_checked.map(|(n, _)| n),
+            level: level?,
+            when_changed,
+            approved_by,
+            waivable,
+            help,
+            at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        match Policy::parse("p.toml", text) {
+            Ok(_) => panic!("expected errors"),
+            Err(PolicyError::Invalid(d)) => d.iter().map(ToString::to_string).collect(),
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+
+    #[test]
+    fn full_policy_parses() {
+        let p = Policy::parse(
+            "p.toml",
+            r#"
+version = 1
+[[checklist]]
+path = "docs/READY.md"
+[[checklist.require]]
+section = "Go-Live Criteria > Must Have"
+[[checklist.require]]
+section = "Security Review"
+min-checked = 2
+[[checklist.require]]
+item = "Rollback plan tested"
+[[checklist.require]]
+item-regex = "(?i)backup .* tested"
+level = "warn"
+"#,
+        )
+        .unwrap();
+        let reqs = &p.checklists[0].requires;
+        assert_eq!(reqs.len(), 4);
+        assert_eq!(reqs[0].rule(), "section: Go-Live Criteria > Must Have");
+        assert_eq!(reqs[1].min_checked, Some(2));
+        assert_eq!(reqs[3].level, Level::Warn);
+        assert_eq!(reqs[0].at.line, 5);
+    }
+
+    #[test]
+    fn all_problems_are_reported_at_once() {
+        let errs = errors(
+            r#"[[checklist]]
+path = "a.md"
+colour = "red"
+[[checklist.require]]
+section = ""
+[[checklist.require]]
+item-regex = "(unclosed"
+[[checklist.require]]
+section = "S"
+min-checked = "two"
+"#,
+        );
+        assert_eq!(errs.len(), 4, "{errs:#?}");
+        assert!(errs[0].starts_with("p.toml:3:1: unknown key `colour` in [[checklist]]"));
+        assert_eq!(errs[1], "p.toml:5:11: `section` must not be empty");
+        assert!(errs[2].starts_with("p.toml:7:14: `item-regex` is not a valid regex"), "{}", errs[2]);
+        assert_eq!(errs[3], "p.toml:10:15: `min-checked` must be an integer, found a string");
+    }
+}

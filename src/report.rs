@@ -1,0 +1,480 @@
+//! Findings → what people read: terminal text, JSON, the markdown of the PR
+//! comment and job summary, and GitHub workflow-command annotations.
+//!
+//! Every renderer is a pure function from a [`Report`] to a `String`; the CLI
+//! decides where it goes. The markdown is built against a size budget so a
+//! checklist with thousands of open items still yields a comment GitHub
+//! accepts, summarised at an item boundary rather than cut mid-item.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::eval::{ChecklistReport, Level, OpenItem, Report, RequirementReport};
+use crate::policy::Source;
+
+/// The JSON report (`check --format json`): [`Report`] serialised as is.
+///
+/// ```json
+/// {"passed": false, "checklists": [{"path": "docs/READY.md", "total": 119, "checked": 29,
+///   "requirements": [{"rule": "section: Go-Live Criteria > Must Have", "level": "deny",
+///     "passed": false, "code": "open-item", "open": [{"line": 221, "text": "Rollback plan tested",
+///     "section": ["Go-Live Criteria", "Must Have"]}], "message": "3 of 6 items open",
+///     "checked": 3, "total": 6}]}]}
+/// ```
+pub fn json(report: &Report) -> String {
+    serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn status(r: &RequirementReport) -> &'static str {
+    match (r.passed, r.level) {
+        (true, _) => "ok",
+        (false, Level::Deny) => "FAIL",
+        (false, Level::Warn) => "warn",
+    }
+}
+
+/// One failing deny-level count and one warning count over a report.
+fn tally(report: &Report) -> (usize, usize, usize) {
+    let reqs = report.checklists.iter().flat_map(|c| &c.requirements);
+    let (mut total, mut failing, mut warnings) = (0, 0, 0);
+    for r in reqs {
+        total += 1;
+        if !r.passed {
+            match r.level {
+                Level::Deny => failing += 1,
+                Level::Warn => warnings += 1,
+            }
+        }
+    }
+    (total, failing, warnings)
+}
+
+/// A one-line verdict, e.g. `FAIL: 2 of 5 requirements failing, 1 warning`.
+pub fn verdict(report: &Report) -> String {
+    let (total, failing, warnings) = tally(report);
+    let warn = match warnings {
+        0 => String::new(),
+        1 => ", 1 warning".to_string(),
+        n => format!(", {n} warnings"),
+    };
+    if report.passed {
+        let holds = if total == 1 { "1 requirement holds".to_string() } else { format!("{total} requirements hold") };
+        format!("PASS: {holds}{warn}")
+    } else {
+        format!("FAIL: {failing} of {total} requirements failing{warn}")
+    }
+}
+
+/// Terminal output: failing requirements with `file:line` of each open item.
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    for c in &report.checklists {
+        let _ = writeln!(out, "{}: {} of {} items checked", c.path, c.checked, c.total);
+        for r in &c.requirements {
+            let _ = writeln!(out, "  {:<4}  {} ({}/{}) — {}", status(r), r.rule, r.checked, r.total, r.message);
+            if !r.passed {
+                for o in &r.open {
+                    let note = o.note.as_deref().map(|n| format!("  [{n}]")).unwrap_or_default();
+                    let _ = writeln!(out, "        {}:{}  {}{note}", c.path, o.line, o.text);
+                }
+                if let Some(help) = &r.help {
+                    let _ = writeln!(out, "        help: {help}");
+                }
+            }
+        }
+        for w in &c.waived {
+            let reason = w.reason.as_deref().unwrap_or("no reason given");
+            let _ = writeln!(out, "  n/a   {}:{}  {} — {reason}", c.path, w.line, w.text);
+        }
+        for n in &c.notes {
+            let _ = writeln!(out, "  note: {n}");
+        }
+    }
+    for n in &report.notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+    let _ = writeln!(out, "checkgate: {}", verdict(report));
+    out
+}
+
+/// Escape text from a checklist for markdown: no HTML, no links, no
+/// `@mentions`, no table breakage.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // A zero-width space after `@` keeps GitHub from notifying anyone.
+            '@' => out.push_str("@&#8203;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '(' | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn link_path(path: &str) -> String {
+    path.replace('%', "%25").replace(' ', "%20").replace('(', "%28").replace(')', "%29")
+}
+
+/// Rendering options for [`markdown`].
+#[derive(Debug, Clone)]
+pub struct MarkdownOptions {
+    /// Prefix that turns `path#L12` into a link, e.g.
+    /// `https://github.com/o/r/blob/<sha>/`. Without it references are plain text.
+    pub link_base: Option<String>,
+    /// Hard cap on the body, in characters.
+    pub max_chars: usize,
+    /// Open items shown per section before the rest fold into `<details>`.
+    pub fold_after: usize,
+}
+
+impl Default for MarkdownOptions {
+    fn default() -> Self {
+        MarkdownOptions {
+            link_base: None,
+            max_chars: 60_000,
+            fold_after: 10,
+        }
+    }
+}
+
+fn reference(path: &str, line: usize, opts: &MarkdownOptions) -> String {
+    let label = format!("{}#L{line}", escape_markdown(path));
+    match (&opts.link_base, path == Source::PrBody.display()) {
+        (Some(base), false) => format!("[{label}]({base}{}#L{line})", link_path(path)),
+        _ => label,
+    }
+}
+
+fn icon(r: &RequirementReport) -> &'static str {
+    match (r.passed, r.level) {
+        (true, _) => "✅",
+        (false, Level::Deny) => "❌",
+        (false, Level::Warn) => "⚠️",
+    }
+}
+
+/// Appends lines while they fit in a budget; counts what did not.
+struct Budget {
+    out: String,
+    limit: usize,
+    dropped: usize,
+}
+
+impl Budget {
+    fn push(&mut self, line: &str) -> bool {
+        if self.dropped > 0 || self.out.chars().count() + line.chars().count() + 1 > self.limit {
+            self.dropped += 1;
+            return false;
+        }
+        self.out.push_str(line);
+        self.out.push('\n');
+        true
+    }
+}
+
+/// Open items of a checklist's failing requirements grouped by section,
+/// de-duplicated by line (an item can fail several rules).
+fn open_by_section(c: &ChecklistReport) -> BTreeMap<(usize, String), Vec<(&OpenItem, Level)>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut groups: BTreeMap<(usize, String), Vec<(&OpenItem, Level)>> = BTreeMap::new();
+    let mut order: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failing: Vec<&RequirementReport> = c.requirements.iter().filter(|r| !r.passed).collect();
+    failing.sort_by_key(|r| r.level == Level::Warn);
+    for r in failing {
+        for o in &r.open {
+            if !seen.insert((o.line, o.text.as_str())) {
+                continue;
+            }
+            let title = if o.section.is_empty() {
+                "(no heading)".to_string()
+            } else {
+                o.section.join(" › ")
+            };
+            let rank = *order.entry(title.clone()).or_insert(o.line);
+            groups.entry((rank, title)).or_default().push((o, r.level));
+        }
+    }
+    groups
+}
+
+/// The PR comment and job summary body. Never longer than `opts.max_chars`.
+pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
+    // Leave room for the closing summary line.
+    let reserve = 400;
+    let mut b = Budget {
+        out: String::new(),
+        limit: opts.max_chars.saturating_sub(reserve),
+        dropped: 0,
+    };
+    let (total, failing, warnings) = tally(report);
+    let headline = if report.passed {
+        format!("## ✅ checkgate: all {total} requirements hold")
+    } else {
+        format!("## ❌ checkgate: {failing} of {total} requirements failing")
+    };
+    b.push(&headline);
+    if warnings > 0 {
+        b.push(&format!("\n⚠️ {warnings} warning-level requirement(s) not met (they do not block the merge)."));
+    }
+    b.push("");
+    b.push("| Checklist | Checked | Requirements |");
+    b.push("|---|---|---|");
+    for c in &report.checklists {
+        let failed = c.requirements.iter().filter(|r| !r.passed && r.level == Level::Deny).count();
+        let state = if failed == 0 {
+            format!("✅ {} hold", c.requirements.len())
+        } else {
+            format!("❌ {failed} of {} failing", c.requirements.len())
+        };
+        b.push(&format!("| {} | {} / {} | {state} |", escape_markdown(&c.path), c.checked, c.total));
+    }
+    for c in &report.checklists {
+        b.push("");
+        b.push(&format!("### {}", escape_markdown(&c.path)));
+        b.push("");
+        if !c.requirements.is_empty() {
+            b.push("| | Requirement | Result |");
+            b.push("|---|---|---|");
+            for r in &c.requirements {
+                b.push(&format!(
+                    "| {} | {} | {} |",
+                    icon(r),
+                    escape_markdown(&r.rule),
+                    escape_markdown(&r.message)
+                ));
+            }
+        }
+        for r in c.requirements.iter().filter(|r| !r.passed) {
+            if let Some(help) = &r.help {
+                b.push("");
+                b.push(&format!("> **{}**: {}", escape_markdown(&r.rule), escape_markdown(help)));
+            }
+        }
+        let groups = open_by_section(c);
+        if !groups.is_empty() {
+            b.push("");
+            b.push("**Open items**");
+        }
+        for ((_, title), items) in groups {
+            b.push("");
+            b.push(&format!("**{}**", escape_markdown(&title)));
+            b.push("");
+            for (i, (o, level)) in items.iter().enumerate() {
+                if i == opts.fold_after {
+                    b.push("<details><summary>");
+                    b.push(&format!("{} more in this section", items.len() - opts.fold_after));
+                    b.push("</summary>");
+                    b.push("");
+                }
+                let mark = if *level == Level::Warn { " (warning)" } else { "" };
+                let note = o.note.as_deref().map(|n| format!(" — {}", escape_markdown(n))).unwrap_or_default();
+                b.push(&format!(
+                    "- [ ] {}{mark}{note} · {}",
+                    escape_markdown(&o.text),
+                    reference(&c.path, o.line, opts)
+                ));
+            }
+            if items.len() > opts.fold_after {
+                b.push("");
+                b.push("</details>");
+            }
+        }
+        if !c.waived.is_empty() {
+            b.push("");
+            b.push(&format!("<details><summary>{} waived item(s)</summary>", c.waived.len()));
+            b.push("");
+            for w in &c.waived {
+                let reason = w.reason.as_deref().map_or("**no reason given**".to_string(), escape_markdown);
+                b.push(&format!("- {} — {reason} · {}", escape_markdown(&w.text), reference(&c.path, w.line, opts)));
+            }
+            b.push("");
+            b.push("</details>");
+        }
+        for n in &c.notes {
+            b.push("");
+            b.push(&format!("_{}_", escape_markdown(n)));
+        }
+    }
+    for n in &report.notes {
+        b.push("");
+        b.push(&format!("_{}_", escape_markdown(n)));
+    }
+    let mut out = b.out;
+    if b.dropped > 0 {
+        // A fold may have been opened and not closed: close it so the rest of
+        // the comment renders.
+        if out.matches("<details>").count() > out.matches("</details>").count() {
+            out.push_str("\n</details>\n");
+        }
+        let _ = write!(
+            out,
+            "\n**This report is too long for one comment; {} more line(s) are not shown.** Run `checkgate check` for the full list.\n",
+            b.dropped
+        );
+    }
+    out
+}
+
+/// Write rendered output to stdout. A closed pipe (`checkgate list | head`)
+/// is not an error worth reporting.
+pub fn emit(rendered: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(rendered.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Write an error message to stderr, one line per line of `message`.
+pub fn emit_error(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+/// GitHub's escaping for workflow-command data.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// GitHub's escaping for workflow-command property values.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Workflow commands that annotate each open item's line in the PR's diff.
+pub fn github_commands(report: &Report) -> String {
+    let mut out = String::new();
+    for c in &report.checklists {
+        let is_file = c.path != Source::PrBody.display();
+        for r in c.requirements.iter().filter(|r| !r.passed) {
+            let command = match r.level {
+                Level::Deny => "error",
+                Level::Warn => "warning",
+            };
+            let title = escape_property(&format!("checkgate: {}", r.rule));
+            if r.open.is_empty() {
+                let file = if is_file {
+                    format!("file={},", escape_property(&c.path))
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(out, "::{command} {file}title={title}::{}", escape_data(&r.message));
+                continue;
+            }
+            for o in &r.open {
+                let what = match &o.note {
+                    Some(n) => format!("{} ({n}) — {}", o.text, r.message),
+                    None => format!("open: {} — {}", o.text, r.message),
+                };
+                if is_file {
+                    let _ = writeln!(
+                        out,
+                        "::{command} file={},line={},title={title}::{}",
+                        escape_property(&c.path),
+                        o.line,
+                        escape_data(&what)
+                    );
+                } else {
+                    let _ = writeln!(out, "::{command} title={title}::{}", escape_data(&what));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Code;
+
+    fn report(open: usize) -> Report {
+        let items = (0..open)
+            .map(|i| OpenItem {
+                line: i + 10,
+                text: format!("item {i} @alice <b>x</b>"),
+                section: vec!["Top".into(), "Must Have".into()],
+                note: None,
+            })
+            .collect();
+        Report::new(
+            vec![ChecklistReport {
+                path: "docs/READY.md".into(),
+                total: open + 1,
+                checked: 1,
+                requirements: vec![RequirementReport {
+                    rule: "section: Must Have".into(),
+                    level: Level::Deny,
+                    passed: open == 0,
+                    code: if open == 0 { Code::Ok } else { Code::OpenItem },
+                    open: items,
+                    message: format!("{open} of {} items open", open + 1),
+                    checked: 1,
+                    total: open + 1,
+                    help: None,
+                }],
+                waived: vec![],
+                notes: vec![],
+            }],
+            vec![],
+        )
+    }
+
+    #[test]
+    fn markdown_escapes_mentions_and_html() {
+        let md = markdown(&report(1), &MarkdownOptions::default());
+        assert!(md.contains("@&#8203;alice"), "{md}");
+        assert!(md.contains("&lt;b&gt;x&lt;/b&gt;"));
+        assert!(!md.contains("<b>"));
+        assert!(md.contains("docs/READY.md#L10"));
+    }
+
+    #[test]
+    fn markdown_links_with_a_base() {
+        let opts = MarkdownOptions {
+            link_base: Some("https://github.com/o/r/blob/abc/".into()),
+            ..MarkdownOptions::default()
+        };
+        let md = markdown(&report(1), &opts);
+        assert!(md.contains("](https://github.com/o/r/blob/abc/docs/READY.md#L10)"), "{md}");
+    }
+
+    #[test]
+    fn long_lists_fold_and_huge_ones_stay_under_the_limit() {
+        let md = markdown(&report(15), &MarkdownOptions::default());
+        assert!(md.contains("<details><summary>"));
+        assert!(md.contains("5 more in this section"));
+        let huge = markdown(&report(20_000), &MarkdownOptions::default());
+        assert!(huge.chars().count() <= 60_000, "{}", huge.chars().count());
+        assert!(huge.contains("too long for one comment"));
+        assert_eq!(huge.matches("<details>").count(), huge.matches("</details>").count());
+        // Summarised at an item boundary: every item line is whole.
+        for line in huge.lines().filter(|l| l.starts_with("- [ ]")) {
+            assert!(line.ends_with(')') || line.contains("#L"), "{line}");
+        }
+    }
+
+    #[test]
+    fn github_annotations_escape_properties_and_data() {
+        let mut r = report(1);
+        r.checklists[0].requirements[0].rule = "section: A, B: C".into();
+        r.checklists[0].requirements[0].open[0].text = "50% done\nnext".into();
+        let out = github_commands(&r);
+        assert_eq!(
+            out,
+            "::error file=docs/READY.md,line=10,title=checkgate%3A section%3A A%2C B%3A C::open: 50%25 done%0Anext — 1 of 2 items open\n"
+        );
+    }
+
+    #[test]
+    fn verdict_counts_failures_and_warnings() {
+        assert_eq!(verdict(&report(0)), "PASS: 1 requirement holds");
+        assert_eq!(verdict(&report(2)), "FAIL: 1 of 1 requirements failing");
+    }
+}
