@@ -124,10 +124,7 @@ fn read_checklist(path: &Path, max_bytes: u64) -> Result<Checklist, EngineError>
     let shown = path.display().to_string();
     match engine::read_markdown(path, &shown, max_bytes)? {
         Some(md) => Ok(checklist::parse(&shown, &md)),
-        None => Err(EngineError::Read {
-            path: shown,
-            source: std::io::Error::from(std::io::ErrorKind::NotFound),
-        }),
+        None => Err(EngineError::NotFound { path: shown }),
     }
 }
 
@@ -275,7 +272,7 @@ fn check(args: &CheckArgs) -> Exit {
     let pr_body = match &args.pr_body {
         Some(p) => match engine::read_markdown(p, &p.display().to_string(), args.max_bytes) {
             Ok(Some(md)) => Some(md),
-            Ok(None) => return fail(format!("{}: no such file", p.display())),
+            Ok(None) => return fail(EngineError::NotFound { path: p.display().to_string() }),
             Err(e) => return fail(e),
         },
         None => None,
@@ -291,6 +288,11 @@ fn check(args: &CheckArgs) -> Exit {
             for d in &diags {
                 report::emit_error(&d.to_string());
             }
+            report::emit_error(&format!(
+                "checkgate: error: {} does not fit the checklist: {} problem(s)",
+                policy.file,
+                diags.len()
+            ));
             return Exit::Error;
         }
         Err(e) => return fail(e),
@@ -347,9 +349,10 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
             s.title.clone()
         };
         out.push_str(&format!(
-            "\n# line {}: {} items, {checked} checked\n# [[checklist.require]]\n# section = {}\n",
+            "\n# line {}: {} item{}, {checked} checked\n# [[checklist.require]]\n# section = {}\n",
             s.line,
             inside.len(),
+            if inside.len() == 1 { "" } else { "s" },
             toml_string(&selector)
         ));
     }

@@ -18,6 +18,8 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path}: no such file")]
+    NotFound { path: String },
     #[error("{path}: is a directory, not a checklist file")]
     IsDirectory { path: String },
     #[error(transparent)]

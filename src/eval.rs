@@ -372,7 +372,7 @@ fn ambiguous(list: &Checklist, sel: &SectionSelector, found: &[usize], req: &Req
         .collect();
     Diagnostic {
         file: String::new(),
-        at: req.at,
+        at: req.selector_at,
         message: format!(
             "section \"{}\" matches {} sections in {}: {}; name more of the heading path, e.g. \"Parent > {}\"",
             sel.raw,
@@ -443,7 +443,7 @@ fn all_done<'i>(list: &Checklist, items: impl Iterator<Item = &'i Item>, req: &R
     let message = if open.is_empty() {
         format!("all {} checked", plural(total, "item", "items"))
     } else {
-        format!("{} of {total} open", plural(open.len(), "item", "items"))
+        format!("{} of {} open", open.len(), plural(total, "item", "items"))
     };
     Verdict {
         code,
@@ -680,6 +680,14 @@ pub fn evaluate_checklist(
             notes.push(format!("skipped {}: no changed file matches when-changed", req.rule()));
             continue;
         }
+        if !req.approved_by.is_empty() && ctx.signoffs.is_none() {
+            notes.push(format!(
+                "not checked here: {} needs an approving review from {} on the pull request",
+                req.rule(),
+                req.approved_by.join(", ")
+            ));
+            continue;
+        }
         let Some(mut v) = requirement(&keys, req, &mut diags) else {
             continue;
         };
@@ -718,8 +726,6 @@ pub fn evaluate_checklist(
                     v.open.clear();
                 }
             }
-        } else if !req.approved_by.is_empty() {
-            notes.push(format!("{}: sign-off by {} is verified on the pull request only", req.rule(), req.approved_by.join(", ")));
         }
         requirements.push(RequirementReport {
             rule: req.rule(),

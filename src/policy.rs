@@ -126,6 +126,8 @@ pub struct Requirement {
     pub help: Option<String>,
     /// Where the requirement starts in the policy file.
     pub at: Location,
+    /// Where the selector (`section`, `item` or `item-regex`) is written.
+    pub selector_at: Location,
     /// Where `min-checked` is written, for errors found during evaluation.
     pub min_checked_at: Option<Location>,
 }
@@ -601,7 +603,12 @@ impl Validator<'_> {
             self.error(span, "`min-checked` applies only to a `section` requirement".to_string());
             return None;
         }
+        let selector_span = ["section", "item", "item-regex"]
+            .iter()
+            .find_map(|k| get(k))
+            .map_or(value.span(), Spanned::span);
         Some(Requirement {
+            selector_at: self.loc(selector_span),
             selector,
             min_checked_at: min_checked.as_ref().map(|(_, span)| self.loc(span.clone())),
             min_checked: min_checked.map(|(n, _)| n),
