@@ -1,0 +1,113 @@
+//! checkgate against GitHub's renderer on every real checklist in the shared
+//! corpus: `../shared/tools/gfm-oracle --github` (cmark-gfm plus github.com's
+//! documented differences) must agree with us on each item's line and checked
+//! state. Items the oracle marks ambiguous (nothing after the box) are
+//! skipped; checkgate counts them as items.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use checkgate::checklist;
+
+fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["seeds", "checklists"] {
+        let entries = std::fs::read_dir(corpus.join(dir)).expect("read corpus dir");
+        files.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "md")),
+        );
+    }
+    files.sort();
+    files
+}
+
+/// (line → (checked, ambiguous)) as the oracle sees the file, or `None` when
+/// the oracle cannot run here.
+fn oracle(tool: &Path, file: &Path) -> Option<BTreeMap<usize, (bool, bool)>> {
+    let out = Command::new("python3").arg(tool).arg("--github").arg(file).output().ok()?;
+    if !out.status.success() {
+        eprintln!("gfm-oracle failed: {}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("oracle JSON");
+    let items = v["items"].as_array().expect("items array");
+    Some(
+        items
+            .iter()
+            .map(|i| {
+                (
+                    i["line"].as_u64().expect("line") as usize,
+                    (
+                        i["checked"].as_bool().expect("checked"),
+                        i["ambiguous"].as_bool().unwrap_or(false),
+                    ),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn agrees_with_github_on_every_corpus_item() {
+    let Some(corpus) = common::corpus() else { return };
+    let tool = corpus.join("../tools/gfm-oracle");
+    let files = corpus_files(&corpus);
+    assert!(files.len() >= 40, "corpus unexpectedly small: {}", files.len());
+    let mut disagreements = Vec::new();
+    let mut compared = 0;
+    for file in &files {
+        let Some(expected) = oracle(&tool, file) else {
+            if std::env::var_os("CI").is_some() {
+                panic!("gfm-oracle could not run in CI (is cmark-gfm installed?)");
+            }
+            eprintln!("SKIPPED: gfm-oracle could not run (apt-get install -y cmark-gfm)");
+            return;
+        };
+        let bytes = std::fs::read(file).expect("read corpus file");
+        let text = checklist::decode("x", &bytes).expect("corpus is UTF-8");
+        let ours: BTreeMap<usize, bool> = checklist::parse("x", text)
+            .items
+            .iter()
+            .map(|i| (i.line, i.checked))
+            .collect();
+        let name = file.file_name().unwrap().to_string_lossy();
+        for (line, (checked, ambiguous)) in &expected {
+            if *ambiguous {
+                continue;
+            }
+            compared += 1;
+            match ours.get(line) {
+                Some(c) if c == checked => {}
+                Some(c) => disagreements.push(format!("{name}:{line}: oracle checked={checked}, ours {c}")),
+                None => disagreements.push(format!("{name}:{line}: oracle has an item, we do not")),
+            }
+        }
+        for line in ours.keys().filter(|l| !expected.contains_key(l)) {
+            disagreements.push(format!("{name}:{line}: we have an item, the oracle does not"));
+        }
+    }
+    eprintln!("compared {compared} items in {} files", files.len());
+    assert!(compared > 1000, "too few items compared: {compared}");
+    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+}
+
+#[test]
+fn seed_item_counts_match_the_corpus_readme() {
+    let Some(_) = common::corpus() else { return };
+    let expected = [("000", 119, Some(29)), ("001", 234, None), ("002", 119, None), ("003", 139, None), ("004", 212, None)];
+    for (prefix, total, checked) in expected {
+        let path = common::seed(prefix).expect("seed present");
+        let bytes = std::fs::read(&path).unwrap();
+        let list = checklist::parse("s", checklist::decode("s", &bytes).unwrap());
+        assert_eq!(list.items.len(), total, "seed {prefix}");
+        if let Some(c) = checked {
+            assert_eq!(list.checked(), c, "seed {prefix}");
+        }
+    }
+}

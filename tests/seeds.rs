@@ -1,0 +1,131 @@
+//! `check` on each real seed checklist with a policy written for it: the
+//! verdict we expect and the exact lines of the open items.
+
+mod common;
+
+use std::path::Path;
+
+use common::{checkgate, workspace};
+
+/// Check seed `prefix` (copied in as `READY.md`) against `policy`; returns the
+/// exit code and the JSON report.
+fn check_seed(prefix: &str, policy: &str, edit: impl Fn(String) -> String) -> Option<(i32, serde_json::Value)> {
+    let seed = common::seed(prefix)?;
+    let text = edit(std::fs::read_to_string(&seed).expect("read seed"));
+    let dir = workspace(&[("docs/READY.md", &text), (".github/checkgate.toml", policy)]);
+    let out = checkgate(dir.path(), &["check", "--format", "json"]);
+    assert_ne!(out.code, 2, "{}", out.stderr);
+    Some((out.code, serde_json::from_str(&out.stdout).expect("json report")))
+}
+
+fn open_lines(report: &serde_json::Value, req: usize) -> Vec<u64> {
+    report["checklists"][0]["requirements"][req]["open"]
+        .as_array()
+        .expect("open array")
+        .iter()
+        .map(|o| o["line"].as_u64().unwrap())
+        .collect()
+}
+
+fn req(report: &serde_json::Value, i: usize) -> &serde_json::Value {
+    &report["checklists"][0]["requirements"][i]
+}
+
+const HEAD: &str = "[[checklist]]\npath = \"docs/READY.md\"\n";
+
+#[test]
+fn seed_000_go_live_must_have_fails_on_three_lines() {
+    let policy = format!(
+        "{HEAD}[[checklist.require]]\nsection = \"Go-Live Criteria > Must Have\"\n\
+         [[checklist.require]]\nsection = \"Security Review\"\nmin-checked = 2\n\
+         [[checklist.require]]\nsection = \"Pre-Production Validation\"\n\
+         [[checklist.require]]\nsection = \"Core Functionality\"\n"
+    );
+    let Some((code, r)) = check_seed("000", &policy, |s| s) else { return };
+    assert_eq!(code, 1);
+    assert_eq!(r["checklists"][0]["total"], 119);
+    assert_eq!(r["checklists"][0]["checked"], 29);
+    assert_eq!(open_lines(&r, 0), vec![208, 209, 210]);
+    assert_eq!(req(&r, 0)["message"], "3 of 6 items open");
+    assert_eq!(req(&r, 1)["code"], "too-few-checked");
+    assert_eq!(req(&r, 1)["message"], "0 of 8 checked; at least 2 required");
+    assert_eq!(req(&r, 2)["passed"], true, "everything under Pre-Production Validation is ticked");
+    assert_eq!(req(&r, 3)["passed"], true, "`✅ Core Functionality` matches `Core Functionality`");
+}
+
+#[test]
+fn seed_000_passes_once_the_open_items_are_ticked() {
+    let policy = format!("{HEAD}[[checklist.require]]\nsection = \"Go-Live Criteria > Must Have\"\n");
+    let tick = |s: String| {
+        ["Rollback plan tested", "Runbook completed", "Team trained"]
+            .iter()
+            .fold(s, |s, t| s.replace(&format!("- [ ] {t}"), &format!("- [x] {t}")))
+    };
+    let Some((code, r)) = check_seed("000", &policy, tick) else { return };
+    assert_eq!(code, 0);
+    assert_eq!(r["passed"], true);
+}
+
+#[test]
+fn seed_000_deleting_the_open_items_does_not_pass_a_required_item() {
+    let policy = format!("{HEAD}[[checklist.require]]\nitem = \"Rollback plan tested\"\n");
+    let delete = |s: String| s.replace("- [ ] Rollback plan tested\n", "");
+    let Some((code, r)) = check_seed("000", &policy, delete) else { return };
+    assert_eq!(code, 1);
+    assert_eq!(req(&r, 0)["code"], "item-not-found");
+}
+
+#[test]
+fn seed_001_nested_go_live_items_under_a_bold_parent() {
+    let policy = format!(
+        "{HEAD}[[checklist.require]]\nsection = \"Final Validation > Go-Live Checklist\"\n\
+         [[checklist.require]]\nitem = \"all critical issues RESOLVED\"\n"
+    );
+    let Some((code, r)) = check_seed("001", &policy, |s| s) else { return };
+    assert_eq!(code, 1);
+    assert_eq!(open_lines(&r, 0), (285..=292).collect::<Vec<_>>());
+    assert_eq!(open_lines(&r, 1), vec![286]);
+}
+
+#[test]
+fn seed_002_mojibake_headings_match_plain_selectors() {
+    let policy = format!(
+        "{HEAD}[[checklist.require]]\nsection = \"Pre-Deployment Checklist > Security & Credentials\"\n\
+         [[checklist.require]]\nsection = \"Sign-Off\"\nlevel = \"warn\"\n"
+    );
+    let Some((code, r)) = check_seed("002", &policy, |s| s) else { return };
+    assert_eq!(code, 1);
+    assert_eq!(open_lines(&r, 0), (9..=16).collect::<Vec<_>>());
+    assert_eq!(req(&r, 1)["level"], "warn");
+    assert_eq!(open_lines(&r, 1), (326..=331).collect::<Vec<_>>());
+}
+
+#[test]
+fn seed_003_fenced_fake_items_are_not_counted() {
+    let policy = format!("{HEAD}[[checklist.require]]\nsection = \"Security Review\"\n");
+    let Some((code, r)) = check_seed("003", &policy, |s| s) else { return };
+    assert_eq!(code, 1);
+    assert_eq!(r["checklists"][0]["total"], 139);
+    assert_eq!(open_lines(&r, 0), (121..=125).collect::<Vec<_>>());
+}
+
+#[test]
+fn seed_004_ordered_deployment_steps() {
+    let policy = format!(
+        "{HEAD}[[checklist.require]]\nsection = \"Launch > Deployment Steps\"\n\
+         [[checklist.require]]\nitem-regex = \"(?i)^database migration\"\nsection = \"Deployment Steps\"\n"
+    );
+    let Some((code, r)) = check_seed("004", &policy, |s| s) else { return };
+    assert_eq!(code, 1);
+    assert_eq!(open_lines(&r, 0), vec![299, 304, 311, 316, 323]);
+    assert_eq!(open_lines(&r, 1), vec![299, 304]);
+}
+
+#[test]
+fn seeds_parse_without_error_through_list() {
+    let Some(corpus) = common::corpus() else { return };
+    let out = checkgate(Path::new("."), &["list", "--format", "json", corpus.join("seeds").to_str().unwrap()]);
+    // A directory is not a checklist: a clear error, exit 2.
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.ends_with("is a directory, not a checklist file\n"), "{}", out.stderr);
+}
