@@ -25,11 +25,7 @@ pub enum ChecklistError {
         byte: u8,
     },
     #[error("{path}: {size} bytes is over the {limit}-byte input limit (raise it with --max-bytes)")]
-    TooLarge {
-        path: String,
-        size: u64,
-        limit: u64,
-    },
+    TooLarge { path: String, size: u64, limit: u64 },
 }
 
 /// A heading that opens a section.

@@ -272,7 +272,11 @@ fn check(args: &CheckArgs) -> Exit {
     let pr_body = match &args.pr_body {
         Some(p) => match engine::read_markdown(p, &p.display().to_string(), args.max_bytes) {
             Ok(Some(md)) => Some(md),
-            Ok(None) => return fail(EngineError::NotFound { path: p.display().to_string() }),
+            Ok(None) => {
+                return fail(EngineError::NotFound {
+                    path: p.display().to_string(),
+                });
+            }
             Err(e) => return fail(e),
         },
         None => None,
@@ -337,12 +341,20 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
         return out;
     };
     for (idx, s) in list.sections.iter().enumerate().filter(|(_, s)| s.level == top) {
-        let inside: Vec<_> = list.items.iter().filter(|i| list.section_within(i.section, idx)).collect();
+        let inside: Vec<_> = list
+            .items
+            .iter()
+            .filter(|i| list.section_within(i.section, idx))
+            .collect();
         if inside.is_empty() {
             continue;
         }
         let checked = inside.iter().filter(|i| i.checked).count();
-        let dupes = list.sections.iter().filter(|o| o.level == top && o.title == s.title).count();
+        let dupes = list
+            .sections
+            .iter()
+            .filter(|o| o.level == top && o.title == s.title)
+            .count();
         let selector = if dupes > 1 {
             list.section_path(Some(idx)).join(" > ")
         } else {

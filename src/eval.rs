@@ -388,7 +388,11 @@ fn open_item(list: &Checklist, item: &Item, note: Option<String>) -> OpenItem {
     OpenItem {
         line: item.line,
         text: item.text.clone(),
-        section: list.section_path(item.section).into_iter().map(str::to_string).collect(),
+        section: list
+            .section_path(item.section)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
         note,
     }
 }
@@ -509,10 +513,7 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
                         v.message = format!("{} of {} checked (at least {min} required)", v.checked, v.total);
                     } else {
                         v.code = Code::TooFewChecked;
-                        v.message = format!(
-                            "{} of {} checked; at least {min} required",
-                            v.checked, v.total
-                        );
+                        v.message = format!("{} of {} checked; at least {min} required", v.checked, v.total);
                     }
                     v
                 } else {
@@ -580,7 +581,10 @@ fn removed_since_base<'b>(base_keys: &Keys<'b>, head_keys: &Keys, req: &Requirem
             let base_items = base_keys.items();
             (within.as_ref(), Box::new(move |i, _| &base_items[i] == key))
         }
-        Selector::ItemRegex { regex, within } => (within.as_ref(), Box::new(move |_, item: &Item| regex.is_match(&item.text))),
+        Selector::ItemRegex { regex, within } => (
+            within.as_ref(),
+            Box::new(move |_, item: &Item| regex.is_match(&item.text)),
+        ),
     };
     let Some(base_scope) = scope_of(base_keys, within) else {
         return Vec::new();
@@ -612,7 +616,13 @@ fn signoff(req: &Requirement, ctx: &Context) -> Option<(bool, String)> {
     Some(if who.is_empty() {
         (false, format!("needs an approving review from one of: {wanted}"))
     } else {
-        (true, format!("signed off by {}", who.iter().map(|w| format!("@{w}")).collect::<Vec<_>>().join(", ")))
+        (
+            true,
+            format!(
+                "signed off by {}",
+                who.iter().map(|w| format!("@{w}")).collect::<Vec<_>>().join(", ")
+            ),
+        )
     })
 }
 
@@ -634,7 +644,9 @@ pub fn evaluate_checklist(
     if !changed_matches(&cp.when_changed, ctx) {
         notes.push(format!(
             "skipped: no changed file matches when-changed ({})",
-            cp.when_changed.as_ref().map_or(String::new(), |g| g.patterns.join(", "))
+            cp.when_changed
+                .as_ref()
+                .map_or(String::new(), |g| g.patterns.join(", "))
         ));
         return Ok(ChecklistReport {
             path,
@@ -706,7 +718,10 @@ pub fn evaluate_checklist(
                     } else {
                         Code::ItemRemoved
                     },
-                    open: removed.iter().map(|i| open_item(base, i, Some("at base; deleted or reworded here".into()))).collect(),
+                    open: removed
+                        .iter()
+                        .map(|i| open_item(base, i, Some("at base; deleted or reworded here".into())))
+                        .collect(),
                     message: format!(
                         "{} required at the base deleted or reworded in this pull request",
                         plural(removed.len(), "item", "items")
@@ -718,7 +733,10 @@ pub fn evaluate_checklist(
             }
         }
         if let Some((ok, message)) = signoff(req, ctx) {
-            let found = !matches!(v.code, Code::SectionNotFound | Code::ItemNotFound | Code::NoItemMatched | Code::SectionEmpty);
+            let found = !matches!(
+                v.code,
+                Code::SectionNotFound | Code::ItemNotFound | Code::NoItemMatched | Code::SectionEmpty
+            );
             if found {
                 v.code = if ok { Code::Ok } else { Code::SignoffMissing };
                 v.message = message;
@@ -762,7 +780,10 @@ pub fn evaluate_checklist(
                 level,
                 passed: false,
                 code: Code::ItemUnticked,
-                message: format!("{} checked at the base unchecked here", plural(unticked.len(), "item", "items")),
+                message: format!(
+                    "{} checked at the base unchecked here",
+                    plural(unticked.len(), "item", "items")
+                ),
                 checked: 0,
                 total: unticked.len(),
                 open: unticked,

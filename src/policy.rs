@@ -190,9 +190,9 @@ pub struct Policy {
     pub checklists: Vec<ChecklistPolicy>,
 }
 
-const TOP_KEYS: &[&str] = &["version", "checklist"];
-const CHECKLIST_KEYS: &[&str] = &["path", "source", "when-changed", "tamper", "untick", "require"];
-const REQUIRE_KEYS: &[&str] = &[
+pub const TOP_KEYS: &[&str] = &["version", "checklist"];
+pub const CHECKLIST_KEYS: &[&str] = &["path", "source", "when-changed", "tamper", "untick", "require"];
+pub const REQUIRE_KEYS: &[&str] = &[
     "section",
     "item",
     "item-regex",
@@ -412,14 +412,20 @@ impl Validator<'_> {
                     } else {
                         self.error(
                             item.span(),
-                            format!("`{key}` must be an array of tables ([[{key}]]), found {} in it", type_name(item.get_ref())),
+                            format!(
+                                "`{key}` must be an array of tables ([[{key}]]), found {} in it",
+                                type_name(item.get_ref())
+                            ),
                         );
                     }
                 }
                 out
             }
             DeValue::Table(_) => {
-                self.error(value.span(), format!("`{key}` must be an array of tables: write [[{key}]], not [{key}]"));
+                self.error(
+                    value.span(),
+                    format!("`{key}` must be an array of tables: write [[{key}]], not [{key}]"),
+                );
                 Vec::new()
             }
             _ => {
@@ -435,7 +441,10 @@ impl Validator<'_> {
             match v.get_ref() {
                 DeValue::Integer(i) if i.as_str() == "1" => {}
                 DeValue::Integer(i) => {
-                    self.error(v.span(), format!("unsupported policy `version` {i}; this checkgate understands version 1"));
+                    self.error(
+                        v.span(),
+                        format!("unsupported policy `version` {i}; this checkgate understands version 1"),
+                    );
                 }
                 _ => self.wrong_type("version", v, "an integer"),
             }
@@ -477,19 +486,28 @@ impl Validator<'_> {
             (Some("file"), Some(p)) => Some(Source::File(p.trim().to_string())),
             (Some("file"), None) => {
                 if get("path").is_none() {
-                    self.error(value.span(), "[[checklist]] needs a `path` (or `source = \"pr-body\"`)".to_string());
+                    self.error(
+                        value.span(),
+                        "[[checklist]] needs a `path` (or `source = \"pr-body\"`)".to_string(),
+                    );
                 }
                 None
             }
             (Some("pr-body"), None) => Some(Source::PrBody),
             (Some("pr-body"), Some(_)) => {
                 let span = get("path").map_or(value.span(), Spanned::span);
-                self.error(span, "`path` cannot be combined with `source = \"pr-body\"`".to_string());
+                self.error(
+                    span,
+                    "`path` cannot be combined with `source = \"pr-body\"`".to_string(),
+                );
                 None
             }
             (Some(other), _) => {
                 let span = get("source").map_or(value.span(), Spanned::span);
-                self.error(span, format!("`source` must be \"file\" or \"pr-body\", found \"{other}\""));
+                self.error(
+                    span,
+                    format!("`source` must be \"file\" or \"pr-body\", found \"{other}\""),
+                );
                 None
             }
             (None, _) => None,
@@ -554,7 +572,9 @@ impl Validator<'_> {
                 None
             }
         });
-        let level = get("level").map_or(Some(Level::Deny), |v| self.level("level", v, false).map(|l| l.unwrap_or_default()));
+        let level = get("level").map_or(Some(Level::Deny), |v| {
+            self.level("level", v, false).map(|l| l.unwrap_or_default())
+        });
         let when_changed = get("when-changed").and_then(|v| self.globs("when-changed", v));
         let approved_by = get("approved-by")
             .and_then(|v| self.string_array("approved-by", v))
@@ -600,7 +620,10 @@ impl Validator<'_> {
         };
         if min_checked.is_some() && !matches!(selector, Selector::Section(_)) {
             let span = get("min-checked").map_or(value.span(), Spanned::span);
-            self.error(span, "`min-checked` applies only to a `section` requirement".to_string());
+            self.error(
+                span,
+                "`min-checked` applies only to a `section` requirement".to_string(),
+            );
             return None;
         }
         let selector_span = ["section", "item", "item-regex"]
@@ -681,7 +704,14 @@ min-checked = "two"
         assert_eq!(errs.len(), 4, "{errs:#?}");
         assert!(errs[0].starts_with("p.toml:3:1: unknown key `colour` in [[checklist]]"));
         assert_eq!(errs[1], "p.toml:5:11: `section` must not be empty");
-        assert!(errs[2].starts_with("p.toml:7:14: `item-regex` is not a valid regex"), "{}", errs[2]);
-        assert_eq!(errs[3], "p.toml:10:15: `min-checked` must be an integer, found a string");
+        assert!(
+            errs[2].starts_with("p.toml:7:14: `item-regex` is not a valid regex"),
+            "{}",
+            errs[2]
+        );
+        assert_eq!(
+            errs[3],
+            "p.toml:10:15: `min-checked` must be an integer, found a string"
+        );
     }
 }

@@ -58,7 +58,11 @@ pub fn verdict(report: &Report) -> String {
         n => format!(", {n} warnings"),
     };
     if report.passed {
-        let holds = if total == 1 { "1 requirement holds".to_string() } else { format!("{total} requirements hold") };
+        let holds = if total == 1 {
+            "1 requirement holds".to_string()
+        } else {
+            format!("{total} requirements hold")
+        };
         format!("PASS: {holds}{warn}")
     } else {
         format!("FAIL: {failing} of {total} requirements failing{warn}")
@@ -71,7 +75,15 @@ pub fn text(report: &Report) -> String {
     for c in &report.checklists {
         let _ = writeln!(out, "{}: {} of {} items checked", c.path, c.checked, c.total);
         for r in &c.requirements {
-            let _ = writeln!(out, "  {:<4}  {} ({}/{}) — {}", status(r), r.rule, r.checked, r.total, r.message);
+            let _ = writeln!(
+                out,
+                "  {:<4}  {} ({}/{}) — {}",
+                status(r),
+                r.rule,
+                r.checked,
+                r.total,
+                r.message
+            );
             if !r.passed {
                 for o in &r.open {
                     let note = o.note.as_deref().map(|n| format!("  [{n}]")).unwrap_or_default();
@@ -120,7 +132,10 @@ pub fn escape_markdown(text: &str) -> String {
 }
 
 fn link_path(path: &str) -> String {
-    path.replace('%', "%25").replace(' ', "%20").replace('(', "%28").replace(')', "%29")
+    path.replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('(', "%28")
+        .replace(')', "%29")
 }
 
 /// Rendering options for [`markdown`].
@@ -222,19 +237,30 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
     };
     b.push(&headline);
     if warnings > 0 {
-        b.push(&format!("\n⚠️ {warnings} warning-level requirement(s) not met (they do not block the merge)."));
+        b.push(&format!(
+            "\n⚠️ {warnings} warning-level requirement(s) not met (they do not block the merge)."
+        ));
     }
     b.push("");
     b.push("| Checklist | Checked | Requirements |");
     b.push("|---|---|---|");
     for c in &report.checklists {
-        let failed = c.requirements.iter().filter(|r| !r.passed && r.level == Level::Deny).count();
+        let failed = c
+            .requirements
+            .iter()
+            .filter(|r| !r.passed && r.level == Level::Deny)
+            .count();
         let state = if failed == 0 {
             format!("✅ {} hold", c.requirements.len())
         } else {
             format!("❌ {failed} of {} failing", c.requirements.len())
         };
-        b.push(&format!("| {} | {} / {} | {state} |", escape_markdown(&c.path), c.checked, c.total));
+        b.push(&format!(
+            "| {} | {} / {} | {state} |",
+            escape_markdown(&c.path),
+            c.checked,
+            c.total
+        ));
     }
     for c in &report.checklists {
         b.push("");
@@ -255,7 +281,11 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
         for r in c.requirements.iter().filter(|r| !r.passed) {
             if let Some(help) = &r.help {
                 b.push("");
-                b.push(&format!("> **{}**: {}", escape_markdown(&r.rule), escape_markdown(help)));
+                b.push(&format!(
+                    "> **{}**: {}",
+                    escape_markdown(&r.rule),
+                    escape_markdown(help)
+                ));
             }
         }
         let groups = open_by_section(c);
@@ -275,7 +305,11 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                     b.push("");
                 }
                 let mark = if *level == Level::Warn { " (warning)" } else { "" };
-                let note = o.note.as_deref().map(|n| format!(" — {}", escape_markdown(n))).unwrap_or_default();
+                let note = o
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" — {}", escape_markdown(n)))
+                    .unwrap_or_default();
                 b.push(&format!(
                     "- [ ] {}{mark}{note} · {}",
                     escape_markdown(&o.text),
@@ -289,11 +323,21 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
         }
         if !c.waived.is_empty() {
             b.push("");
-            b.push(&format!("<details><summary>{} waived item(s)</summary>", c.waived.len()));
+            b.push(&format!(
+                "<details><summary>{} waived item(s)</summary>",
+                c.waived.len()
+            ));
             b.push("");
             for w in &c.waived {
-                let reason = w.reason.as_deref().map_or("**no reason given**".to_string(), escape_markdown);
-                b.push(&format!("- {} — {reason} · {}", escape_markdown(&w.text), reference(&c.path, w.line, opts)));
+                let reason = w
+                    .reason
+                    .as_deref()
+                    .map_or("**no reason given**".to_string(), escape_markdown);
+                b.push(&format!(
+                    "- {} — {reason} · {}",
+                    escape_markdown(&w.text),
+                    reference(&c.path, w.line, opts)
+                ));
             }
             b.push("");
             b.push("</details>");
@@ -442,7 +486,10 @@ mod tests {
             ..MarkdownOptions::default()
         };
         let md = markdown(&report(1), &opts);
-        assert!(md.contains("](https://github.com/o/r/blob/abc/docs/READY.md#L10)"), "{md}");
+        assert!(
+            md.contains("](https://github.com/o/r/blob/abc/docs/READY.md#L10)"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -168,7 +168,10 @@ fn unknown_flag_is_a_usage_error() {
 fn check_passes_and_fails_with_exit_codes() {
     let dir = workspace(&[
         ("c.md", CHECKLIST),
-        ("pass.toml", "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nitem = \"A\"\n"),
+        (
+            "pass.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nitem = \"A\"\n",
+        ),
         (
             "fail.toml",
             "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"T > Sec\"\n[[checklist.require]]\nitem = \"gone\"\nlevel = \"warn\"\n",
@@ -176,7 +179,11 @@ fn check_passes_and_fails_with_exit_codes() {
     ]);
     let pass = checkgate(dir.path(), &["check", "--policy", "pass.toml"]);
     assert_eq!(pass.code, 0, "{}", pass.stderr);
-    assert!(pass.stdout.ends_with("checkgate: PASS: 1 requirement holds\n"), "{}", pass.stdout);
+    assert!(
+        pass.stdout.ends_with("checkgate: PASS: 1 requirement holds\n"),
+        "{}",
+        pass.stdout
+    );
 
     let fail = checkgate(dir.path(), &["check", "--policy", "fail.toml"]);
     assert_eq!(fail.code, 1);
@@ -194,7 +201,10 @@ fn check_passes_and_fails_with_exit_codes() {
 fn deleting_a_required_item_fails_rather_than_passes() {
     let dir = workspace(&[
         ("c.md", "# T\n- [x] a\n"),
-        ("p.toml", "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nitem = \"Rollback plan tested\"\n"),
+        (
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nitem = \"Rollback plan tested\"\n",
+        ),
     ]);
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--format", "json"]);
     assert_eq!(out.code, 1);
@@ -208,7 +218,10 @@ fn deleting_a_required_item_fails_rather_than_passes() {
 fn json_report_has_the_documented_shape() {
     let dir = workspace(&[
         ("c.md", CHECKLIST),
-        ("p.toml", "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"T > Sec\"\n"),
+        (
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"T > Sec\"\n",
+        ),
     ]);
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--format", "json"]);
     assert_eq!(out.code, 1);
@@ -233,7 +246,10 @@ fn json_report_has_the_documented_shape() {
 fn github_format_writes_annotations() {
     let dir = workspace(&[
         ("c.md", CHECKLIST),
-        ("p.toml", "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"T > Sec\"\n"),
+        (
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"T > Sec\"\n",
+        ),
     ]);
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--format", "github"]);
     assert_eq!(out.code, 1);
@@ -282,7 +298,10 @@ fn init_prints_one_requirement_per_top_level_section_and_it_parses() {
     assert_eq!(checked.code, 0, "{}", checked.stderr);
     let again = checkgate(dir.path(), &["init", "c.md", "--write", "--policy", "p.toml"]);
     assert_eq!(again.code, 2, "never overwrites without --force");
-    assert_eq!(again.stderr, "checkgate: error: p.toml already exists; pass --force to overwrite it\n");
+    assert_eq!(
+        again.stderr,
+        "checkgate: error: p.toml already exists; pass --force to overwrite it\n"
+    );
 }
 
 #[test]
@@ -293,8 +312,17 @@ fn example_policy_in_the_repository_parses_and_gives_the_documented_verdict() {
         &["check", "--policy", "examples/checkgate.toml", "--root", "examples"],
     );
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("PRODUCTION_READINESS.md:44  On-call rota covers the launch week"));
-    assert!(out.stdout.contains("PRODUCTION_READINESS.md:46  Backup restore tested in the last 30 days"));
+    assert!(
+        out.stdout
+            .contains("PRODUCTION_READINESS.md:44  On-call rota covers the launch week")
+    );
+    assert!(
+        out.stdout
+            .contains("PRODUCTION_READINESS.md:46  Backup restore tested in the last 30 days")
+    );
     assert!(!out.stdout.contains("step A"), "fenced fake items are not items");
-    assert!(out.stdout.ends_with("checkgate: FAIL: 1 of 4 requirements failing, 1 warning\n"));
+    assert!(
+        out.stdout
+            .ends_with("checkgate: FAIL: 1 of 4 requirements failing, 1 warning\n")
+    );
 }

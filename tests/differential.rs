@@ -30,7 +30,12 @@ fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
 /// (line → (checked, ambiguous)) as the oracle sees the file, or `None` when
 /// the oracle cannot run here.
 fn oracle(tool: &Path, file: &Path) -> Option<BTreeMap<usize, (bool, bool)>> {
-    let out = Command::new("python3").arg(tool).arg("--github").arg(file).output().ok()?;
+    let out = Command::new("python3")
+        .arg(tool)
+        .arg("--github")
+        .arg(file)
+        .output()
+        .ok()?;
     if !out.status.success() {
         eprintln!("gfm-oracle failed: {}", String::from_utf8_lossy(&out.stderr));
         return None;
@@ -94,13 +99,24 @@ fn agrees_with_github_on_every_corpus_item() {
     }
     eprintln!("compared {compared} items in {} files", files.len());
     assert!(compared > 1000, "too few items compared: {compared}");
-    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }
 
 #[test]
 fn seed_item_counts_match_the_corpus_readme() {
     let Some(_) = common::corpus() else { return };
-    let expected = [("000", 119, Some(29)), ("001", 234, None), ("002", 119, None), ("003", 139, None), ("004", 212, None)];
+    let expected = [
+        ("000", 119, Some(29)),
+        ("001", 234, None),
+        ("002", 119, None),
+        ("003", 139, None),
+        ("004", 212, None),
+    ];
     for (prefix, total, checked) in expected {
         let path = common::seed(prefix).expect("seed present");
         let bytes = std::fs::read(&path).unwrap();

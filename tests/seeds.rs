@@ -41,7 +41,9 @@ fn seed_000_go_live_must_have_fails_on_three_lines() {
          [[checklist.require]]\nsection = \"Pre-Production Validation\"\n\
          [[checklist.require]]\nsection = \"Core Functionality\"\n"
     );
-    let Some((code, r)) = check_seed("000", &policy, |s| s) else { return };
+    let Some((code, r)) = check_seed("000", &policy, |s| s) else {
+        return;
+    };
     assert_eq!(code, 1);
     assert_eq!(r["checklists"][0]["total"], 119);
     assert_eq!(r["checklists"][0]["checked"], 29);
@@ -49,8 +51,16 @@ fn seed_000_go_live_must_have_fails_on_three_lines() {
     assert_eq!(req(&r, 0)["message"], "3 of 6 items open");
     assert_eq!(req(&r, 1)["code"], "too-few-checked");
     assert_eq!(req(&r, 1)["message"], "0 of 8 checked; at least 2 required");
-    assert_eq!(req(&r, 2)["passed"], true, "everything under Pre-Production Validation is ticked");
-    assert_eq!(req(&r, 3)["passed"], true, "`✅ Core Functionality` matches `Core Functionality`");
+    assert_eq!(
+        req(&r, 2)["passed"],
+        true,
+        "everything under Pre-Production Validation is ticked"
+    );
+    assert_eq!(
+        req(&r, 3)["passed"],
+        true,
+        "`✅ Core Functionality` matches `Core Functionality`"
+    );
 }
 
 #[test]
@@ -61,7 +71,9 @@ fn seed_000_passes_once_the_open_items_are_ticked() {
             .iter()
             .fold(s, |s, t| s.replace(&format!("- [ ] {t}"), &format!("- [x] {t}")))
     };
-    let Some((code, r)) = check_seed("000", &policy, tick) else { return };
+    let Some((code, r)) = check_seed("000", &policy, tick) else {
+        return;
+    };
     assert_eq!(code, 0);
     assert_eq!(r["passed"], true);
 }
@@ -70,7 +82,9 @@ fn seed_000_passes_once_the_open_items_are_ticked() {
 fn seed_000_deleting_the_open_items_does_not_pass_a_required_item() {
     let policy = format!("{HEAD}[[checklist.require]]\nitem = \"Rollback plan tested\"\n");
     let delete = |s: String| s.replace("- [ ] Rollback plan tested\n", "");
-    let Some((code, r)) = check_seed("000", &policy, delete) else { return };
+    let Some((code, r)) = check_seed("000", &policy, delete) else {
+        return;
+    };
     assert_eq!(code, 1);
     assert_eq!(req(&r, 0)["code"], "item-not-found");
 }
@@ -81,7 +95,9 @@ fn seed_001_nested_go_live_items_under_a_bold_parent() {
         "{HEAD}[[checklist.require]]\nsection = \"Final Validation > Go-Live Checklist\"\n\
          [[checklist.require]]\nitem = \"all critical issues RESOLVED\"\n"
     );
-    let Some((code, r)) = check_seed("001", &policy, |s| s) else { return };
+    let Some((code, r)) = check_seed("001", &policy, |s| s) else {
+        return;
+    };
     assert_eq!(code, 1);
     assert_eq!(open_lines(&r, 0), (285..=292).collect::<Vec<_>>());
     assert_eq!(open_lines(&r, 1), vec![286]);
@@ -93,7 +109,9 @@ fn seed_002_mojibake_headings_match_plain_selectors() {
         "{HEAD}[[checklist.require]]\nsection = \"Pre-Deployment Checklist > Security & Credentials\"\n\
          [[checklist.require]]\nsection = \"Sign-Off\"\nlevel = \"warn\"\n"
     );
-    let Some((code, r)) = check_seed("002", &policy, |s| s) else { return };
+    let Some((code, r)) = check_seed("002", &policy, |s| s) else {
+        return;
+    };
     assert_eq!(code, 1);
     assert_eq!(open_lines(&r, 0), (9..=16).collect::<Vec<_>>());
     assert_eq!(req(&r, 1)["level"], "warn");
@@ -103,7 +121,9 @@ fn seed_002_mojibake_headings_match_plain_selectors() {
 #[test]
 fn seed_003_fenced_fake_items_are_not_counted() {
     let policy = format!("{HEAD}[[checklist.require]]\nsection = \"Security Review\"\n");
-    let Some((code, r)) = check_seed("003", &policy, |s| s) else { return };
+    let Some((code, r)) = check_seed("003", &policy, |s| s) else {
+        return;
+    };
     assert_eq!(code, 1);
     assert_eq!(r["checklists"][0]["total"], 139);
     assert_eq!(open_lines(&r, 0), (121..=125).collect::<Vec<_>>());
@@ -115,7 +135,9 @@ fn seed_004_ordered_deployment_steps() {
         "{HEAD}[[checklist.require]]\nsection = \"Launch > Deployment Steps\"\n\
          [[checklist.require]]\nitem-regex = \"(?i)^database migration\"\nsection = \"Deployment Steps\"\n"
     );
-    let Some((code, r)) = check_seed("004", &policy, |s| s) else { return };
+    let Some((code, r)) = check_seed("004", &policy, |s| s) else {
+        return;
+    };
     assert_eq!(code, 1);
     assert_eq!(open_lines(&r, 0), vec![299, 304, 311, 316, 323]);
     assert_eq!(open_lines(&r, 1), vec![299, 304]);
@@ -124,8 +146,15 @@ fn seed_004_ordered_deployment_steps() {
 #[test]
 fn seeds_parse_without_error_through_list() {
     let Some(corpus) = common::corpus() else { return };
-    let out = checkgate(Path::new("."), &["list", "--format", "json", corpus.join("seeds").to_str().unwrap()]);
+    let out = checkgate(
+        Path::new("."),
+        &["list", "--format", "json", corpus.join("seeds").to_str().unwrap()],
+    );
     // A directory is not a checklist: a clear error, exit 2.
     assert_eq!(out.code, 2);
-    assert!(out.stderr.ends_with("is a directory, not a checklist file\n"), "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with("is a directory, not a checklist file\n"),
+        "{}",
+        out.stderr
+    );
 }
