@@ -97,12 +97,16 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
     let mut diags = Vec::new();
     let mut notes = Vec::new();
     for cp in &policy.checklists {
-        if cp.source == Source::PrBody && !matches!(loader.head(&cp.source)?, Some(_)) {
-            notes.push("skipped the pull request description checklist: no pull request (pass --pr-body FILE to check one locally)".to_string());
+        let shown = cp.source.display();
+        let head_md = loader.head(&cp.source)?;
+        if cp.source == Source::PrBody && head_md.is_none() {
+            notes.push(
+                "skipped the pull request description checklist: no pull request (pass --pr-body FILE to check one locally)"
+                    .to_string(),
+            );
             continue;
         }
-        let shown = cp.source.display();
-        let head: Option<Checklist> = loader.head(&cp.source)?.map(|md| checklist::parse(shown, &md));
+        let head: Option<Checklist> = head_md.map(|md| checklist::parse(shown, &md));
         let base: Option<Checklist> = loader.base(&cp.source)?.map(|md| checklist::parse(shown, &md));
         let subject = head.as_ref().map(|head| Subject {
             head,

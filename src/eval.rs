@@ -223,6 +223,158 @@ impl Report {
 mod tests {
     use super::*;
 
+    use crate::checklist::parse;
+    use crate::policy::Policy;
+
+    fn policy(rules: &str) -> Policy {
+        Policy::parse("p.toml", &format!("[[checklist]]\npath = \"c.md\"\n{rules}")).expect("valid policy")
+    }
+
+    fn judge(rules: &str, head: &str, base: Option<&str>, ctx: &Context) -> ChecklistReport {
+        let p = policy(rules);
+        let head = parse("c.md", head);
+        let base = base.map(|b| parse("c.md", b));
+        let subject = Subject {
+            head: &head,
+            base: base.as_ref(),
+        };
+        evaluate_checklist(&p.checklists[0], Some(subject), ctx).expect("no policy errors")
+    }
+
+    const MUST: &str = "[[checklist.require]]\nsection = \"Must\"\n";
+
+    #[test]
+    fn deleting_an_open_item_of_a_required_section_is_caught_against_the_base() {
+        let base = "## Must\n- [x] a\n- [ ] b\n";
+        let head = "## Must\n- [x] a\n";
+        let r = judge(MUST, head, Some(base), &Context::default());
+        let removed = r
+            .requirements
+            .iter()
+            .find(|r| r.code == Code::ItemRemoved)
+            .expect("tamper finding");
+        assert_eq!(removed.level, Level::Deny);
+        assert_eq!(removed.open[0].line, 3, "named with its base line");
+        assert_eq!(removed.open[0].text, "b");
+        // Without the base, the same head passes: that is why the action reads it.
+        let r = judge(MUST, head, None, &Context::default());
+        assert!(r.requirements.iter().all(|r| r.passed));
+    }
+
+    #[test]
+    fn rewording_a_required_item_is_caught() {
+        let rule = "[[checklist.require]]\nitem = \"Rollback plan tested\"\n";
+        let r = judge(
+            rule,
+            "- [x] Rollback plan written\n",
+            Some("- [ ] Rollback plan tested\n"),
+            &Context::default(),
+        );
+        assert_eq!(r.requirements[0].code, Code::ItemRemoved);
+        assert_eq!(r.requirements[1].code, Code::ItemNotFound);
+    }
+
+    #[test]
+    fn emptying_a_required_section_is_section_removed() {
+        let r = judge(
+            MUST,
+            "## Must\nnothing here\n",
+            Some("## Must\n- [ ] a\n"),
+            &Context::default(),
+        );
+        assert_eq!(r.requirements[0].code, Code::SectionRemoved);
+        assert_eq!(r.requirements[1].code, Code::SectionEmpty);
+    }
+
+    #[test]
+    fn unticking_is_reported_at_the_configured_level() {
+        let r = judge(
+            MUST,
+            "## Must\n- [ ] a\n",
+            Some("## Must\n- [x] a\n"),
+            &Context::default(),
+        );
+        let untick = r
+            .requirements
+            .iter()
+            .find(|r| r.code == Code::ItemUnticked)
+            .expect("untick");
+        assert_eq!(untick.level, Level::Warn);
+        let p = format!("untick = \"deny\"\n{MUST}");
+        let r = judge(
+            &p,
+            "## Must\n- [ ] a\n",
+            Some("## Must\n- [x] a\n"),
+            &Context::default(),
+        );
+        let untick = r
+            .requirements
+            .iter()
+            .find(|r| r.code == Code::ItemUnticked)
+            .expect("untick");
+        assert_eq!(untick.level, Level::Deny);
+    }
+
+    #[test]
+    fn waivers_need_a_reason_and_permission() {
+        let head = "## Must\n- [x] ~~Load test~~ N/A: no API change\n- [ ] ~~Soak~~ N/A\n";
+        let r = judge(MUST, head, None, &Context::default());
+        assert_eq!(r.requirements[0].code, Code::WaiverWithoutReason);
+        assert_eq!(r.requirements[0].open.len(), 1);
+        assert_eq!(r.requirements[0].open[0].text, "Soak");
+        assert_eq!(r.waived.len(), 2);
+        let strict = "[[checklist.require]]\nsection = \"Must\"\nwaivable = false\n";
+        let r = judge(
+            strict,
+            "## Must\n- [x] ~~Load test~~ N/A: no API change\n",
+            None,
+            &Context::default(),
+        );
+        assert_eq!(r.requirements[0].code, Code::WaiverForbidden);
+    }
+
+    #[test]
+    fn signoff_needs_an_approval_from_an_allowed_reviewer_not_a_ticked_box() {
+        let rule =
+            "[[checklist.require]]\nitem = \"Security sign-off\"\napproved-by = [\"@acme/security\", \"alice\"]\n";
+        let ticked = "- [x] Security sign-off\n";
+        let mut ctx = Context {
+            signoffs: Some(Signoffs {
+                approvers: vec!["mallory".into()],
+                teams: [("acme/security".to_string(), vec!["bob".to_string()])].into(),
+            }),
+            ..Context::default()
+        };
+        let r = judge(rule, ticked, None, &ctx);
+        assert_eq!(r.requirements[0].code, Code::SignoffMissing);
+        assert_eq!(
+            r.requirements[0].message,
+            "needs an approving review from one of: @acme/security, alice"
+        );
+        ctx.signoffs.as_mut().unwrap().approvers.push("Bob".into());
+        let r = judge(rule, "- [ ] Security sign-off\n", None, &ctx);
+        assert!(r.requirements[0].passed);
+        assert_eq!(r.requirements[0].message, "signed off by @Bob");
+    }
+
+    #[test]
+    fn when_changed_applies_rules_only_to_matching_changes() {
+        let rule = "[[checklist.require]]\nsection = \"Must\"\nwhen-changed = [\"migrations/**\"]\n";
+        let head = "## Must\n- [ ] a\n";
+        let ctx = |files: &[&str]| Context {
+            changed_files: Some(files.iter().map(|s| s.to_string()).collect()),
+            ..Context::default()
+        };
+        let r = judge(rule, head, None, &ctx(&["src/main.rs"]));
+        assert!(r.requirements.is_empty());
+        assert!(r.notes[0].starts_with("skipped section: Must"));
+        let r = judge(rule, head, None, &ctx(&["migrations/0001.sql"]));
+        assert_eq!(r.requirements[0].code, Code::OpenItem);
+        // Unknown changes (a local run): the rule applies.
+        let r = judge(rule, head, None, &Context::default());
+        assert_eq!(r.requirements[0].code, Code::OpenItem);
+    }
+
     #[test]
     fn codes_unique() {
         let mut seen = std::collections::HashSet::new();
@@ -575,7 +727,8 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
 /// Items a requirement covered at the base that no longer exist at the head.
 fn removed_since_base<'b>(base_keys: &Keys<'b>, head_keys: &Keys, req: &Requirement) -> Vec<&'b Item> {
     let scope_of = |keys: &Keys, within: Option<&SectionSelector>| keys.scope(within, req).ok();
-    let (within, filter): (Option<&SectionSelector>, Box<dyn Fn(usize, &Item) -> bool>) = match &req.selector {
+    type Filter<'f> = Box<dyn Fn(usize, &Item) -> bool + 'f>;
+    let (within, filter): (Option<&SectionSelector>, Filter) = match &req.selector {
         Selector::Section(sel) => (Some(sel), Box::new(|_, _| true)),
         Selector::Item { key, within, .. } => {
             let base_items = base_keys.items();
