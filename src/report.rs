@@ -203,15 +203,22 @@ fn open_by_section(c: &ChecklistReport) -> BTreeMap<(usize, String), Vec<(&OpenI
     let mut order: BTreeMap<String, usize> = BTreeMap::new();
     let mut failing: Vec<&RequirementReport> = c.requirements.iter().filter(|r| !r.passed).collect();
     failing.sort_by_key(|r| r.level == Level::Warn);
+    // A document title shared by every open item adds nothing to each group.
+    let mut firsts = failing.iter().flat_map(|r| &r.open).map(|o| o.section.first());
+    let shared_root = match firsts.next() {
+        Some(Some(first)) if firsts.all(|f| f == Some(first)) => 1,
+        _ => 0,
+    };
     for r in failing {
         for o in &r.open {
             if !seen.insert((o.line, o.text.as_str())) {
                 continue;
             }
-            let title = if o.section.is_empty() {
-                "(no heading)".to_string()
-            } else {
-                o.section.join(" › ")
+            let path = o.section.get(shared_root..).unwrap_or_default();
+            let title = match (path.is_empty(), o.section.is_empty()) {
+                (_, true) => "(no heading)".to_string(),
+                (true, false) => o.section.join(" › "),
+                (false, false) => path.join(" › "),
             };
             let rank = *order.entry(title.clone()).or_insert(o.line);
             groups.entry((rank, title)).or_default().push((o, r.level));
@@ -310,8 +317,10 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                     .as_deref()
                     .map(|n| format!(" — {}", escape_markdown(n)))
                     .unwrap_or_default();
+                // A plain bullet: `- [ ]` would render a checkbox anyone
+                // with write access could tick inside the bot's comment.
                 b.push(&format!(
-                    "- [ ] {}{mark}{note} · {}",
+                    "- {}{mark}{note} · {}",
                     escape_markdown(&o.text),
                     reference(&c.path, o.line, opts)
                 ));
@@ -502,7 +511,7 @@ mod tests {
         assert!(huge.contains("too long for one comment"));
         assert_eq!(huge.matches("<details>").count(), huge.matches("</details>").count());
         // Summarised at an item boundary: every item line is whole.
-        for line in huge.lines().filter(|l| l.starts_with("- [ ]")) {
+        for line in huge.lines().filter(|l| l.starts_with("- item")) {
             assert!(line.ends_with(')') || line.contains("#L"), "{line}");
         }
     }

@@ -326,3 +326,14 @@ fn example_policy_in_the_repository_parses_and_gives_the_documented_verdict() {
             .ends_with("checkgate: FAIL: 1 of 4 requirements failing, 1 warning\n")
     );
 }
+
+#[test]
+fn example_markdown_report_snapshot() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = checkgate(
+        root,
+        &["check", "--policy", "examples/checkgate.toml", "--root", "examples", "--format", "markdown"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    insta::assert_snapshot!(out.stdout);
+}
