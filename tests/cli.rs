@@ -337,3 +337,20 @@ fn example_markdown_report_snapshot() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     insta::assert_snapshot!(out.stdout);
 }
+
+#[test]
+fn every_finding_code_has_a_docs_entry_and_every_policy_key_is_in_the_readme() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let codes = std::fs::read_to_string(root.join("docs/codes.md")).unwrap();
+    for code in checkgate::eval::Code::ALL {
+        assert!(codes.contains(&format!("## `{}`", code.as_str())), "docs/codes.md lacks {}", code.as_str());
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let keys = checkgate::policy::TOP_KEYS
+        .iter()
+        .chain(checkgate::policy::CHECKLIST_KEYS)
+        .chain(checkgate::policy::REQUIRE_KEYS);
+    for key in keys {
+        assert!(readme.contains(&format!("`{key}`")), "README does not document policy key `{key}`");
+    }
+}
