@@ -332,7 +332,15 @@ fn example_markdown_report_snapshot() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = checkgate(
         root,
-        &["check", "--policy", "examples/checkgate.toml", "--root", "examples", "--format", "markdown"],
+        &[
+            "check",
+            "--policy",
+            "examples/checkgate.toml",
+            "--root",
+            "examples",
+            "--format",
+            "markdown",
+        ],
     );
     assert_eq!(out.code, 1, "{}", out.stderr);
     insta::assert_snapshot!(out.stdout);
@@ -343,7 +351,11 @@ fn every_finding_code_has_a_docs_entry_and_every_policy_key_is_in_the_readme() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let codes = std::fs::read_to_string(root.join("docs/codes.md")).unwrap();
     for code in checkgate::eval::Code::ALL {
-        assert!(codes.contains(&format!("## `{}`", code.as_str())), "docs/codes.md lacks {}", code.as_str());
+        assert!(
+            codes.contains(&format!("## `{}`", code.as_str())),
+            "docs/codes.md lacks {}",
+            code.as_str()
+        );
     }
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let keys = checkgate::policy::TOP_KEYS
@@ -351,6 +363,9 @@ fn every_finding_code_has_a_docs_entry_and_every_policy_key_is_in_the_readme() {
         .chain(checkgate::policy::CHECKLIST_KEYS)
         .chain(checkgate::policy::REQUIRE_KEYS);
     for key in keys {
-        assert!(readme.contains(&format!("`{key}`")), "README does not document policy key `{key}`");
+        assert!(
+            readme.contains(&format!("`{key}`")),
+            "README does not document policy key `{key}`"
+        );
     }
 }
