@@ -369,3 +369,55 @@ fn every_finding_code_has_a_docs_entry_and_every_policy_key_is_in_the_readme() {
         );
     }
 }
+
+#[test]
+fn pr_body_checklists_use_pr_body_locally_and_are_skipped_without_it() {
+    let dir = workspace(&[
+        ("body.md", "## Checklist\r\n- [x] Tests added\r\n- [ ] Docs updated\r\n"),
+        (
+            "p.toml",
+            "[[checklist]]\nsource = \"pr-body\"\n[[checklist.require]]\nsection = \"Checklist\"\n",
+        ),
+    ]);
+    let skipped = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(skipped.code, 0);
+    assert!(
+        skipped
+            .stdout
+            .contains("note: skipped the pull request description checklist")
+    );
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--pr-body", "body.md"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("pull request description:3  Docs updated"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn check_named_file_against_a_one_checklist_policy() {
+    let dir = workspace(&[
+        ("draft.md", "## Sec\n- [x] a\n"),
+        (
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"Sec\"\n",
+        ),
+    ]);
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "draft.md"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("draft.md: 1 of 1 items checked"));
+}
+
+#[test]
+fn a_missing_policy_checklist_fails_the_gate() {
+    let dir = workspace(&[("p.toml", "[[checklist]]\npath = \"gone.md\"\n")]);
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("FAIL  checklist: gone.md (0/0) — checklist gone.md not found"),
+        "{}",
+        out.stdout
+    );
+}
