@@ -6,10 +6,12 @@
 //! verdict, and [`cli`] wires them to the command line.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod action;
 pub mod checklist;
 pub mod cli;
 pub mod engine;
 pub mod eval;
+pub mod github;
 pub mod normalize;
 pub mod policy;
 pub mod report;
