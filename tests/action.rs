@@ -1,0 +1,711 @@
+//! `checkgate action` against a local GitHub API (tests/support): the
+//! scenarios of the action issue, run in-process with retries' sleeps scaled
+//! to zero, each asserting the exact requests GitHub would have seen.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use checkgate::action::{self, ActionArgs, CommentMode, GithubEnv, Secret, Target};
+use checkgate::cli::Exit;
+use checkgate::github::{self, Client, Repo, RetryPolicy};
+use serde_json::{Value, json};
+use support::{BOT, FakeGitHub, OWNER, REPO, Scripted, TOKEN};
+
+const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+const MERGE: &str = "0000000000000000000000000000000000000001";
+
+const POLICY: &str = r#"
+[[checklist]]
+path = "READY.md"
+[[checklist.require]]
+section = "Must"
+[[checklist.require]]
+section = "Nice"
+level = "warn"
+"#;
+
+const FAILING: &str =
+    "# Ready\n## Must\n- [x] Tests pass\n- [ ] Rollback plan tested\n- [ ] Runbook written\n## Nice\n- [ ] Dashboard\n";
+const PASSING: &str =
+    "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n- [x] Runbook written\n## Nice\n- [x] Dashboard\n";
+
+fn fast() -> RetryPolicy {
+    RetryPolicy {
+        time_scale: 0.0,
+        ..RetryPolicy::default()
+    }
+}
+
+fn pr_payload(body: Option<&str>) -> Value {
+    json!({
+        "action": "opened",
+        "number": 42,
+        "pull_request": {
+            "number": 42,
+            "body": body,
+            "head": { "sha": HEAD, "ref": "feature" },
+            "base": { "sha": "base0000", "ref": "main" },
+        },
+    })
+}
+
+struct Case {
+    dir: tempfile::TempDir,
+    env: GithubEnv,
+    args: ActionArgs,
+}
+
+struct Ran {
+    exit: Exit,
+    out: String,
+    err: String,
+    outputs: String,
+    summary: String,
+}
+
+impl Ran {
+    /// Everything the run wrote anywhere a user could see it.
+    fn everything(&self) -> String {
+        format!("{}\n{}\n{}\n{}", self.out, self.err, self.outputs, self.summary)
+    }
+
+    fn output(&self, name: &str) -> Option<String> {
+        let mut lines = self.outputs.lines();
+        while let Some(line) = lines.next() {
+            if let Some(delimiter) = line.strip_prefix(&format!("{name}<<")) {
+                let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+                return Some(value.join("\n"));
+            }
+        }
+        None
+    }
+}
+
+impl Case {
+    fn new(gh: &FakeGitHub, event: &str, payload: &Value, checklist: &str) -> Case {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("workspace");
+        std::fs::create_dir_all(root.join(".github")).expect("mkdir");
+        std::fs::write(root.join(".github/checkgate.toml"), POLICY).expect("write policy");
+        std::fs::write(root.join("READY.md"), checklist).expect("write checklist");
+        let event_path = dir.path().join("event.json");
+        std::fs::write(&event_path, payload.to_string()).expect("write event");
+        let env = GithubEnv {
+            event_name: event.to_string(),
+            event_path,
+            repository: format!("{OWNER}/{REPO}"),
+            api_url: gh.uri(),
+            server_url: "https://github.example".to_string(),
+            workspace: root,
+            step_summary: Some(dir.path().join("summary.md")),
+            output: Some(dir.path().join("output")),
+            sha: Some(MERGE.to_string()),
+            debug: false,
+        };
+        let args = ActionArgs {
+            token: Some(TOKEN.parse::<Secret>().expect("infallible")),
+            policy: PathBuf::from(".github/checkgate.toml"),
+            comment: CommentMode::Always,
+            check_run: true,
+            fail: true,
+            comment_author: BOT.to_string(),
+            verbose: false,
+        };
+        Case { dir, env, args }
+    }
+
+    fn pr(gh: &FakeGitHub, checklist: &str) -> Case {
+        Case::new(gh, "pull_request", &pr_payload(Some("body")), checklist)
+    }
+
+    async fn run(&self) -> Ran {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let exit = action::run_with(&self.args, &self.env, fast(), &mut out, &mut err).await;
+        let read = |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+        Ran {
+            exit,
+            out: String::from_utf8(out).expect("utf-8"),
+            err: String::from_utf8(err).expect("utf-8"),
+            outputs: read("output"),
+            summary: read("summary.md"),
+        }
+    }
+}
+
+fn comments_page(page: usize) -> String {
+    format!("GET /repos/{OWNER}/{REPO}/issues/42/comments?per_page=100&page={page}")
+}
+fn post_comment() -> String {
+    format!("POST /repos/{OWNER}/{REPO}/issues/42/comments")
+}
+fn patch_comment(id: u64) -> String {
+    format!("PATCH /repos/{OWNER}/{REPO}/issues/comments/{id}")
+}
+fn post_check_run() -> String {
+    format!("POST /repos/{OWNER}/{REPO}/check-runs")
+}
+
+#[tokio::test]
+async fn first_run_posts_one_comment_and_a_check_run_on_the_head_sha() {
+    let gh = FakeGitHub::start().await;
+    let ran = Case::pr(&gh, FAILING).run().await;
+
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(gh.request_lines(), [comments_page(1), post_comment(), post_check_run()]);
+    gh.assert_valid();
+
+    let comments = gh.marked_comments();
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0].body.contains("Rollback plan tested"),
+        "{}",
+        comments[0].body
+    );
+    assert!(
+        comments[0].body.contains(&format!(
+            "https://github.example/{OWNER}/{REPO}/blob/{HEAD}/READY.md#L4"
+        )),
+        "links point at the head commit: {}",
+        comments[0].body
+    );
+
+    let runs = gh.state().check_runs.clone();
+    assert_eq!(runs.len(), 1);
+    let created = &runs[0].created;
+    assert_eq!(created["name"], "checkgate");
+    assert_eq!(
+        created["head_sha"], HEAD,
+        "the PR head, not GITHUB_SHA (the merge commit)"
+    );
+    assert_eq!(created["status"], "completed");
+    assert_eq!(created["conclusion"], "failure");
+    let levels: Vec<(String, u64)> = runs[0]
+        .annotations()
+        .iter()
+        .map(|a| {
+            (
+                a["annotation_level"].as_str().unwrap_or_default().to_string(),
+                a["start_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("failure".to_string(), 4),
+            ("failure".to_string(), 5),
+            ("warning".to_string(), 7)
+        ]
+    );
+    assert!(runs[0].annotations().iter().all(|a| a["path"] == "READY.md"));
+
+    assert_eq!(ran.output("passed").as_deref(), Some("false"));
+    assert_eq!(ran.output("checked").as_deref(), Some("1"));
+    assert_eq!(ran.output("total").as_deref(), Some("4"));
+    assert_eq!(ran.output("open").as_deref(), Some("2"));
+    let report: Value = serde_json::from_str(&ran.output("report").expect("report output")).expect("JSON report");
+    assert_eq!(report["passed"], false);
+    assert!(ran.summary.contains("Rollback plan tested"), "{}", ran.summary);
+    assert!(ran.out.contains("::error file=READY.md,line=4,"), "{}", ran.out);
+}
+
+#[tokio::test]
+async fn rerun_updates_the_same_comment_in_three_requests() {
+    let gh = FakeGitHub::start().await;
+    let case = Case::pr(&gh, FAILING);
+    assert_eq!(case.run().await.exit, Exit::Fail);
+    let first = gh.marked_comments();
+    gh.state().requests.clear();
+
+    std::fs::write(case.env.workspace.join("READY.md"), PASSING).expect("tick everything");
+    let ran = case.run().await;
+
+    assert_eq!(ran.exit, Exit::Pass);
+    // The steady state the README quotes: list once, update once, one check run.
+    assert_eq!(
+        gh.request_lines(),
+        [comments_page(1), patch_comment(first[0].id), post_check_run()]
+    );
+    gh.assert_valid();
+    let now = gh.marked_comments();
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].id, first[0].id);
+    assert_ne!(now[0].body, first[0].body, "the comment shows the new verdict");
+    assert_eq!(
+        gh.state().check_runs.last().map(|r| r.created["conclusion"].clone()),
+        Some(json!("success"))
+    );
+}
+
+#[tokio::test]
+async fn the_sticky_comment_is_found_among_250_and_nobody_elses_is_touched() {
+    let gh = FakeGitHub::start().await;
+    let mut ours = 0;
+    for i in 0..250 {
+        if i == 230 {
+            ours = gh.add_comment(BOT, "<!-- checkgate -->\nold report");
+        } else if i % 50 == 7 {
+            // Someone pasting the marker does not make the comment ours.
+            gh.add_comment("mallory", "<!-- checkgate -->\nfake report");
+        } else if i % 50 == 8 {
+            gh.add_comment(BOT, "another workflow's bot comment");
+        } else {
+            gh.add_comment("alice", &format!("comment {i}"));
+        }
+    }
+    let before = gh.state().comments.clone();
+    let ran = Case::pr(&gh, FAILING).run().await;
+
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(
+        gh.request_lines(),
+        [
+            comments_page(1),
+            comments_page(2),
+            comments_page(3),
+            patch_comment(ours),
+            post_check_run()
+        ]
+    );
+    gh.assert_valid();
+    let after = gh.state().comments.clone();
+    assert_eq!(after.len(), 250);
+    for (b, a) in before.iter().zip(&after) {
+        if a.id == ours {
+            assert!(a.body.contains("Rollback plan tested"));
+        } else {
+            assert_eq!(a.body, b.body, "comment {} was edited", a.id);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_token_still_gives_the_verdict_and_one_warning() {
+    let gh = FakeGitHub::start().await;
+    gh.state().read_only = true;
+    let ran = Case::pr(&gh, FAILING).run().await;
+
+    assert_eq!(ran.exit, Exit::Fail, "never a false pass");
+    // The first write fails; checkgate does not go on to try the check run.
+    assert_eq!(gh.request_lines(), [comments_page(1), post_comment()]);
+    gh.assert_valid();
+    let warnings: Vec<&str> = ran
+        .out
+        .lines()
+        .filter(|l| l.starts_with("::warning title=checkgate::"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", ran.out);
+    assert!(warnings[0].contains("pull_request_target"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("Resource not accessible by integration"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        ran.out.contains("::error file=READY.md,line=4,"),
+        "annotations still printed: {}",
+        ran.out
+    );
+    assert!(ran.summary.contains("Rollback plan tested"));
+    assert_eq!(ran.output("passed").as_deref(), Some("false"));
+    assert!(ran.err.is_empty(), "{}", ran.err);
+}
+
+#[tokio::test]
+async fn a_read_only_token_on_a_passing_pr_passes_with_the_warning() {
+    let gh = FakeGitHub::start().await;
+    gh.state().read_only = true;
+    let ran = Case::pr(&gh, PASSING).run().await;
+    assert_eq!(ran.exit, Exit::Pass);
+    assert_eq!(ran.out.matches("::warning title=checkgate::").count(), 1, "{}", ran.out);
+    assert_eq!(ran.output("passed").as_deref(), Some("true"));
+}
+
+#[tokio::test]
+async fn a_500_is_retried_then_succeeds() {
+    let gh = FakeGitHub::start().await;
+    gh.script(Scripted::new("GET", "/issues/42/comments", 500, "Server Error"));
+    gh.script(Scripted::new("POST", "/check-runs", 502, "Bad Gateway"));
+    let ran = Case::pr(&gh, FAILING).run().await;
+
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(
+        gh.request_lines(),
+        [
+            comments_page(1),
+            comments_page(1),
+            post_comment(),
+            post_check_run(),
+            post_check_run()
+        ]
+    );
+    gh.assert_valid();
+    assert_eq!(gh.marked_comments().len(), 1);
+    assert_eq!(gh.state().check_runs.len(), 1);
+}
+
+#[tokio::test]
+async fn a_comment_post_that_succeeded_behind_a_502_is_not_posted_twice() {
+    let gh = FakeGitHub::start().await;
+    // GitHub created the comment but the reply was lost.
+    gh.script(Scripted::new("POST", "/issues/42/comments", 502, "Bad Gateway").applied());
+    let ran = Case::pr(&gh, FAILING).run().await;
+
+    assert_eq!(ran.exit, Exit::Fail);
+    let id = gh.marked_comments()[0].id;
+    assert_eq!(
+        gh.request_lines(),
+        [
+            comments_page(1),
+            post_comment(),
+            comments_page(1),
+            patch_comment(id),
+            post_check_run()
+        ]
+    );
+    assert_eq!(gh.marked_comments().len(), 1);
+    gh.assert_valid();
+}
+
+#[tokio::test]
+async fn a_secondary_rate_limit_is_waited_out_as_retry_after_says() {
+    let gh = FakeGitHub::start().await;
+    gh.script(
+        Scripted::new(
+            "POST",
+            "/check-runs",
+            403,
+            "You have exceeded a secondary rate limit. Please wait a few minutes.",
+        )
+        .header("retry-after", "7"),
+    );
+    let client = Client::new(
+        github::Octocrab::new(&gh.uri(), Some(TOKEN)).expect("client"),
+        Repo::parse(&format!("{OWNER}/{REPO}")).expect("repo"),
+        fast(),
+        Some(TOKEN.to_string()),
+    );
+    let report = checkgate::eval::Report::new(Vec::new(), Vec::new());
+    let run = action::check_run(&report, HEAD, "all good", true);
+    client.publish_check_run(&run).await.expect("published after waiting");
+
+    assert_eq!(client.waited(), Duration::from_secs(7));
+    assert_eq!(gh.request_lines(), [post_check_run(), post_check_run()]);
+    assert_eq!(gh.state().check_runs.len(), 1);
+    gh.assert_valid();
+}
+
+#[tokio::test]
+async fn a_primary_rate_limit_is_waited_out_until_its_reset() {
+    let gh = FakeGitHub::start().await;
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 20;
+    gh.script(
+        Scripted::new("GET", "/comments", 429, "API rate limit exceeded")
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-reset", &reset.to_string()),
+    );
+    let client = Client::new(
+        github::Octocrab::new(&gh.uri(), Some(TOKEN)).expect("client"),
+        Repo::parse(&format!("{OWNER}/{REPO}")).expect("repo"),
+        fast(),
+        Some(TOKEN.to_string()),
+    );
+    client.list_comments(42).await.expect("listed after waiting");
+    let waited = client.waited().as_secs();
+    assert!((19..=22).contains(&waited), "waited {waited} s for a reset 20 s away");
+    assert_eq!(gh.request_lines(), [comments_page(1), comments_page(1)]);
+}
+
+#[tokio::test]
+async fn a_wait_longer_than_the_budget_gives_up_at_once_with_exit_2() {
+    let gh = FakeGitHub::start().await;
+    gh.script(
+        Scripted::new("GET", "/comments", 403, "You have exceeded a secondary rate limit")
+            .header("retry-after", "3600"),
+    );
+    let ran = Case::pr(&gh, PASSING).run().await;
+
+    assert_eq!(ran.exit, Exit::Error, "an API failure is never a pass");
+    assert_eq!(gh.request_lines(), [comments_page(1)]);
+    assert!(ran.err.contains("exceeds the retry budget"), "{}", ran.err);
+    // The verdict was still recorded before the API gave up.
+    assert_eq!(ran.output("passed").as_deref(), Some("true"));
+}
+
+#[tokio::test]
+async fn persistent_5xx_stops_after_a_few_tries() {
+    let gh = FakeGitHub::start().await;
+    for _ in 0..10 {
+        gh.script(Scripted::new("GET", "/comments", 503, "Service Unavailable"));
+    }
+    let ran = Case::pr(&gh, PASSING).run().await;
+    assert_eq!(ran.exit, Exit::Error);
+    assert_eq!(gh.request_lines(), vec![comments_page(1); 4]);
+    assert!(
+        ran.err
+            .contains("gave up after 4 attempt(s): HTTP 503: Service Unavailable"),
+        "{}",
+        ran.err
+    );
+}
+
+#[tokio::test]
+async fn annotations_past_50_go_in_batches_of_50() {
+    let gh = FakeGitHub::start().await;
+    let items: String = (0..120).map(|i| format!("- [ ] step {i}\n")).collect();
+    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}")).run().await;
+
+    assert_eq!(ran.exit, Exit::Fail);
+    let runs = gh.state().check_runs.clone();
+    let id = runs[0].id;
+    let patch = format!("PATCH /repos/{OWNER}/{REPO}/check-runs/{id}");
+    assert_eq!(
+        gh.request_lines(),
+        [comments_page(1), post_comment(), post_check_run(), patch.clone(), patch]
+    );
+    gh.assert_valid();
+    let sizes: Vec<usize> = std::iter::once(&runs[0].created)
+        .chain(&runs[0].updates)
+        .map(|b| b["output"]["annotations"].as_array().map_or(0, Vec::len))
+        .collect();
+    assert_eq!(sizes, [50, 50, 20]);
+    let lines: Vec<u64> = runs[0]
+        .annotations()
+        .iter()
+        .filter_map(|a| a["start_line"].as_u64())
+        .collect();
+    assert_eq!(lines, (3..123).collect::<Vec<u64>>());
+    assert_eq!(ran.output("open").as_deref(), Some("120"));
+}
+
+#[tokio::test]
+async fn an_oversized_checklist_stays_within_githubs_limits() {
+    let gh = FakeGitHub::start().await;
+    let long = "x".repeat(300);
+    let items: String = (0..5_000).map(|i| format!("- [ ] item {i} {long}\n")).collect();
+    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}")).run().await;
+
+    assert_eq!(ran.exit, Exit::Fail);
+    gh.assert_valid(); // includes maxLength 65535 on the check run summary
+    let comment = &gh.marked_comments()[0].body;
+    assert!(
+        comment.chars().count() <= github::COMMENT_MAX_CHARS,
+        "{}",
+        comment.chars().count()
+    );
+    let runs = gh.state().check_runs.clone();
+    let summary = runs[0].created["output"]["summary"].as_str().unwrap_or_default();
+    assert!(summary.chars().count() <= github::CHECK_OUTPUT_MAX_CHARS);
+    assert_eq!(runs[0].annotations().len(), action::MAX_ANNOTATIONS);
+    assert!(
+        runs[0].created["output"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("4500 more")
+    );
+    assert!(ran.summary.chars().count() <= 65_536, "the job summary is one report");
+    assert_eq!(ran.output("open").as_deref(), Some("5000"));
+}
+
+#[tokio::test]
+async fn the_token_appears_nowhere_even_when_the_server_echoes_it() {
+    let gh = FakeGitHub::start().await;
+    gh.state().echo_auth = true;
+    gh.script(Scripted::new("GET", "/comments", 401, "Bad credentials"));
+    let mut case = Case::pr(&gh, FAILING);
+    case.args.verbose = true;
+    let ran = case.run().await;
+
+    assert_eq!(ran.exit, Exit::Error);
+    assert!(ran.err.contains("HTTP 401: bad credentials: Bearer ***"), "{}", ran.err);
+    assert!(
+        ran.err.contains(&format!("checkgate: {} -> 401", comments_page(1))),
+        "{}",
+        ran.err
+    );
+    assert!(!ran.everything().contains(TOKEN), "token leaked:\n{}", ran.everything());
+    assert!(!format!("{:?}", case.args).contains(TOKEN));
+}
+
+#[tokio::test]
+async fn on_failure_posts_nothing_for_a_passing_pr_without_a_comment() {
+    let gh = FakeGitHub::start().await;
+    let mut case = Case::pr(&gh, PASSING);
+    case.args.comment = CommentMode::OnFailure;
+    assert_eq!(case.run().await.exit, Exit::Pass);
+    assert_eq!(gh.request_lines(), [comments_page(1), post_check_run()]);
+}
+
+#[tokio::test]
+async fn on_failure_updates_a_stale_failure_comment_when_the_pr_passes() {
+    let gh = FakeGitHub::start().await;
+    let mut case = Case::pr(&gh, FAILING);
+    case.args.comment = CommentMode::OnFailure;
+    assert_eq!(case.run().await.exit, Exit::Fail);
+    let id = gh.marked_comments()[0].id;
+    gh.state().requests.clear();
+    std::fs::write(case.env.workspace.join("READY.md"), PASSING).expect("tick everything");
+
+    assert_eq!(case.run().await.exit, Exit::Pass);
+    assert_eq!(
+        gh.request_lines(),
+        [comments_page(1), patch_comment(id), post_check_run()]
+    );
+    assert!(!gh.marked_comments()[0].body.contains("Rollback plan tested"));
+}
+
+#[tokio::test]
+async fn comment_never_and_check_run_false_make_no_requests() {
+    let gh = FakeGitHub::start().await;
+    let mut case = Case::pr(&gh, FAILING);
+    case.args.comment = CommentMode::Never;
+    case.args.check_run = false;
+    let ran = case.run().await;
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(gh.request_lines(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn fail_false_reports_a_neutral_check_and_exits_0() {
+    let gh = FakeGitHub::start().await;
+    let mut case = Case::pr(&gh, FAILING);
+    case.args.fail = false;
+    let ran = case.run().await;
+    assert_eq!(ran.exit, Exit::Pass);
+    assert_eq!(ran.output("passed").as_deref(), Some("false"));
+    assert_eq!(gh.state().check_runs[0].created["conclusion"], "neutral");
+}
+
+#[tokio::test]
+async fn merge_group_gets_a_check_run_on_the_group_head_and_no_comment() {
+    let gh = FakeGitHub::start().await;
+    let payload = json!({"action": "checks_requested", "merge_group": {"head_sha": "feedbeef", "head_ref": "gh-readonly-queue/main/pr-42"}});
+    let ran = Case::new(&gh, "merge_group", &payload, PASSING).run().await;
+    assert_eq!(ran.exit, Exit::Pass);
+    assert_eq!(gh.request_lines(), [post_check_run()]);
+    assert_eq!(gh.state().check_runs[0].created["head_sha"], "feedbeef");
+}
+
+#[tokio::test]
+async fn push_and_workflow_dispatch_evaluate_without_any_request() {
+    for event in ["push", "workflow_dispatch"] {
+        let gh = FakeGitHub::start().await;
+        let ran = Case::new(&gh, event, &json!({"ref": "refs/heads/main"}), FAILING)
+            .run()
+            .await;
+        assert_eq!(ran.exit, Exit::Fail, "{event}");
+        assert_eq!(gh.request_lines(), Vec::<String>::new(), "{event}");
+        assert!(
+            ran.summary.contains(&format!("blob/{MERGE}/READY.md")),
+            "{event}: {}",
+            ran.summary
+        );
+        assert_eq!(ran.output("passed").as_deref(), Some("false"));
+    }
+}
+
+#[tokio::test]
+async fn an_unsupported_event_exits_2_with_a_clear_message() {
+    let gh = FakeGitHub::start().await;
+    let ran = Case::new(&gh, "issue_comment", &json!({"action": "created"}), PASSING)
+        .run()
+        .await;
+    assert_eq!(ran.exit, Exit::Error);
+    assert!(
+        ran.err
+            .contains("event `issue_comment` is not supported; run checkgate on pull_request"),
+        "{}",
+        ran.err
+    );
+    assert_eq!(gh.request_lines(), Vec::<String>::new());
+    assert_eq!(ran.output("passed"), None, "no verdict, no outputs");
+}
+
+#[tokio::test]
+async fn a_bad_policy_exits_2_and_says_so_in_the_summary() {
+    let gh = FakeGitHub::start().await;
+    let case = Case::pr(&gh, PASSING);
+    std::fs::write(
+        case.env.workspace.join(".github/checkgate.toml"),
+        "[[checklist]]\nbogus = 1\n",
+    )
+    .expect("write");
+    let ran = case.run().await;
+    assert_eq!(ran.exit, Exit::Error);
+    assert!(ran.summary.starts_with("## checkgate could not run"), "{}", ran.summary);
+    assert!(ran.err.contains("checkgate.toml"), "{}", ran.err);
+    assert_eq!(gh.request_lines(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_null_pr_body_is_an_empty_checklist_and_fails_a_body_requirement() {
+    let gh = FakeGitHub::start().await;
+    let case = Case::new(&gh, "pull_request", &pr_payload(None), PASSING);
+    std::fs::write(
+        case.env.workspace.join(".github/checkgate.toml"),
+        "[[checklist]]\nsource = \"pr-body\"\n[[checklist.require]]\nitem = \"I tested this\"\n",
+    )
+    .expect("write");
+    let ran = case.run().await;
+    assert_eq!(ran.exit, Exit::Fail, "a missing description never passes");
+    // A description has no file to annotate.
+    assert!(gh.state().check_runs[0].annotations().is_empty());
+}
+
+/// Every pull_request payload in the shared corpus yields its head SHA and
+/// number; the others are refused by name.
+#[test]
+fn real_payloads_parse() {
+    let Some(shared) = support::shared() else { return };
+    let dir = shared.join("corpus/events");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("events dir") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let mut payload: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+        // Probot fixtures wrap the payload: {"name": event, "payload": {...}}.
+        if let (Some(_), Some(inner)) = (payload.get("name"), payload.get("payload")) {
+            payload = inner.clone();
+        }
+        let event = ["pull_request", "check_run", "issue_comment"]
+            .into_iter()
+            .find(|e| name.contains(e))
+            .unwrap_or("unknown");
+        match action::parse_event(event, &payload) {
+            Ok(Target::PullRequest { number, head_sha, body }) => {
+                assert_eq!(
+                    Some(number),
+                    payload.pointer("/pull_request/number").and_then(Value::as_u64),
+                    "{name}"
+                );
+                assert_eq!(
+                    Some(head_sha.as_str()),
+                    payload.pointer("/pull_request/head/sha").and_then(Value::as_str)
+                );
+                if payload.pointer("/pull_request/body") == Some(&Value::Null) {
+                    assert_eq!(body, "", "{name}");
+                }
+            }
+            Ok(other) => panic!("{name}: {other:?}"),
+            Err(e) => {
+                assert_ne!(event, "pull_request", "{name}: {e}");
+                assert!(e.to_string().contains("not supported"));
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen >= 10, "only {seen} payloads in {}", dir.display());
+}
