@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-pub const OWNER: &str = "octo-org";
-pub const REPO: &str = "hello";
+pub const OWNER: &str = "Codertocat";
+pub const REPO: &str = "Hello-World";
 /// A recognisable fake token: tests assert it never shows up anywhere.
 pub const TOKEN: &str = "ghs_FAKEtoken0123456789checkgateSECRET";
 pub const BOT: &str = "github-actions[bot]";
@@ -512,10 +512,10 @@ fn scalar(schema: &Value, value: &str, at: &str, problems: &mut Vec<String>) {
     if !ok {
         problems.push(format!("{at}: `{value}` is not a {}", schema["type"]));
     }
-    if let Some(values) = schema["enum"].as_array() {
-        if !values.iter().any(|v| v.as_str() == Some(value)) {
-            problems.push(format!("{at}: `{value}` is not one of {}", schema["enum"]));
-        }
+    if let Some(values) = schema["enum"].as_array()
+        && !values.iter().any(|v| v.as_str() == Some(value))
+    {
+        problems.push(format!("{at}: `{value}` is not one of {}", schema["enum"]));
     }
 }
 
@@ -540,10 +540,10 @@ pub fn validate(schema: &Value, value: &Value, at: &str, problems: &mut Vec<Stri
             return;
         }
     }
-    if let Some(values) = schema["enum"].as_array() {
-        if !values.contains(value) {
-            problems.push(format!("{at}: {value} is not one of {}", schema["enum"]));
-        }
+    if let Some(values) = schema["enum"].as_array()
+        && !values.contains(value)
+    {
+        problems.push(format!("{at}: {value} is not one of {}", schema["enum"]));
     }
     if let (Some(max), Some(s)) = (schema["maxLength"].as_u64(), value.as_str()) {
         let len = s.encode_utf16().count() as u64;
@@ -552,10 +552,10 @@ pub fn validate(schema: &Value, value: &Value, at: &str, problems: &mut Vec<Stri
         }
     }
     if let Some(items) = value.as_array() {
-        if let Some(max) = schema["maxItems"].as_u64() {
-            if items.len() as u64 > max {
-                problems.push(format!("{at}: {} items, more than maxItems {max}", items.len()));
-            }
+        if let Some(max) = schema["maxItems"].as_u64()
+            && items.len() as u64 > max
+        {
+            problems.push(format!("{at}: {} items, more than maxItems {max}", items.len()));
         }
         if schema.get("items").is_some() {
             for (i, item) in items.iter().enumerate() {
@@ -591,10 +591,10 @@ pub fn validate(schema: &Value, value: &Value, at: &str, problems: &mut Vec<Stri
         validate(s, value, at, &mut p);
         p.is_empty()
     };
-    if let Some(any) = schema["anyOf"].as_array() {
-        if !any.iter().any(passes) {
-            problems.push(format!("{at}: matches none of anyOf"));
-        }
+    if let Some(any) = schema["anyOf"].as_array()
+        && !any.iter().any(passes)
+    {
+        problems.push(format!("{at}: matches none of anyOf"));
     }
     if let Some(one) = schema["oneOf"].as_array() {
         let n = one.iter().filter(|s| passes(s)).count();

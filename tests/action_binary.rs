@@ -1,0 +1,170 @@
+//! The built `checkgate action` binary as GitHub Actions runs it: a real
+//! webhook payload, the full set of `GITHUB_*` and `INPUT_*` variables, and
+//! the local GitHub API of tests/support. Asserts the exact requests, the
+//! `$GITHUB_OUTPUT` file and the step summary.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use support::{FakeGitHub, OWNER, REPO, TOKEN};
+
+const PAYLOAD: &str = "octokit__webhooks__payload-examples__api.github.com__pull_request__opened.payload.json";
+/// `pull_request.head.sha` of that payload.
+const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+/// What GitHub would put in `GITHUB_SHA`: the test merge commit.
+const MERGE_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+const POLICY: &str = "[[checklist]]\npath = \"docs/READY.md\"\n[[checklist.require]]\nsection = \"Must\"\n";
+const CHECKLIST: &str = "# Ready\n\n## Must\n\n- [x] Tests pass\n- [ ] Rollback plan tested\n";
+
+/// Run the binary with the environment of a `pull_request` job in `dir`.
+fn run_action(gh: &FakeGitHub, dir: &Path, event_name: &str, payload: &Path) -> Output {
+    let workspace = dir.join("workspace");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_checkgate"));
+    cmd.arg("action").current_dir(&workspace);
+    // Running inside GitHub Actions must not leak the real job's context in.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if name.starts_with("GITHUB_") || name.starts_with("INPUT_") || name.starts_with("RUNNER_") {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd.envs([
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_EVENT_NAME", event_name),
+        ("GITHUB_REPOSITORY", &format!("{OWNER}/{REPO}")),
+        ("GITHUB_REPOSITORY_OWNER", OWNER),
+        ("GITHUB_API_URL", &gh.uri()),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_GRAPHQL_URL", &format!("{}/graphql", gh.uri())),
+        ("GITHUB_SHA", MERGE_SHA),
+        ("GITHUB_REF", "refs/pull/2/merge"),
+        ("GITHUB_HEAD_REF", "changes"),
+        ("GITHUB_BASE_REF", "master"),
+        ("GITHUB_WORKFLOW", "checklist"),
+        ("GITHUB_RUN_ID", "1658821493"),
+        ("GITHUB_RUN_NUMBER", "3"),
+        ("GITHUB_RUN_ATTEMPT", "1"),
+        ("GITHUB_ACTOR", "Codertocat"),
+        ("GITHUB_JOB", "checkgate"),
+        ("GITHUB_ACTION", "__checkgate"),
+        ("GITHUB_WORKSPACE", &workspace.display().to_string()),
+        ("GITHUB_EVENT_PATH", &payload.display().to_string()),
+        ("GITHUB_STEP_SUMMARY", &dir.join("summary.md").display().to_string()),
+        ("GITHUB_OUTPUT", &dir.join("output").display().to_string()),
+        ("GITHUB_ENV", &dir.join("env").display().to_string()),
+        ("GITHUB_PATH", &dir.join("path").display().to_string()),
+        ("RUNNER_OS", "Linux"),
+        ("RUNNER_TEMP", &dir.display().to_string()),
+        ("INPUT_TOKEN", TOKEN),
+        ("INPUT_POLICY", ".github/checkgate.toml"),
+        ("INPUT_COMMENT", "always"),
+        ("INPUT_CHECK-RUN", "true"),
+        ("INPUT_FAIL", "true"),
+        ("INPUT_COMMENT-AUTHOR", "github-actions[bot]"),
+    ]);
+    cmd.output().expect("run checkgate")
+}
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ws = dir.path().join("workspace");
+    std::fs::create_dir_all(ws.join(".github")).expect("mkdir");
+    std::fs::create_dir_all(ws.join("docs")).expect("mkdir");
+    std::fs::write(ws.join(".github/checkgate.toml"), POLICY).expect("policy");
+    std::fs::write(ws.join("docs/READY.md"), CHECKLIST).expect("checklist");
+    dir
+}
+
+#[tokio::test]
+async fn the_binary_runs_a_real_pull_request_event_end_to_end() {
+    let Some(payload) = support::event(PAYLOAD) else { return };
+    let gh = FakeGitHub::start().await;
+    let dir = workspace();
+
+    let out = run_action(&gh, dir.path(), "pull_request", &payload);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(
+        gh.request_lines(),
+        [
+            format!("GET /repos/{OWNER}/{REPO}/issues/2/comments?per_page=100&page=1"),
+            format!("POST /repos/{OWNER}/{REPO}/issues/2/comments"),
+            format!("POST /repos/{OWNER}/{REPO}/check-runs"),
+        ]
+    );
+    gh.assert_valid();
+
+    let comment = gh.marked_comments();
+    assert_eq!(comment.len(), 1);
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).expect("step summary");
+    assert_eq!(
+        comment[0].body,
+        format!("<!-- checkgate -->\n{}", summary.strip_suffix('\n').unwrap_or(&summary)),
+        "the comment is the summary behind the marker"
+    );
+    assert!(
+        summary.contains(&format!(
+            "https://github.com/{OWNER}/{REPO}/blob/{HEAD}/docs/READY.md#L6"
+        )),
+        "{summary}"
+    );
+
+    let run = gh.state().check_runs[0].created.clone();
+    assert_eq!(run["head_sha"], HEAD);
+    assert_eq!(run["conclusion"], "failure");
+    assert_eq!(run["output"]["annotations"][0]["path"], "docs/READY.md");
+    assert_eq!(run["output"]["annotations"][0]["start_line"], 6);
+
+    let outputs = std::fs::read_to_string(dir.path().join("output")).expect("GITHUB_OUTPUT");
+    let values = parse_outputs(&outputs);
+    let names: Vec<&str> = values.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["passed", "checked", "total", "open", "report"]);
+    assert_eq!(values[0].1, "false");
+    assert_eq!(values[1].1, "1");
+    assert_eq!(values[2].1, "2");
+    assert_eq!(values[3].1, "1");
+    let report: Value = serde_json::from_str(&values[4].1).expect("report is JSON");
+    assert_eq!(report["checklists"][0]["path"], "docs/READY.md");
+
+    assert!(stdout.contains("::error file=docs/READY.md,line=6,"), "{stdout}");
+    for text in [&stdout, &stderr, &outputs, &summary] {
+        assert!(!text.contains(TOKEN), "the token leaked: {text}");
+    }
+}
+
+#[tokio::test]
+async fn the_binary_exits_2_on_an_unsupported_event() {
+    let Some(payload) =
+        support::event("octokit__webhooks__payload-examples__api.github.com__issue_comment__created.payload.json")
+    else {
+        return;
+    };
+    let gh = FakeGitHub::start().await;
+    let dir = workspace();
+    let out = run_action(&gh, dir.path(), "issue_comment", &payload);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("event `issue_comment` is not supported"), "{stderr}");
+    assert_eq!(gh.request_lines(), Vec::<String>::new());
+}
+
+/// `name<<DELIM` … `DELIM` blocks, in order; each delimiter is used once.
+fn parse_outputs(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut delimiters = std::collections::HashSet::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let (name, delimiter) = line.split_once("<<").expect("heredoc header");
+        assert!(delimiter.starts_with("ghadelimiter_"), "{delimiter}");
+        assert!(delimiters.insert(delimiter.to_string()), "delimiter reused");
+        let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+        out.push((name.to_string(), value.join("\n")));
+    }
+    out
+}
