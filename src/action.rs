@@ -276,25 +276,35 @@ pub async fn run_with(
         report,
         markdown,
     } = evaluated;
-    let _ = out.write_all(report::github_commands(&report).as_bytes());
+    // Checklists come from the workspace, which a pull request controls (a
+    // symlink to /proc/self/environ, say): nothing derived from them may
+    // carry the token out.
+    let markdown = redact(&markdown);
+    let _ = out.write_all(redact(&report::github_commands(&report)).as_bytes());
     let mut local_error = None;
-    if let Some(path) = &env.step_summary {
-        if let Err(source) = append(path, &format!("{markdown}\n")) {
-            local_error = Some(ActionError::Write {
-                what: "the step summary",
-                path: path.display().to_string(),
-                source,
-            });
-        }
+    if let Some(path) = &env.step_summary
+        && let Err(source) = append(path, &format!("{markdown}\n"))
+    {
+        local_error = Some(ActionError::Write {
+            what: "the step summary",
+            path: path.display().to_string(),
+            source,
+        });
     }
-    if let Some(path) = &env.output {
-        if let Err(source) = write_outputs(path, &outputs(&report)) {
-            local_error = Some(ActionError::Write {
-                what: "the step outputs",
-                path: path.display().to_string(),
-                source,
-            });
-        }
+    if let Some(path) = &env.output
+        && let Err(source) = write_outputs(
+            path,
+            &outputs(&report)
+                .into_iter()
+                .map(|(k, v)| (k, redact(&v)))
+                .collect::<Vec<_>>(),
+        )
+    {
+        local_error = Some(ActionError::Write {
+            what: "the step outputs",
+            path: path.display().to_string(),
+            source,
+        });
     }
 
     let api_error = publish(args, env, retry, token, &target, &report, &markdown, out, err).await;
@@ -371,9 +381,7 @@ async fn publish(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Option<ActionError> {
-    let Some(head_sha) = target.head_sha() else {
-        return None;
-    };
+    let head_sha = target.head_sha()?;
     let wants_comment = matches!(target, Target::PullRequest { .. }) && args.comment != CommentMode::Never;
     if !wants_comment && !args.check_run {
         return None;
@@ -433,16 +441,15 @@ async fn publish_with<T: github::Transport>(
         if let CommentOutcome::Created {
             author: Some(author), ..
         } = outcome
+            && !identities.iter().any(|i| i.eq_ignore_ascii_case(&author))
         {
-            if !identities.iter().any(|i| i.eq_ignore_ascii_case(&author)) {
-                warn(
-                    out,
-                    &format!(
-                        "the comment was posted as `{author}`, not `{}`; set the `comment-author` input to `{author}` so later runs update it instead of adding another",
-                        args.comment_author
-                    ),
-                );
-            }
+            warn(
+                out,
+                &format!(
+                    "the comment was posted as `{author}`, not `{}`; set the `comment-author` input to `{author}` so later runs update it instead of adding another",
+                    args.comment_author
+                ),
+            );
         }
     }
     if args.check_run {

@@ -331,6 +331,14 @@ impl<T: Transport> Client<T> {
         body: Option<&Value>,
         replayable: bool,
     ) -> Result<RawResponse, GithubError> {
+        // Never send the token in a body, whatever the checklists contained.
+        let scrubbed: Option<Value> = match (body, &self.secret) {
+            (Some(b), Some(secret)) if b.to_string().contains(secret.as_str()) => {
+                serde_json::from_str(&self.redact(&b.to_string())).ok()
+            }
+            _ => None,
+        };
+        let body = scrubbed.as_ref().or(body);
         let mut attempt = 0;
         loop {
             attempt += 1;

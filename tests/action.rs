@@ -534,6 +534,22 @@ async fn the_token_appears_nowhere_even_when_the_server_echoes_it() {
 }
 
 #[tokio::test]
+async fn a_checklist_quoting_the_token_does_not_publish_it() {
+    let gh = FakeGitHub::start().await;
+    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n- [ ] leak {TOKEN} here\n"))
+        .run()
+        .await;
+    assert_eq!(ran.exit, Exit::Fail);
+    assert!(ran.out.contains("leak *** here"), "{}", ran.out);
+    assert!(!ran.everything().contains(TOKEN), "{}", ran.everything());
+    for r in gh.requests() {
+        let body = r.body.as_ref().map(Value::to_string).unwrap_or_default();
+        assert!(!body.contains(TOKEN), "{}: {body}", r.line());
+    }
+    assert_eq!(gh.requests().len(), 3);
+}
+
+#[tokio::test]
 async fn on_failure_posts_nothing_for_a_passing_pr_without_a_comment() {
     let gh = FakeGitHub::start().await;
     let mut case = Case::pr(&gh, PASSING);
