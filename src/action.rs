@@ -231,20 +231,24 @@ pub fn parse_event(event: &str, payload: &Value) -> Result<Target, ActionError> 
     }
 }
 
-/// Run the action from the process environment; the CLI's entry point.
+/// Run the action from the process environment, as a process exit code.
 pub fn run(args: &ActionArgs) -> ExitCode {
+    ExitCode::from(execute(args) as u8)
+}
+
+/// Run the action from the process environment; the CLI's entry point.
+pub fn execute(args: &ActionArgs) -> Exit {
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
     let env = match GithubEnv::from_vars(|name| std::env::var(name).ok()) {
         Ok(env) => env,
-        Err(e) => return ExitCode::from(fail(&mut out, &mut err, &e.to_string()) as u8),
+        Err(e) => return fail(&mut out, &mut err, &e.to_string()),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => return ExitCode::from(fail(&mut out, &mut err, &format!("cannot start: {e}")) as u8),
+        Err(e) => return fail(&mut out, &mut err, &format!("cannot start: {e}")),
     };
-    let exit = runtime.block_on(run_with(args, &env, RetryPolicy::default(), &mut out, &mut err));
-    ExitCode::from(exit as u8)
+    runtime.block_on(run_with(args, &env, RetryPolicy::default(), &mut out, &mut err))
 }
 
 /// Run the action with an explicit context; `out` is the step log (workflow
