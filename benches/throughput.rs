@@ -188,7 +188,7 @@ fn part(rng: &mut Rng, n: usize, out: &mut String) {
                 writeln!(out, "#### {}{}\n", rng.pick(DECOR), rng.pick(TOPICS)).unwrap();
             }
             _ => {
-                write!(out, "- **{}**\n", rng.pick(TOPICS)).unwrap();
+                writeln!(out, "- **{}**", rng.pick(TOPICS)).unwrap();
                 for _ in 0..2 + rng.below(5) {
                     item(rng, out, "  ");
                     if rng.below(5) == 0 {
