@@ -41,6 +41,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print (or write) a starter policy for an existing checklist.
     Init(InitArgs),
+    /// Run as a GitHub Action (reads GITHUB_* and INPUT_* variables).
+    Action(crate::action::ActionArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -111,6 +113,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::List(args) => list(&args),
         Command::Check(args) => check(&args),
         Command::Init(args) => init(&args),
+        Command::Action(args) => crate::action::execute(&args),
     }
 }
 
