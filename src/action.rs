@@ -1,12 +1,19 @@
 //! `checkgate action`: the whole CI job inside a GitHub Actions step.
 //!
-//! Everything that needs no network happens first and always: evaluate the
-//! policy against the checked-out workspace, print workflow-command
-//! annotations, append the job summary and write the step outputs. Only then
-//! does the run talk to GitHub (the sticky comment and the check run, through
-//! [`crate::github`]). So a read-only token, an outage or a rate limit can cost
-//! the comment, never the verdict: the exit code is decided by the report, and
-//! an API failure can only turn a pass into an error (2), never the reverse.
+//! The run reads everything through the GitHub API, never the workspace: the
+//! pull request fresh (its head and description may have changed since the
+//! event), the files it changes, the policy at the *base* commit (a pull
+//! request cannot weaken its own gate), and each checklist at the head and,
+//! when the pull request touches it, at the base (for tamper checks). Nothing
+//! from the pull request is built or run, so it is safe under
+//! `pull_request_target`.
+//!
+//! It then prints workflow-command annotations, appends the job summary and
+//! writes the step outputs, and only then writes to GitHub (the sticky
+//! comment and the check run, through [`crate::github`]). So a read-only
+//! token can cost the comment, never the verdict: the exit code is decided by
+//! the report, and an API failure can only turn a pass into an error (2),
+//! never the reverse.
 //!
 //! The GitHub context arrives as environment variables; [`GithubEnv`] reads
 //! them once so tests can pass their own. Output goes to the writers passed in
@@ -18,10 +25,13 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
+use crate::checklist;
 use crate::cli::Exit;
-use crate::engine::{self, DirLoader, EngineError};
-use crate::eval::{Context, Level, Report};
-use crate::github::{self, Annotation, CheckRun, Client, CommentOutcome, CommentWhen, GithubError, RetryPolicy};
+use crate::engine::{self, EngineError, MemLoader};
+use crate::eval::{Context, Level, Report, Signoffs};
+use crate::github::{
+    self, Annotation, CheckRun, Client, CommentOutcome, CommentWhen, Content, GithubError, RetryPolicy,
+};
 use crate::policy::{self, Policy, PolicyError, Source};
 use crate::report::{self, MarkdownOptions};
 
@@ -31,6 +41,9 @@ pub const CHECK_NAME: &str = "checkgate";
 /// Annotations published on one check run; past this the rest are counted in
 /// its text (each 50 costs a request, and nobody reads the 501st).
 pub const MAX_ANNOTATIONS: usize = 500;
+
+/// Largest policy file read; real ones are a few kilobytes.
+pub const POLICY_MAX_BYTES: u64 = 1024 * 1024;
 
 /// A token that never prints itself.
 #[derive(Clone)]
@@ -74,7 +87,7 @@ pub struct ActionArgs {
     /// Token for the GitHub API (the action passes `github.token`).
     #[arg(long, env = "INPUT_TOKEN", hide_env_values = true)]
     pub token: Option<Secret>,
-    /// Policy file, relative to the workspace.
+    /// Policy file, relative to the repository root; read at the pull request's base.
     #[arg(long, env = "INPUT_POLICY", default_value = policy::DEFAULT_PATH)]
     pub policy: PathBuf,
     /// When to post the sticky pull request comment.
@@ -136,6 +149,32 @@ pub enum ActionError {
     },
     #[error(transparent)]
     Github(#[from] GithubError),
+    #[error(
+        "no token: `checkgate action` reads the policy and checklists through the GitHub API (set the `token` input)"
+    )]
+    NoToken,
+    #[error("the `policy` input `{0}` must be a path inside the repository")]
+    BadPolicyPath(String),
+    #[error(
+        "{path}: no policy at {git_ref}. checkgate reads the policy from the pull request's base, so a pull request \
+         cannot change its own gate: commit the policy to the base branch first"
+    )]
+    NoPolicy { path: String, git_ref: String },
+    #[error("{path} at {git_ref} is a {kind}, not a file")]
+    NotAFile {
+        path: String,
+        git_ref: String,
+        kind: String,
+    },
+    #[error(
+        "cannot read the members of team @{team}: {source}. `approved-by` teams need a token that can read \
+         organization members (a GitHub App or fine-grained token with Members: read), passed as the `token` input"
+    )]
+    Team {
+        team: String,
+        #[source]
+        source: GithubError,
+    },
 }
 
 /// The `GITHUB_*` variables the action reads.
@@ -146,7 +185,6 @@ pub struct GithubEnv {
     pub repository: String,
     pub api_url: String,
     pub server_url: String,
-    pub workspace: PathBuf,
     pub step_summary: Option<PathBuf>,
     pub output: Option<PathBuf>,
     /// `GITHUB_SHA`: only used when there is no pull request.
@@ -166,7 +204,6 @@ impl GithubEnv {
             repository: need("GITHUB_REPOSITORY")?,
             api_url: get("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
             server_url: get("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into()),
-            workspace: get("GITHUB_WORKSPACE").map_or_else(|| PathBuf::from("."), PathBuf::from),
             step_summary: get("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             output: get("GITHUB_OUTPUT").map(PathBuf::from),
             sha: get("GITHUB_SHA"),
@@ -178,25 +215,23 @@ impl GithubEnv {
 /// What the event asks checkgate to judge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// `pull_request` / `pull_request_target`: comment and check run.
+    /// `pull_request` / `pull_request_target`: comment and check run. The
+    /// payload's head and body may be stale; the action reads them fresh.
     PullRequest {
         number: u64,
         head_sha: String,
         body: String,
     },
-    /// `merge_group`: a check run on the group's head, no comment.
-    MergeGroup { head_sha: String },
-    /// `push` / `workflow_dispatch`: verdict, summary and outputs only.
-    NoPullRequest,
-}
-
-impl Target {
-    fn head_sha(&self) -> Option<&str> {
-        match self {
-            Target::PullRequest { head_sha, .. } | Target::MergeGroup { head_sha } => Some(head_sha),
-            Target::NoPullRequest => None,
-        }
-    }
+    /// `merge_group`: a check run on the group's head, no comment. `pull` is
+    /// the pull request the queue entry is for, from the group's head ref.
+    MergeGroup {
+        head_sha: String,
+        base_sha: String,
+        pull: Option<u64>,
+    },
+    /// `push` / `workflow_dispatch`: verdict, summary and outputs only; the
+    /// policy comes from the default branch.
+    NoPullRequest { default_branch: Option<String> },
 }
 
 /// Read what matters from an event payload. Any field may be null; the ones
@@ -225,10 +260,25 @@ pub fn parse_event(event: &str, payload: &Value) -> Result<Target, ActionError> 
         }
         "merge_group" => Ok(Target::MergeGroup {
             head_sha: text(payload, "/merge_group/head_sha").ok_or(missing("merge_group.head_sha"))?,
+            base_sha: text(payload, "/merge_group/base_sha").ok_or(missing("merge_group.base_sha"))?,
+            pull: text(payload, "/merge_group/head_ref").and_then(|r| queued_pull(&r)),
         }),
-        "push" | "workflow_dispatch" => Ok(Target::NoPullRequest),
+        "push" | "workflow_dispatch" => Ok(Target::NoPullRequest {
+            default_branch: text(payload, "/repository/default_branch"),
+        }),
         other => Err(ActionError::UnsupportedEvent(other.to_string())),
     }
+}
+
+/// The pull request a merge queue branch is for:
+/// `refs/heads/gh-readonly-queue/main/pr-123-<sha>` → 123.
+pub fn queued_pull(head_ref: &str) -> Option<u64> {
+    let last = head_ref.rsplit('/').next()?;
+    let rest = last.strip_prefix("pr-")?;
+    let (number, sha) = rest.split_once('-')?;
+    (!sha.is_empty() && sha.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| number.parse().ok())
+        .flatten()
 }
 
 /// Run the action from the process environment, as a process exit code.
@@ -265,26 +315,352 @@ pub async fn run_with(
         Some(t) => s.replace(t, "***"),
         None => s.to_string(),
     };
-    let evaluated = match evaluate(args, env) {
-        Ok(e) => e,
+    let (target, client) = match read_target(env).and_then(|t| Ok((t, connect(env, token, retry)?))) {
+        Ok(c) => c,
+        Err(e) => return fail(out, err, &redact(&e.to_string())),
+    };
+    let judged = judge(args, env, &client, &target).await;
+    let exit = match judged {
+        Ok(judged) => report_and_publish(args, env, &client, judged, out, err).await,
         Err(e) => {
             let message = redact(&e.to_string());
             if let Some(path) = &env.step_summary {
                 let _ = append(path, &format!("## checkgate could not run\n\n```\n{message}\n```\n"));
             }
-            return fail(out, err, &message);
+            fail(out, err, &message)
         }
     };
-    let Evaluated {
-        target,
+    if args.verbose || env.debug {
+        for t in client.trace() {
+            let status = t
+                .status
+                .map_or_else(|| "transport error".to_string(), |s| s.to_string());
+            let _ = writeln!(err, "checkgate: {} {} -> {status}", t.method, t.path);
+        }
+    }
+    exit
+}
+
+fn connect(env: &GithubEnv, token: Option<&str>, retry: RetryPolicy) -> Result<Client<github::Octocrab>, ActionError> {
+    let repo =
+        github::Repo::parse(&env.repository).ok_or_else(|| ActionError::BadRepository(env.repository.clone()))?;
+    let token = token.ok_or(ActionError::NoToken)?;
+    let transport = github::Octocrab::new(&env.api_url, Some(token))?;
+    Ok(Client::new(transport, repo, retry, Some(token.to_string())))
+}
+
+/// The event payload at `GITHUB_EVENT_PATH`, read as a [`Target`].
+fn read_target(env: &GithubEnv) -> Result<Target, ActionError> {
+    let shown = env.event_path.display().to_string();
+    let bytes = std::fs::read(&env.event_path).map_err(|source| ActionError::ReadEvent {
+        path: shown.clone(),
+        source,
+    })?;
+    let payload: Value =
+        serde_json::from_slice(&bytes).map_err(|source| ActionError::ParseEvent { path: shown, source })?;
+    parse_event(&env.event_name, &payload)
+}
+
+/// A verdict and where to publish it.
+struct Judged {
+    report: Report,
+    markdown: String,
+    /// The pull request to comment on.
+    pull: Option<u64>,
+    /// The commit judged: the check run goes here.
+    head_sha: Option<String>,
+}
+
+/// Everything the run learnt from GitHub before evaluating.
+struct Facts {
+    /// Commit or branch the policy is read at.
+    policy_ref: String,
+    /// Commit the checklists are read at.
+    head_ref: String,
+    /// Commit the checklists are compared with for tamper checks.
+    base_ref: Option<String>,
+    pull: Option<github::PullRequest>,
+    files: Option<github::ChangedFiles>,
+    /// The changed-file list covers every change from base to head, so a
+    /// checklist missing from it is unchanged.
+    files_exact: bool,
+    notes: Vec<String>,
+}
+
+async fn facts<T: github::Transport>(
+    env: &GithubEnv,
+    client: &Client<T>,
+    target: &Target,
+) -> Result<Facts, ActionError> {
+    let short = |sha: &str| sha.chars().take(7).collect::<String>();
+    match target {
+        Target::PullRequest { number, head_sha, .. } => {
+            // Fresh: a rerun after the author edits the description or pushes
+            // sees the pull request as it is now, not as the event saw it.
+            let pull = client.get_pull(*number).await?;
+            let files = client.list_pull_files(*number).await?;
+            let mut notes = Vec::new();
+            if pull.head.sha != *head_sha {
+                notes.push(format!(
+                    "judged the pull request's current head {}; the event was for {}",
+                    short(&pull.head.sha),
+                    short(head_sha)
+                ));
+            }
+            Ok(Facts {
+                policy_ref: pull.base.sha.clone(),
+                head_ref: pull.head.sha.clone(),
+                base_ref: Some(pull.base.sha.clone()),
+                files_exact: !files.truncated,
+                files: Some(files),
+                pull: Some(pull),
+                notes,
+            })
+        }
+        Target::MergeGroup {
+            head_sha,
+            base_sha,
+            pull,
+        } => {
+            let (pull, files) = match pull {
+                Some(n) => (
+                    Some(client.get_pull(*n).await?),
+                    Some(client.list_pull_files(*n).await?),
+                ),
+                None => (None, None),
+            };
+            Ok(Facts {
+                policy_ref: base_sha.clone(),
+                head_ref: head_sha.clone(),
+                base_ref: Some(base_sha.clone()),
+                pull,
+                files,
+                // The group's head may hold other queued pull requests' changes.
+                files_exact: false,
+                notes: Vec::new(),
+            })
+        }
+        Target::NoPullRequest { default_branch } => Ok(Facts {
+            policy_ref: default_branch.clone().ok_or_else(|| ActionError::MissingField {
+                event: env.event_name.clone(),
+                field: "repository.default_branch",
+            })?,
+            head_ref: env.sha.clone().ok_or(ActionError::MissingEnv("GITHUB_SHA"))?,
+            base_ref: None,
+            pull: None,
+            files: None,
+            files_exact: false,
+            notes: Vec::new(),
+        }),
+    }
+}
+
+/// Read the event, the policy at the base and the checklists at the head and
+/// base through the API, and evaluate. Nothing is read from the workspace, so
+/// a pull request can neither change its own policy nor run code here.
+async fn judge<T: github::Transport>(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    client: &Client<T>,
+    target: &Target,
+) -> Result<Judged, ActionError> {
+    let target = target.clone();
+    let mut facts = facts(env, client, &target).await?;
+    let policy_path = repo_path(&args.policy)?;
+    let changed = |path: &str| facts.files.as_ref().and_then(|f| f.find(path));
+    let policy_change = changed(&policy_path).map(|f| f.status.clone().unwrap_or_default());
+
+    let policy_text = match fetch_text(client, &policy_path, &facts.policy_ref, POLICY_MAX_BYTES).await? {
+        Some(text) => text,
+        None if policy_change.as_deref() == Some("added") => {
+            // The pull request that introduces the gate cannot be judged by it.
+            facts.notes.push(format!(
+                "this pull request adds the policy {policy_path}; it takes effect after merge (the base has none yet)"
+            ));
+            return Ok(finish(
+                env,
+                &target,
+                &facts,
+                Report::new(Vec::new(), facts.notes.clone()),
+            ));
+        }
+        None => {
+            return Err(ActionError::NoPolicy {
+                path: policy_path,
+                git_ref: facts.policy_ref.clone(),
+            });
+        }
+    };
+    if policy_change.is_some() {
+        facts.notes.push(format!(
+            "this pull request changes the policy {policy_path}; it was judged by the base's policy, and the change applies after merge"
+        ));
+    }
+    let policy = Policy::parse(&policy_path, &policy_text)?;
+
+    let mut loader = MemLoader {
+        pr_body: facts.pull.as_ref().map(|p| p.body.clone().unwrap_or_default()),
+        ..MemLoader::default()
+    };
+    for cp in &policy.checklists {
+        let Source::File(path) = &cp.source else { continue };
+        if loader.head.contains_key(path) {
+            continue;
+        }
+        let head = fetch_text(client, path, &facts.head_ref, engine::DEFAULT_MAX_BYTES).await?;
+        let unchanged = facts.files_exact && changed(path).is_none();
+        if let Some(base_ref) = facts.base_ref.as_ref().filter(|_| !unchanged || head.is_none()) {
+            let base = fetch_text(client, path, base_ref, engine::DEFAULT_MAX_BYTES).await?;
+            loader.base.insert(path.clone(), base);
+        }
+        loader.head.insert(path.clone(), head);
+    }
+
+    let signoffs = match &facts.pull {
+        Some(pull)
+            if policy
+                .checklists
+                .iter()
+                .flat_map(|c| &c.requires)
+                .any(|r| !r.approved_by.is_empty()) =>
+        {
+            Some(signoffs(client, &policy, pull).await?)
+        }
+        _ => None,
+    };
+    let ctx = Context {
+        changed_files: facts.files.as_ref().map(github::ChangedFiles::paths),
+        changed_files_truncated: facts.files.as_ref().is_some_and(|f| f.truncated),
+        signoffs,
+    };
+    if ctx.changed_files_truncated {
+        facts.notes.push(format!(
+            "this pull request changes more than GitHub lists ({} files): when-changed rules that match none of the listed files are applied anyway",
+            github::PULL_FILES_LIMIT
+        ));
+    }
+    let mut report = engine::check(&policy, &loader, &ctx)?;
+    report.notes.splice(0..0, facts.notes.iter().cloned());
+    Ok(finish(env, &target, &facts, report))
+}
+
+fn finish(env: &GithubEnv, target: &Target, facts: &Facts, report: Report) -> Judged {
+    let opts = MarkdownOptions {
+        link_base: Some(format!(
+            "{}/{}/blob/{}/",
+            env.server_url.trim_end_matches('/'),
+            env.repository,
+            facts.head_ref
+        )),
+        ..MarkdownOptions::default()
+    };
+    let markdown = report::markdown(&report, &opts);
+    Judged {
         report,
         markdown,
-    } = evaluated;
-    // Checklists come from the workspace, which a pull request controls (a
-    // symlink to /proc/self/environ, say): nothing derived from them may
-    // carry the token out.
-    let markdown = redact(&markdown);
-    let _ = out.write_all(redact(&report::github_commands(&report)).as_bytes());
+        pull: match target {
+            Target::PullRequest { number, .. } => Some(*number),
+            _ => None,
+        },
+        head_sha: match target {
+            Target::NoPullRequest { .. } => None,
+            _ => Some(facts.head_ref.clone()),
+        },
+    }
+}
+
+/// Who approved the pull request's current head, and which of them belong to
+/// the teams the policy names.
+async fn signoffs<T: github::Transport>(
+    client: &Client<T>,
+    policy: &Policy,
+    pull: &github::PullRequest,
+) -> Result<Signoffs, ActionError> {
+    let reviews = client.list_reviews(pull.number).await?;
+    let approvers = github::approvers(&reviews, &pull.head.sha);
+    let mut teams: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    let named = policy
+        .checklists
+        .iter()
+        .flat_map(|c| &c.requires)
+        .flat_map(|r| &r.approved_by)
+        .filter_map(|a| a.trim_start_matches('@').split_once('/'));
+    for (org, team) in named {
+        let key = format!("{org}/{team}").to_ascii_lowercase();
+        if teams.contains_key(&key) {
+            continue;
+        }
+        let mut members = Vec::new();
+        for login in &approvers {
+            match client.is_team_member(org, team, login).await {
+                Ok(true) => members.push(login.clone()),
+                Ok(false) => {}
+                Err(source) => return Err(ActionError::Team { team: key, source }),
+            }
+        }
+        teams.insert(key, members);
+    }
+    Ok(Signoffs { approvers, teams })
+}
+
+/// A policy-relative path as a repository path: `/`-separated, no `..`.
+fn repo_path(path: &Path) -> Result<String, ActionError> {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let trimmed = text.trim_start_matches("./");
+    if trimmed.is_empty() || trimmed.starts_with('/') || trimmed.split('/').any(|s| s == "..") {
+        return Err(ActionError::BadPolicyPath(text));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A UTF-8 file at `git_ref`; `None` when it does not exist there.
+async fn fetch_text<T: github::Transport>(
+    client: &Client<T>,
+    path: &str,
+    git_ref: &str,
+    max_bytes: u64,
+) -> Result<Option<String>, ActionError> {
+    match client.get_file(path, git_ref, max_bytes).await? {
+        Content::File(bytes) => {
+            checklist::decode(path, &bytes).map_err(EngineError::from)?;
+            Ok(Some(String::from_utf8(bytes).unwrap_or_default()))
+        }
+        Content::Missing => Ok(None),
+        Content::NotAFile(kind) => Err(ActionError::NotAFile {
+            path: path.to_string(),
+            git_ref: git_ref.to_string(),
+            kind,
+        }),
+        Content::TooLarge(size) => Err(EngineError::Checklist(checklist::ChecklistError::TooLarge {
+            path: path.to_string(),
+            size,
+            limit: max_bytes,
+        })
+        .into()),
+    }
+}
+
+/// Annotations, job summary and outputs (always), then the comment and the
+/// check run. The exit code comes from the report; an API failure can only
+/// turn it into an error (2), never into a pass.
+async fn report_and_publish<T: github::Transport>(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    client: &Client<T>,
+    judged: Judged,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let Judged {
+        report,
+        markdown,
+        pull,
+        head_sha,
+    } = judged;
+    // Checklist text is the pull request author's: nothing derived from it
+    // may carry the token out.
+    let markdown = client.redact(&markdown);
+    let _ = out.write_all(client.redact(&report::github_commands(&report)).as_bytes());
     let mut local_error = None;
     if let Some(path) = &env.step_summary
         && let Err(source) = append(path, &format!("{markdown}\n"))
@@ -300,7 +676,7 @@ pub async fn run_with(
             path,
             &outputs(&report)
                 .into_iter()
-                .map(|(k, v)| (k, redact(&v)))
+                .map(|(k, v)| (k, client.redact(&v)))
                 .collect::<Vec<_>>(),
         )
     {
@@ -311,108 +687,7 @@ pub async fn run_with(
         });
     }
 
-    let api_error = publish(args, env, retry, token, &target, &report, &markdown, out, err).await;
-
-    if let Some(e) = local_error {
-        return fail(out, err, &redact(&e.to_string()));
-    }
-    if let Some(e) = api_error {
-        return fail(out, err, &redact(&e.to_string()));
-    }
-    match (report.passed, args.fail) {
-        (true, _) | (false, false) => Exit::Pass,
-        (false, true) => Exit::Fail,
-    }
-}
-
-struct Evaluated {
-    target: Target,
-    report: Report,
-    markdown: String,
-}
-
-fn evaluate(args: &ActionArgs, env: &GithubEnv) -> Result<Evaluated, ActionError> {
-    let shown = env.event_path.display().to_string();
-    let bytes = std::fs::read(&env.event_path).map_err(|source| ActionError::ReadEvent {
-        path: shown.clone(),
-        source,
-    })?;
-    let payload: Value =
-        serde_json::from_slice(&bytes).map_err(|source| ActionError::ParseEvent { path: shown, source })?;
-    let target = parse_event(&env.event_name, &payload)?;
-    github::Repo::parse(&env.repository).ok_or_else(|| ActionError::BadRepository(env.repository.clone()))?;
-    let policy = Policy::load(&env.workspace.join(&args.policy))?;
-    let loader = DirLoader {
-        root: env.workspace.clone(),
-        max_bytes: engine::DEFAULT_MAX_BYTES,
-        // A pull request with no description is judged as an empty checklist.
-        pr_body: match &target {
-            Target::PullRequest { body, .. } => Some(body.clone()),
-            _ => None,
-        },
-    };
-    let report = engine::check(&policy, &loader, &Context::default())?;
-    let sha = target.head_sha().map(str::to_string).or_else(|| env.sha.clone());
-    let opts = MarkdownOptions {
-        link_base: sha.map(|sha| {
-            format!(
-                "{}/{}/blob/{sha}/",
-                env.server_url.trim_end_matches('/'),
-                env.repository
-            )
-        }),
-        ..MarkdownOptions::default()
-    };
-    let markdown = report::markdown(&report, &opts);
-    Ok(Evaluated {
-        target,
-        report,
-        markdown,
-    })
-}
-
-/// Post the comment and the check run. Returns the error that should make the
-/// run exit 2, if any; a read-only token is not one (it gets a warning).
-#[allow(clippy::too_many_arguments)]
-async fn publish(
-    args: &ActionArgs,
-    env: &GithubEnv,
-    retry: RetryPolicy,
-    token: Option<&str>,
-    target: &Target,
-    report: &Report,
-    markdown: &str,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Option<ActionError> {
-    let head_sha = target.head_sha()?;
-    let wants_comment = matches!(target, Target::PullRequest { .. }) && args.comment != CommentMode::Never;
-    if !wants_comment && !args.check_run {
-        return None;
-    }
-    let Some(token) = token else {
-        warn(
-            out,
-            "no token: skipped the pull request comment and the check run (set the `token` input)",
-        );
-        return None;
-    };
-    let repo = github::Repo::parse(&env.repository)?;
-    let transport = match github::Octocrab::new(&env.api_url, Some(token)) {
-        Ok(t) => t,
-        Err(e) => return Some(e.into()),
-    };
-    let client = Client::new(transport, repo, retry, Some(token.to_string()));
-    let result = publish_with(args, &client, target, head_sha, report, markdown, out).await;
-    if args.verbose || env.debug {
-        for t in client.trace() {
-            let status = t
-                .status
-                .map_or_else(|| "transport error".to_string(), |s| s.to_string());
-            let _ = writeln!(err, "checkgate: {} {} -> {status}", t.method, t.path);
-        }
-    }
-    match result {
+    let api_error = match publish(args, client, pull, head_sha.as_deref(), &report, &markdown, out).await {
         Ok(()) => None,
         Err(e) if e.is_read_only() => {
             warn(out, &read_only_warning(&client.redact(&e.to_string())));
@@ -425,35 +700,59 @@ async fn publish(
             }
             None
         }
-        Err(e) => Some(e.into()),
+        Err(e) => Some(ActionError::from(e)),
+    };
+    if let Some(e) = local_error.or(api_error) {
+        return fail(out, err, &client.redact(&e.to_string()));
+    }
+    match (report.passed, args.fail) {
+        (true, _) | (false, false) => Exit::Pass,
+        (false, true) => Exit::Fail,
     }
 }
 
-async fn publish_with<T: github::Transport>(
+/// Post the comment and the check run.
+async fn publish<T: github::Transport>(
     args: &ActionArgs,
     client: &Client<T>,
-    target: &Target,
-    head_sha: &str,
+    pull: Option<u64>,
+    head_sha: Option<&str>,
     report: &Report,
     markdown: &str,
     out: &mut dyn Write,
 ) -> Result<(), GithubError> {
-    if let (Target::PullRequest { number, .. }, Some(when)) = (target, comment_when(args.comment)) {
+    let Some(head_sha) = head_sha else {
+        return Ok(());
+    };
+    if let (Some(number), Some(when)) = (pull, comment_when(args.comment)) {
         let identities = vec![args.comment_author.clone()];
-        let outcome =
-            github::upsert_sticky_comment(client, *number, &identities, markdown, when, !report.passed).await?;
-        if let CommentOutcome::Created {
-            author: Some(author), ..
-        } = outcome
-            && !identities.iter().any(|i| i.eq_ignore_ascii_case(&author))
-        {
-            warn(
+        let outcome = github::upsert_sticky_comment(
+            client,
+            number,
+            &identities,
+            markdown,
+            when,
+            !report.passed,
+            Some(head_sha),
+        )
+        .await?;
+        match outcome {
+            CommentOutcome::Created {
+                author: Some(author), ..
+            } if !identities.iter().any(|i| i.eq_ignore_ascii_case(&author)) => warn(
                 out,
                 &format!(
                     "the comment was posted as `{author}`, not `{}`; set the `comment-author` input to `{author}` so later runs update it instead of adding another",
                     args.comment_author
                 ),
-            );
+            ),
+            CommentOutcome::Superseded { head } => notice(
+                out,
+                &format!(
+                    "the pull request moved on to {head} while this run judged {head_sha}; the comment is left to the run for the newer commit"
+                ),
+            ),
+            _ => {}
         }
     }
     if args.check_run {
@@ -584,6 +883,10 @@ fn escape_data(s: &str) -> String {
     s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
+fn notice(out: &mut dyn Write, message: &str) {
+    let _ = writeln!(out, "::notice title={CHECK_NAME}::{}", escape_data(message));
+}
+
 fn warn(out: &mut dyn Write, message: &str) {
     let _ = writeln!(out, "::warning title={CHECK_NAME}::{}", escape_data(message));
 }
@@ -621,11 +924,44 @@ mod tests {
             e.to_string().starts_with("event `issue_comment` is not supported"),
             "{e}"
         );
-        assert_eq!(parse_event("push", &json!({})).unwrap(), Target::NoPullRequest);
         assert_eq!(
-            parse_event("merge_group", &json!({"merge_group": {"head_sha": "m"}})).unwrap(),
-            Target::MergeGroup { head_sha: "m".into() }
+            parse_event("push", &json!({"repository": {"default_branch": "trunk"}})).unwrap(),
+            Target::NoPullRequest {
+                default_branch: Some("trunk".into())
+            }
         );
+        let group = json!({"merge_group": {"head_sha": "m", "base_sha": "b",
+            "head_ref": "refs/heads/gh-readonly-queue/main/pr-12-f00d"}});
+        assert_eq!(
+            parse_event("merge_group", &group).unwrap(),
+            Target::MergeGroup {
+                head_sha: "m".into(),
+                base_sha: "b".into(),
+                pull: Some(12)
+            }
+        );
+        let e = parse_event("merge_group", &json!({"merge_group": {"head_sha": "m"}})).unwrap_err();
+        assert_eq!(e.to_string(), "the `merge_group` payload has no merge_group.base_sha");
+    }
+
+    #[test]
+    fn queued_pull_reads_only_merge_queue_branch_names() {
+        assert_eq!(queued_pull("refs/heads/gh-readonly-queue/main/pr-7-abc123"), Some(7));
+        assert_eq!(queued_pull("gh-readonly-queue/release/v1/pr-300-0f"), Some(300));
+        for bad in ["refs/heads/main", "pr-7", "pr-x-abc", "pr-7-xyz", "pr--abc"] {
+            assert_eq!(queued_pull(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn policy_paths_stay_inside_the_repository() {
+        assert_eq!(
+            repo_path(Path::new("./.github/checkgate.toml")).unwrap(),
+            ".github/checkgate.toml"
+        );
+        for bad in ["/etc/passwd", "../x.toml", "a/../../b", ""] {
+            assert!(repo_path(Path::new(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -91,6 +91,33 @@ impl Loader for DirLoader {
     }
 }
 
+/// Checklists already in memory, keyed by repository path: what the action
+/// fetched from the GitHub API at the head and base commits.
+#[derive(Debug, Default, Clone)]
+pub struct MemLoader {
+    /// Path → markdown at the head (`None`: the file does not exist there).
+    pub head: std::collections::HashMap<String, Option<String>>,
+    /// Path → markdown at the base; a path absent here has no known base.
+    pub base: std::collections::HashMap<String, Option<String>>,
+    pub pr_body: Option<String>,
+}
+
+impl Loader for MemLoader {
+    fn head(&self, source: &Source) -> Result<Option<String>, EngineError> {
+        Ok(match source {
+            Source::File(p) => self.head.get(p).cloned().flatten(),
+            Source::PrBody => self.pr_body.clone(),
+        })
+    }
+
+    fn base(&self, source: &Source) -> Result<Option<String>, EngineError> {
+        Ok(match source {
+            Source::File(p) => self.base.get(p).cloned().flatten(),
+            Source::PrBody => None,
+        })
+    }
+}
+
 /// Parse and evaluate every checklist of `policy`.
 pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Report, EngineError> {
     let mut reports = Vec::new();
@@ -108,10 +135,10 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
         }
         let head: Option<Checklist> = head_md.map(|md| checklist::parse(shown, &md));
         let base: Option<Checklist> = loader.base(&cp.source)?.map(|md| checklist::parse(shown, &md));
-        let subject = head.as_ref().map(|head| Subject {
-            head,
+        let subject = Subject {
+            head: head.as_ref(),
             base: base.as_ref(),
-        });
+        };
         match eval::evaluate_checklist(cp, subject, ctx) {
             Ok(r) => reports.push(r),
             Err(d) => diags.extend(eval::attribute(policy, d)),

@@ -235,10 +235,10 @@ mod tests {
         let head = parse("c.md", head);
         let base = base.map(|b| parse("c.md", b));
         let subject = Subject {
-            head: &head,
+            head: Some(&head),
             base: base.as_ref(),
         };
-        evaluate_checklist(&p.checklists[0], Some(subject), ctx).expect("no policy errors")
+        evaluate_checklist(&p.checklists[0], subject, ctx).expect("no policy errors")
     }
 
     const MUST: &str = "[[checklist.require]]\nsection = \"Must\"\n";
@@ -441,7 +441,8 @@ impl Signoffs {
 
 /// A checklist at the head, with the same checklist at the base when known.
 pub struct Subject<'a> {
-    pub head: &'a Checklist,
+    /// `None` when the file does not exist at the head.
+    pub head: Option<&'a Checklist>,
     pub base: Option<&'a Checklist>,
 }
 
@@ -781,7 +782,8 @@ fn signoff(req: &Requirement, ctx: &Context) -> Option<(bool, String)> {
 
 fn changed_matches(globs: &Option<crate::policy::Globs>, ctx: &Context) -> bool {
     match (globs, &ctx.changed_files) {
-        (Some(g), Some(files)) => g.matches_any(files.iter().map(String::as_str)),
+        // A cut-off list may hide a match: apply the rule rather than risk a false pass.
+        (Some(g), Some(files)) => ctx.changed_files_truncated || g.matches_any(files.iter().map(String::as_str)),
         _ => true,
     }
 }
@@ -789,7 +791,7 @@ fn changed_matches(globs: &Option<crate::policy::Globs>, ctx: &Context) -> bool 
 /// Judge one checklist (`None` when the file does not exist).
 pub fn evaluate_checklist(
     cp: &ChecklistPolicy,
-    subject: Option<Subject>,
+    subject: Subject,
     ctx: &Context,
 ) -> Result<ChecklistReport, Vec<Diagnostic>> {
     let path = cp.source.display().to_string();
@@ -810,8 +812,10 @@ pub fn evaluate_checklist(
             notes,
         });
     }
-    let Some(subject) = subject else {
-        let existed = if ctx.changed_files.is_some() {
+    let Some(head) = subject.head else {
+        let existed = if subject.base.is_some() {
+            " at the head: this pull request deletes or renames it (it exists at the base)"
+        } else if ctx.changed_files.is_some() {
             " (deleted or renamed by this pull request?)"
         } else {
             ""
@@ -835,7 +839,6 @@ pub fn evaluate_checklist(
             notes,
         });
     };
-    let head = subject.head;
     let keys = Keys::new(head);
     let base_keys = subject.base.map(Keys::new);
     let mut diags = Vec::new();

@@ -28,6 +28,10 @@ pub const ACTIONS_BOT: &str = "github-actions[bot]";
 /// The hidden marker that starts the sticky comment.
 pub const MARKER: &str = "<!-- checkgate -->";
 
+/// The sticky comment's second line records the commit it judged:
+/// `<!-- checkgate:head SHA -->`.
+pub const HEAD_MARKER: &str = "<!-- checkgate:head ";
+
 /// GitHub's limit on an issue comment body, in characters.
 pub const COMMENT_MAX_CHARS: usize = 65_536;
 /// GitHub's limit on a check run's output title, summary and text, in characters.
@@ -77,6 +81,12 @@ impl GithubError {
     pub fn is_read_only(&self) -> bool {
         matches!(self, GithubError::Status { status: 403, message, .. }
             if message.contains("Resource not accessible by"))
+    }
+
+    /// GitHub answered 404: the file, ref, pull request or membership does not exist
+    /// (or the token may not see it, which GitHub also reports as 404).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, GithubError::Status { status: 404, .. })
     }
 
     /// The request may have taken effect although no success was seen.
@@ -211,6 +221,17 @@ impl Comment {
         self.user.as_ref().map(|u| u.login.as_str())
     }
 
+    /// The commit a checkgate comment judged, from its second line.
+    pub fn head(&self) -> Option<&str> {
+        let line = self
+            .body
+            .as_deref()?
+            .strip_prefix(MARKER)?
+            .trim_start_matches(['\r', '\n']);
+        let sha = line.strip_prefix(HEAD_MARKER)?;
+        Some(sha[..sha.find(" -->")?].trim())
+    }
+
     /// Ours: carries the marker *and* was written by one of `identities`.
     /// Anyone can paste the marker; only the author check keeps checkgate
     /// from editing someone else's comment.
@@ -221,6 +242,128 @@ impl Comment {
                 .author()
                 .is_some_and(|a| identities.iter().any(|i| i.eq_ignore_ascii_case(a)))
     }
+}
+
+/// GitHub returns at most this many files for a pull request.
+pub const PULL_FILES_LIMIT: usize = 3_000;
+
+/// A pull request, as much of it as checkgate needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    pub head: Commitish,
+    pub base: Commitish,
+}
+
+/// A pull request's `head` or `base`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Commitish {
+    pub sha: String,
+    #[serde(rename = "ref", default)]
+    pub git_ref: Option<String>,
+}
+
+/// One file of a pull request's diff.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChangedFile {
+    pub filename: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub previous_filename: Option<String>,
+}
+
+/// The files a pull request changes.
+#[derive(Debug, Clone, Default)]
+pub struct ChangedFiles {
+    pub files: Vec<ChangedFile>,
+    /// The list stopped at GitHub's [`PULL_FILES_LIMIT`].
+    pub truncated: bool,
+}
+
+impl ChangedFiles {
+    /// Every path the pull request touches, old names of renames included.
+    pub fn paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in &self.files {
+            out.push(f.filename.clone());
+            if let Some(old) = &f.previous_filename {
+                out.push(old.clone());
+            }
+        }
+        out
+    }
+
+    /// The entry for `path`, by its new or its old name.
+    pub fn find(&self, path: &str) -> Option<&ChangedFile> {
+        self.files
+            .iter()
+            .find(|f| f.filename == path || f.previous_filename.as_deref() == Some(path))
+    }
+}
+
+/// A pull request review.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Review {
+    #[serde(default)]
+    pub user: Option<User>,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED` or `PENDING`.
+    pub state: String,
+    #[serde(default)]
+    pub commit_id: Option<String>,
+}
+
+/// Logins whose latest deciding review approves `head_sha` and was not
+/// dismissed. A comment-only review does not change a reviewer's decision;
+/// a later change request or dismissal withdraws an approval; an approval of
+/// an earlier commit does not count.
+pub fn approvers(reviews: &[Review], head_sha: &str) -> Vec<String> {
+    let mut latest: Vec<(String, &Review)> = Vec::new();
+    for r in reviews {
+        let Some(login) = r.user.as_ref().map(|u| u.login.clone()) else {
+            continue;
+        };
+        if matches!(r.state.as_str(), "COMMENTED" | "PENDING") {
+            continue;
+        }
+        match latest.iter_mut().find(|(l, _)| l.eq_ignore_ascii_case(&login)) {
+            Some(slot) => slot.1 = r,
+            None => latest.push((login, r)),
+        }
+    }
+    latest
+        .into_iter()
+        .filter(|(_, r)| r.state == "APPROVED" && r.commit_id.as_deref() == Some(head_sha))
+        .map(|(l, _)| l)
+        .collect()
+}
+
+/// A file read through the contents API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    File(Vec<u8>),
+    /// No such path at that ref.
+    Missing,
+    /// A directory, symlink or submodule: the kind GitHub reports.
+    NotAFile(String),
+    /// Larger than the limit, in bytes.
+    TooLarge(u64),
+}
+
+/// Percent-encode one path segment or query value.
+pub fn encode_segment(s: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    utf8_percent_encode(s, KEEP).to_string()
+}
+
+/// Percent-encode a repository path, keeping its `/` separators.
+pub fn encode_path(path: &str) -> String {
+    path.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
 }
 
 /// What one check-run annotation says.
@@ -443,26 +586,177 @@ impl<T: Transport> Client<T> {
     }
 
     /// Every comment on an issue or pull request, oldest first, 100 per page.
-    /// Stops at GitHub's last page (no `rel="next"` link), or, if a server
-    /// sends no `Link` header at all, at the first short page.
     pub async fn list_comments(&self, issue: u64) -> Result<Vec<Comment>, GithubError> {
-        const MAX_PAGES: u32 = 300;
+        let (all, _) = self
+            .list_pages(&self.repo_path(&format!("issues/{issue}/comments")), 300)
+            .await?;
+        Ok(all)
+    }
+
+    /// GET every page of a list endpoint, 100 per page, up to `max_pages`.
+    /// Stops at GitHub's last page (no `rel="next"` link), or, if a server
+    /// sends no `Link` header at all, at the first short page. The flag is
+    /// true when `max_pages` ran out while GitHub still offered more.
+    async fn list_pages<D: serde::de::DeserializeOwned>(
+        &self,
+        base: &str,
+        max_pages: u32,
+    ) -> Result<(Vec<D>, bool), GithubError> {
         let mut all = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let path = self.repo_path(&format!("issues/{issue}/comments?per_page=100&page={page}"));
+        for page in 1..=max_pages {
+            let path = format!("{base}?per_page=100&page={page}");
             let r = self.send(Method::GET, &path, None, true).await?;
-            let comments: Vec<Comment> = self.decode(Method::GET, &path, &r)?;
-            let full = comments.len() >= 100;
-            all.extend(comments);
+            let items: Vec<D> = self.decode(Method::GET, &path, &r)?;
+            let full = items.len() >= 100;
+            all.extend(items);
             let more = match r.headers.get(http::header::LINK).and_then(|v| v.to_str().ok()) {
                 Some(link) => link.split(',').any(|part| part.contains("rel=\"next\"")),
                 None => full,
             };
             if !more {
-                break;
+                return Ok((all, false));
             }
         }
+        Ok((all, true))
+    }
+
+    /// A pull request, fresh (not the event payload's copy).
+    pub async fn get_pull(&self, number: u64) -> Result<PullRequest, GithubError> {
+        let path = self.repo_path(&format!("pulls/{number}"));
+        let r = self.send(Method::GET, &path, None, true).await?;
+        self.decode(Method::GET, &path, &r)
+    }
+
+    /// The files a pull request changes. GitHub lists at most
+    /// [`PULL_FILES_LIMIT`]; `truncated` says the list may be cut there.
+    pub async fn list_pull_files(&self, number: u64) -> Result<ChangedFiles, GithubError> {
+        let pages = (PULL_FILES_LIMIT / 100) as u32;
+        let (files, more): (Vec<ChangedFile>, bool) = self
+            .list_pages(&self.repo_path(&format!("pulls/{number}/files")), pages)
+            .await?;
+        let truncated = more || files.len() >= PULL_FILES_LIMIT;
+        Ok(ChangedFiles { files, truncated })
+    }
+
+    /// Every review of a pull request, oldest first.
+    pub async fn list_reviews(&self, number: u64) -> Result<Vec<Review>, GithubError> {
+        let (all, _) = self
+            .list_pages(&self.repo_path(&format!("pulls/{number}/reviews")), 30)
+            .await?;
         Ok(all)
+    }
+
+    /// Whether `login` is an active member of `org`'s team `team` (404: no).
+    pub async fn is_team_member(&self, org: &str, team: &str, login: &str) -> Result<bool, GithubError> {
+        #[derive(Deserialize)]
+        struct Membership {
+            #[serde(default)]
+            state: Option<String>,
+        }
+        let path = format!(
+            "/orgs/{}/teams/{}/memberships/{}",
+            encode_segment(org),
+            encode_segment(team),
+            encode_segment(login)
+        );
+        match self.send(Method::GET, &path, None, true).await {
+            Ok(r) => {
+                let m: Membership = self.decode(Method::GET, &path, &r)?;
+                // A pending invitation is not membership.
+                Ok(m.state.as_deref() != Some("pending"))
+            }
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The file at `path` in commit or branch `git_ref`, through the contents
+    /// API (the blobs API for files over 1 MB, which the contents API sends
+    /// without their content). Never reads more than `max_bytes`.
+    pub async fn get_file(&self, path: &str, git_ref: &str, max_bytes: u64) -> Result<Content, GithubError> {
+        #[derive(Deserialize)]
+        struct Entry {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(default)]
+            size: u64,
+            #[serde(default)]
+            sha: String,
+            #[serde(default)]
+            content: Option<String>,
+            #[serde(default)]
+            encoding: Option<String>,
+        }
+        let url = format!(
+            "{}?ref={}",
+            self.repo_path(&format!("contents/{}", encode_path(path))),
+            encode_segment(git_ref)
+        );
+        let r = match self.send(Method::GET, &url, None, true).await {
+            Ok(r) => r,
+            Err(e) if e.is_not_found() => return Ok(Content::Missing),
+            Err(e) => return Err(e),
+        };
+        let value: Value = self.decode(Method::GET, &url, &r)?;
+        if value.is_array() {
+            return Ok(Content::NotAFile("directory".into()));
+        }
+        let entry: Entry = serde_json::from_value(value).map_err(|e| GithubError::Decode {
+            method: Method::GET,
+            path: url.clone(),
+            message: e.to_string(),
+        })?;
+        if entry.kind != "file" {
+            return Ok(Content::NotAFile(entry.kind));
+        }
+        if entry.size > max_bytes {
+            return Ok(Content::TooLarge(entry.size));
+        }
+        let (encoded, encoding, from) = match (entry.content, entry.encoding.as_deref()) {
+            (Some(c), Some("base64")) => (c, "base64".to_string(), url),
+            _ => {
+                // Over 1 MB: the contents API leaves `content` empty.
+                #[derive(Deserialize)]
+                struct Blob {
+                    content: String,
+                    encoding: String,
+                }
+                let blob_url = self.repo_path(&format!("git/blobs/{}", encode_segment(&entry.sha)));
+                let r = self.send(Method::GET, &blob_url, None, true).await?;
+                let blob: Blob = self.decode(Method::GET, &blob_url, &r)?;
+                (blob.content, blob.encoding, blob_url)
+            }
+        };
+        if encoding != "base64" {
+            return Err(GithubError::Decode {
+                method: Method::GET,
+                path: from,
+                message: format!("unexpected content encoding `{encoding}`"),
+            });
+        }
+        let compact: Vec<u8> = encoded.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, compact).map_err(|e| {
+            GithubError::Decode {
+                method: Method::GET,
+                path: from,
+                message: format!("content is not base64: {e}"),
+            }
+        })?;
+        if bytes.len() as u64 > max_bytes {
+            return Ok(Content::TooLarge(bytes.len() as u64));
+        }
+        Ok(Content::File(bytes))
+    }
+
+    /// Delete a comment (only ever one of checkgate's own duplicates).
+    pub async fn delete_comment(&self, id: u64) -> Result<(), GithubError> {
+        let path = self.repo_path(&format!("issues/comments/{id}"));
+        match self.send(Method::DELETE, &path, None, true).await {
+            // Already gone: another run removed it.
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Create a comment. Not retried when its outcome is unknown: the caller
@@ -548,55 +842,100 @@ pub enum CommentOutcome {
     },
     /// `on-failure` and the gate passes with no earlier comment.
     Skipped,
+    /// The pull request's head moved on to `head` while this run judged an
+    /// older commit; the comment is left to the run for the newer head.
+    Superseded {
+        head: String,
+    },
 }
 
 /// Create or update the one checkgate comment on `issue`.
 ///
-/// `identities` are the logins whose marked comments are ours. The first
-/// (oldest) such comment is updated; comments by anyone else are never
-/// touched. Requests in the steady state: one list page per 100 comments and
-/// one update.
+/// `identities` are the logins whose marked comments are ours; comments by
+/// anyone else are never touched. The body records `head_sha`, the commit it
+/// judges. Two runs racing on one pull request converge on one comment: after
+/// creating, a run lists again, keeps the oldest of its own marked comments,
+/// and deletes its own duplicates. A run whose commit is no longer the pull
+/// request's head (it sees a comment about another commit and GitHub confirms
+/// the head moved) writes nothing, so the newest head's verdict stays.
+///
+/// Requests in the steady state: one list page per 100 comments and one
+/// update (plus one pull request read when the last comment judged another commit).
 pub async fn upsert_sticky_comment<T: Transport>(
     client: &Client<T>,
     issue: u64,
     identities: &[String],
-    body: &str,
+    markdown: &str,
     when: CommentWhen,
     failing: bool,
+    head_sha: Option<&str>,
 ) -> Result<CommentOutcome, GithubError> {
-    let body = sticky_body(body);
+    let body = sticky_body(markdown, head_sha);
+    let mut created: Option<Comment> = None;
     let mut tries = 0;
     loop {
         tries += 1;
         let comments = client.list_comments(issue).await?;
-        if let Some(ours) = comments.iter().find(|c| c.is_sticky(identities)) {
-            client.update_comment(ours.id, &body).await?;
-            return Ok(CommentOutcome::Updated { id: ours.id });
-        }
-        if when == CommentWhen::OnFailure && !failing {
-            return Ok(CommentOutcome::Skipped);
-        }
-        match client.create_comment(issue, &body).await {
-            Ok(c) => {
+        let ours: Vec<&Comment> = comments.iter().filter(|c| c.is_sticky(identities)).collect();
+        let Some(keep) = ours.first() else {
+            if let Some(c) = created {
+                // Ours vanished between create and list: another run cleaned
+                // up. It was judging a head at least as new; leave it be.
                 return Ok(CommentOutcome::Created {
                     id: c.id,
                     author: c.author().map(str::to_string),
                 });
             }
-            // The comment may exist now: look again before posting again.
-            Err(e) if e.is_ambiguous() && tries < client.retry.attempts => {
-                let wait = client.retry.backoff;
-                *client.waited.borrow_mut() += wait;
-                tokio::time::sleep(wait.mul_f64(client.retry.time_scale.max(0.0))).await;
+            if when == CommentWhen::OnFailure && !failing {
+                return Ok(CommentOutcome::Skipped);
             }
-            Err(e) => return Err(e),
+            match client.create_comment(issue, &body).await {
+                // List again: a concurrent run may have posted too.
+                Ok(c) => created = Some(c),
+                // The comment may exist now: look again before posting again.
+                Err(e) if e.is_ambiguous() && tries < client.retry.attempts => {
+                    let wait = client.retry.backoff;
+                    *client.waited.borrow_mut() += wait;
+                    tokio::time::sleep(wait.mul_f64(client.retry.time_scale.max(0.0))).await;
+                }
+                Err(e) => return Err(e),
+            }
+            continue;
+        };
+        let created_id = created.as_ref().map(|c| c.id);
+        if let Some(head) = head_sha
+            && ours.iter().any(|c| c.head().is_some_and(|h| h != head))
+        {
+            let current = client.get_pull(issue).await?.head.sha;
+            if current != head {
+                if let Some(id) = created_id.filter(|id| *id != keep.id) {
+                    client.delete_comment(id).await?;
+                }
+                return Ok(CommentOutcome::Superseded { head: current });
+            }
         }
+        if created_id != Some(keep.id) {
+            client.update_comment(keep.id, &body).await?;
+        }
+        for dup in &ours[1..] {
+            client.delete_comment(dup.id).await?;
+        }
+        return Ok(match created {
+            Some(c) if c.id == keep.id => CommentOutcome::Created {
+                id: c.id,
+                author: c.author().map(str::to_string),
+            },
+            _ => CommentOutcome::Updated { id: keep.id },
+        });
     }
 }
 
-/// The marker, then `markdown`, cut to GitHub's comment limit.
-pub fn sticky_body(markdown: &str) -> String {
-    let body = format!("{MARKER}\n{markdown}");
+/// The marker, the judged commit, then `markdown`, cut to GitHub's comment limit.
+pub fn sticky_body(markdown: &str, head_sha: Option<&str>) -> String {
+    let body = match head_sha {
+        Some(sha) => format!("{MARKER}\n{HEAD_MARKER}{sha} -->\n{markdown}"),
+        None => format!("{MARKER}\n{markdown}"),
+    };
     truncate_chars(&body, COMMENT_MAX_CHARS)
 }
 
@@ -671,10 +1010,46 @@ mod tests {
 
     #[test]
     fn sticky_body_fits_githubs_limit_whatever_the_input() {
-        let body = sticky_body(&"é".repeat(200_000));
+        let body = sticky_body(&"é".repeat(200_000), Some("abc"));
         assert_eq!(body.chars().count(), COMMENT_MAX_CHARS);
         assert!(body.starts_with(MARKER));
-        assert_eq!(sticky_body("x"), format!("{MARKER}\nx"));
+        assert_eq!(sticky_body("x", None), format!("{MARKER}\nx"));
+        let c = Comment {
+            id: 1,
+            body: Some(sticky_body("x", Some("abc123"))),
+            user: None,
+        };
+        assert_eq!(c.head(), Some("abc123"));
+    }
+
+    fn review(login: &str, state: &str, commit: &str) -> Review {
+        Review {
+            user: Some(User { login: login.into() }),
+            state: state.into(),
+            commit_id: Some(commit.into()),
+        }
+    }
+
+    #[test]
+    fn only_a_standing_approval_of_the_head_signs_off() {
+        let reviews = [
+            review("alice", "APPROVED", "head"),
+            review("alice", "COMMENTED", "head"),
+            review("bob", "APPROVED", "old"),
+            review("carol", "APPROVED", "head"),
+            review("carol", "DISMISSED", "head"),
+            review("dave", "APPROVED", "head"),
+            review("dave", "CHANGES_REQUESTED", "head"),
+            review("erin", "CHANGES_REQUESTED", "head"),
+            review("erin", "APPROVED", "head"),
+        ];
+        assert_eq!(approvers(&reviews, "head"), ["alice", "erin"]);
+    }
+
+    #[test]
+    fn paths_are_percent_encoded_but_keep_their_slashes() {
+        assert_eq!(encode_path("docs/Ready list #1.md"), "docs/Ready%20list%20%231.md");
+        assert_eq!(encode_segment("feature/x?y"), "feature%2Fx%3Fy");
     }
 
     #[test]

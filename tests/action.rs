@@ -1,6 +1,8 @@
 //! `checkgate action` against a local GitHub API (tests/support): the
 //! scenarios of the action issue, run in-process with retries' sleeps scaled
-//! to zero, each asserting the exact requests GitHub would have seen.
+//! to zero, each asserting the exact requests GitHub would have seen. The
+//! policy and checklists live on the fake server (the action reads them
+//! through the contents API), not in a workspace.
 
 mod support;
 
@@ -11,9 +13,10 @@ use checkgate::action::{self, ActionArgs, CommentMode, GithubEnv, Secret, Target
 use checkgate::cli::Exit;
 use checkgate::github::{self, Client, Repo, RetryPolicy};
 use serde_json::{Value, json};
-use support::{BOT, FakeGitHub, OWNER, REPO, Scripted, TOKEN};
+use support::{BOT, FakeGitHub, OWNER, Pull, REPO, Scripted, TOKEN};
 
 const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+const BASE: &str = "b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4";
 const MERGE: &str = "0000000000000000000000000000000000000001";
 
 const POLICY: &str = r#"
@@ -46,7 +49,7 @@ fn pr_payload(body: Option<&str>) -> Value {
             "number": 42,
             "body": body,
             "head": { "sha": HEAD, "ref": "feature" },
-            "base": { "sha": "base0000", "ref": "main" },
+            "base": { "sha": BASE, "ref": "main" },
         },
     })
 }
@@ -84,26 +87,25 @@ impl Ran {
 }
 
 impl Case {
+    /// The policy at the base, `checklist` at the head (and the base, for a
+    /// pull request that does not touch it), pull request 42 open from HEAD
+    /// onto BASE, as GitHub would serve them.
     fn new(gh: &FakeGitHub, event: &str, payload: &Value, checklist: &str) -> Case {
         let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().join("workspace");
-        std::fs::create_dir_all(root.join(".github")).expect("mkdir");
-        std::fs::write(root.join(".github/checkgate.toml"), POLICY).expect("write policy");
-        std::fs::write(root.join("READY.md"), checklist).expect("write checklist");
-        let event_path = dir.path().join("event.json");
-        std::fs::write(&event_path, payload.to_string()).expect("write event");
-        let env = GithubEnv {
-            event_name: event.to_string(),
-            event_path,
-            repository: format!("{OWNER}/{REPO}"),
-            api_url: gh.uri(),
-            server_url: "https://github.example".to_string(),
-            workspace: root,
-            step_summary: Some(dir.path().join("summary.md")),
-            output: Some(dir.path().join("output")),
-            sha: Some(MERGE.to_string()),
-            debug: false,
-        };
+        for git_ref in [BASE, "main"] {
+            gh.put_file(git_ref, ".github/checkgate.toml", POLICY);
+            gh.put_file(git_ref, "READY.md", checklist);
+        }
+        for git_ref in [HEAD, MERGE] {
+            gh.put_file(git_ref, "READY.md", checklist);
+        }
+        let mut pull = Pull::new(42, HEAD, BASE);
+        pull.body = payload
+            .pointer("/pull_request/body")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        gh.set_pull(pull);
+        let env = support::action_env(gh, dir.path(), event, payload, MERGE);
         let args = ActionArgs {
             token: Some(TOKEN.parse::<Secret>().expect("infallible")),
             policy: PathBuf::from(".github/checkgate.toml"),
@@ -134,6 +136,22 @@ impl Case {
     }
 }
 
+/// What every pull request run reads first: the pull request (fresh), its
+/// files, the policy at the base and the checklist at the head.
+fn reads() -> Vec<String> {
+    vec![
+        format!("GET /repos/{OWNER}/{REPO}/pulls/42"),
+        format!("GET /repos/{OWNER}/{REPO}/pulls/42/files?per_page=100&page=1"),
+        format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
+        format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={HEAD}"),
+    ]
+}
+
+/// `reads()` then `rest`.
+fn after_reads(rest: &[String]) -> Vec<String> {
+    reads().into_iter().chain(rest.iter().cloned()).collect()
+}
+
 fn comments_page(page: usize) -> String {
     format!("GET /repos/{OWNER}/{REPO}/issues/42/comments?per_page=100&page={page}")
 }
@@ -153,7 +171,11 @@ async fn first_run_posts_one_comment_and_a_check_run_on_the_head_sha() {
     let ran = Case::pr(&gh, FAILING).run().await;
 
     assert_eq!(ran.exit, Exit::Fail);
-    assert_eq!(gh.request_lines(), [comments_page(1), post_comment(), post_check_run()]);
+    assert_eq!(
+        gh.request_lines(),
+        // After creating, list again in case a concurrent run posted too.
+        after_reads(&[comments_page(1), post_comment(), comments_page(1), post_check_run()])
+    );
     gh.assert_valid();
 
     let comments = gh.marked_comments();
@@ -212,21 +234,22 @@ async fn first_run_posts_one_comment_and_a_check_run_on_the_head_sha() {
 }
 
 #[tokio::test]
-async fn rerun_updates_the_same_comment_in_three_requests() {
+async fn rerun_updates_the_same_comment_in_seven_requests() {
     let gh = FakeGitHub::start().await;
     let case = Case::pr(&gh, FAILING);
     assert_eq!(case.run().await.exit, Exit::Fail);
     let first = gh.marked_comments();
     gh.state().requests.clear();
 
-    std::fs::write(case.env.workspace.join("READY.md"), PASSING).expect("tick everything");
+    gh.put_file(HEAD, "READY.md", PASSING);
     let ran = case.run().await;
 
     assert_eq!(ran.exit, Exit::Pass);
-    // The steady state the README quotes: list once, update once, one check run.
+    // The steady state the README quotes: four reads, then list the comments
+    // once, update once, one check run.
     assert_eq!(
         gh.request_lines(),
-        [comments_page(1), patch_comment(first[0].id), post_check_run()]
+        after_reads(&[comments_page(1), patch_comment(first[0].id), post_check_run()])
     );
     gh.assert_valid();
     let now = gh.marked_comments();
@@ -261,13 +284,13 @@ async fn the_sticky_comment_is_found_among_250_and_nobody_elses_is_touched() {
     assert_eq!(ran.exit, Exit::Fail);
     assert_eq!(
         gh.request_lines(),
-        [
+        after_reads(&[
             comments_page(1),
             comments_page(2),
             comments_page(3),
             patch_comment(ours),
             post_check_run()
-        ]
+        ])
     );
     gh.assert_valid();
     let after = gh.state().comments.clone();
@@ -289,7 +312,7 @@ async fn a_read_only_token_still_gives_the_verdict_and_one_warning() {
 
     assert_eq!(ran.exit, Exit::Fail, "never a false pass");
     // The first write fails; checkgate does not go on to try the check run.
-    assert_eq!(gh.request_lines(), [comments_page(1), post_comment()]);
+    assert_eq!(gh.request_lines(), after_reads(&[comments_page(1), post_comment()]));
     gh.assert_valid();
     let warnings: Vec<&str> = ran
         .out
@@ -333,13 +356,14 @@ async fn a_500_is_retried_then_succeeds() {
     assert_eq!(ran.exit, Exit::Fail);
     assert_eq!(
         gh.request_lines(),
-        [
+        after_reads(&[
             comments_page(1),
             comments_page(1),
             post_comment(),
+            comments_page(1),
             post_check_run(),
             post_check_run()
-        ]
+        ])
     );
     gh.assert_valid();
     assert_eq!(gh.marked_comments().len(), 1);
@@ -357,13 +381,13 @@ async fn a_comment_post_that_succeeded_behind_a_502_is_not_posted_twice() {
     let id = gh.marked_comments()[0].id;
     assert_eq!(
         gh.request_lines(),
-        [
+        after_reads(&[
             comments_page(1),
             post_comment(),
             comments_page(1),
             patch_comment(id),
             post_check_run()
-        ]
+        ])
     );
     assert_eq!(gh.marked_comments().len(), 1);
     gh.assert_valid();
@@ -432,7 +456,7 @@ async fn a_wait_longer_than_the_budget_gives_up_at_once_with_exit_2() {
     let ran = Case::pr(&gh, PASSING).run().await;
 
     assert_eq!(ran.exit, Exit::Error, "an API failure is never a pass");
-    assert_eq!(gh.request_lines(), [comments_page(1)]);
+    assert_eq!(gh.request_lines(), after_reads(&[comments_page(1)]));
     assert!(ran.err.contains("exceeds the retry budget"), "{}", ran.err);
     // The verdict was still recorded before the API gave up.
     assert_eq!(ran.output("passed").as_deref(), Some("true"));
@@ -446,7 +470,7 @@ async fn persistent_5xx_stops_after_a_few_tries() {
     }
     let ran = Case::pr(&gh, PASSING).run().await;
     assert_eq!(ran.exit, Exit::Error);
-    assert_eq!(gh.request_lines(), vec![comments_page(1); 4]);
+    assert_eq!(gh.request_lines(), after_reads(&vec![comments_page(1); 4]));
     assert!(
         ran.err
             .contains("gave up after 4 attempt(s): HTTP 503: Service Unavailable"),
@@ -467,7 +491,14 @@ async fn annotations_past_50_go_in_batches_of_50() {
     let patch = format!("PATCH /repos/{OWNER}/{REPO}/check-runs/{id}");
     assert_eq!(
         gh.request_lines(),
-        [comments_page(1), post_comment(), post_check_run(), patch.clone(), patch]
+        after_reads(&[
+            comments_page(1),
+            post_comment(),
+            comments_page(1),
+            post_check_run(),
+            patch.clone(),
+            patch
+        ])
     );
     gh.assert_valid();
     let sizes: Vec<usize> = std::iter::once(&runs[0].created)
@@ -546,7 +577,7 @@ async fn a_checklist_quoting_the_token_does_not_publish_it() {
         let body = r.body.as_ref().map(Value::to_string).unwrap_or_default();
         assert!(!body.contains(TOKEN), "{}: {body}", r.line());
     }
-    assert_eq!(gh.requests().len(), 3);
+    assert_eq!(gh.requests().len(), reads().len() + 4);
 }
 
 #[tokio::test]
@@ -555,7 +586,7 @@ async fn on_failure_posts_nothing_for_a_passing_pr_without_a_comment() {
     let mut case = Case::pr(&gh, PASSING);
     case.args.comment = CommentMode::OnFailure;
     assert_eq!(case.run().await.exit, Exit::Pass);
-    assert_eq!(gh.request_lines(), [comments_page(1), post_check_run()]);
+    assert_eq!(gh.request_lines(), after_reads(&[comments_page(1), post_check_run()]));
 }
 
 #[tokio::test]
@@ -566,25 +597,25 @@ async fn on_failure_updates_a_stale_failure_comment_when_the_pr_passes() {
     assert_eq!(case.run().await.exit, Exit::Fail);
     let id = gh.marked_comments()[0].id;
     gh.state().requests.clear();
-    std::fs::write(case.env.workspace.join("READY.md"), PASSING).expect("tick everything");
+    gh.put_file(HEAD, "READY.md", PASSING);
 
     assert_eq!(case.run().await.exit, Exit::Pass);
     assert_eq!(
         gh.request_lines(),
-        [comments_page(1), patch_comment(id), post_check_run()]
+        after_reads(&[comments_page(1), patch_comment(id), post_check_run()])
     );
     assert!(!gh.marked_comments()[0].body.contains("Rollback plan tested"));
 }
 
 #[tokio::test]
-async fn comment_never_and_check_run_false_make_no_requests() {
+async fn comment_never_and_check_run_false_make_no_writes() {
     let gh = FakeGitHub::start().await;
     let mut case = Case::pr(&gh, FAILING);
     case.args.comment = CommentMode::Never;
     case.args.check_run = false;
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Fail);
-    assert_eq!(gh.request_lines(), Vec::<String>::new());
+    assert_eq!(gh.request_lines(), reads());
 }
 
 #[tokio::test]
@@ -601,22 +632,45 @@ async fn fail_false_reports_a_neutral_check_and_exits_0() {
 #[tokio::test]
 async fn merge_group_gets_a_check_run_on_the_group_head_and_no_comment() {
     let gh = FakeGitHub::start().await;
-    let payload = json!({"action": "checks_requested", "merge_group": {"head_sha": "feedbeef", "head_ref": "gh-readonly-queue/main/pr-42"}});
-    let ran = Case::new(&gh, "merge_group", &payload, PASSING).run().await;
-    assert_eq!(ran.exit, Exit::Pass);
-    assert_eq!(gh.request_lines(), [post_check_run()]);
-    assert_eq!(gh.state().check_runs[0].created["head_sha"], "feedbeef");
+    let group = "feedbeef00000000000000000000000000000000";
+    gh.put_file(group, "READY.md", PASSING);
+    let payload = json!({"action": "checks_requested", "merge_group": {
+        "head_sha": group, "base_sha": BASE,
+        "head_ref": format!("refs/heads/gh-readonly-queue/main/pr-42-{HEAD}")}});
+    let ran = Case::new(&gh, "merge_group", &payload, FAILING).run().await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.err);
+    assert_eq!(
+        gh.request_lines(),
+        [
+            format!("GET /repos/{OWNER}/{REPO}/pulls/42"),
+            format!("GET /repos/{OWNER}/{REPO}/pulls/42/files?per_page=100&page=1"),
+            format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
+            format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={group}"),
+            format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={BASE}"),
+            post_check_run()
+        ]
+    );
+    gh.assert_valid();
+    let runs = gh.state().check_runs.clone();
+    assert_eq!(runs[0].created["head_sha"], group);
+    assert_eq!(runs[0].created["status"], "completed", "never left pending");
 }
 
 #[tokio::test]
-async fn push_and_workflow_dispatch_evaluate_without_any_request() {
+async fn push_and_workflow_dispatch_read_the_default_branch_policy_and_publish_nothing() {
     for event in ["push", "workflow_dispatch"] {
         let gh = FakeGitHub::start().await;
-        let ran = Case::new(&gh, event, &json!({"ref": "refs/heads/main"}), FAILING)
-            .run()
-            .await;
-        assert_eq!(ran.exit, Exit::Fail, "{event}");
-        assert_eq!(gh.request_lines(), Vec::<String>::new(), "{event}");
+        let payload = json!({"ref": "refs/heads/main", "repository": {"default_branch": "main"}});
+        let ran = Case::new(&gh, event, &payload, FAILING).run().await;
+        assert_eq!(ran.exit, Exit::Fail, "{event}: {}", ran.err);
+        assert_eq!(
+            gh.request_lines(),
+            [
+                format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref=main"),
+                format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={MERGE}"),
+            ],
+            "{event}"
+        );
         assert!(
             ran.summary.contains(&format!("blob/{MERGE}/READY.md")),
             "{event}: {}",
@@ -647,27 +701,23 @@ async fn an_unsupported_event_exits_2_with_a_clear_message() {
 async fn a_bad_policy_exits_2_and_says_so_in_the_summary() {
     let gh = FakeGitHub::start().await;
     let case = Case::pr(&gh, PASSING);
-    std::fs::write(
-        case.env.workspace.join(".github/checkgate.toml"),
-        "[[checklist]]\nbogus = 1\n",
-    )
-    .expect("write");
+    gh.put_file(BASE, ".github/checkgate.toml", "[[checklist]]\nbogus = 1\n");
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Error);
     assert!(ran.summary.starts_with("## checkgate could not run"), "{}", ran.summary);
-    assert!(ran.err.contains("checkgate.toml"), "{}", ran.err);
-    assert_eq!(gh.request_lines(), Vec::<String>::new());
+    assert!(ran.err.contains(".github/checkgate.toml:2:1"), "{}", ran.err);
+    assert_eq!(gh.request_lines(), reads()[..3]);
 }
 
 #[tokio::test]
 async fn a_null_pr_body_is_an_empty_checklist_and_fails_a_body_requirement() {
     let gh = FakeGitHub::start().await;
     let case = Case::new(&gh, "pull_request", &pr_payload(None), PASSING);
-    std::fs::write(
-        case.env.workspace.join(".github/checkgate.toml"),
+    gh.put_file(
+        BASE,
+        ".github/checkgate.toml",
         "[[checklist]]\nsource = \"pr-body\"\n[[checklist.require]]\nitem = \"I tested this\"\n",
-    )
-    .expect("write");
+    );
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Fail, "a missing description never passes");
     // A description has no file to annotate.
@@ -724,4 +774,42 @@ fn real_payloads_parse() {
         seen += 1;
     }
     assert!(seen >= 10, "only {seen} payloads in {}", dir.display());
+}
+
+#[tokio::test]
+async fn a_checklist_over_1_mb_is_read_through_the_blobs_api() {
+    let gh = FakeGitHub::start().await;
+    let filler = "Background paragraph that is not a task item.\n\n".repeat(30_000);
+    let big = format!("{FAILING}\n## Appendix\n{filler}");
+    assert!(big.len() > 1024 * 1024);
+    let ran = Case::pr(&gh, &big).run().await;
+    assert_eq!(ran.exit, Exit::Fail, "{}", ran.err);
+    let blob = format!(
+        "GET /repos/{OWNER}/{REPO}/git/blobs/{}",
+        support::blob_sha(big.as_bytes())
+    );
+    assert_eq!(gh.request_lines()[4], blob, "{:#?}", gh.request_lines());
+    assert_eq!(ran.output("open").as_deref(), Some("2"));
+    gh.assert_valid();
+}
+
+#[tokio::test]
+async fn a_symlink_or_directory_where_the_checklist_should_be_is_an_error() {
+    for (kind, setup) in [("symlink", 0), ("directory", 1)] {
+        let gh = FakeGitHub::start().await;
+        let case = Case::pr(&gh, PASSING);
+        gh.delete_file(HEAD, "READY.md");
+        if setup == 0 {
+            gh.put_symlink(HEAD, "READY.md", "/proc/self/environ");
+        } else {
+            gh.put_file(HEAD, "READY.md/inner.md", PASSING);
+        }
+        let ran = case.run().await;
+        assert_eq!(ran.exit, Exit::Error, "{kind}");
+        assert!(
+            ran.err.contains(&format!("READY.md at {HEAD} is a {kind}, not a file")),
+            "{kind}: {}",
+            ran.err
+        );
+    }
 }

@@ -9,11 +9,13 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use support::{FakeGitHub, OWNER, REPO, TOKEN};
+use support::{ChangedFile, FakeGitHub, OWNER, Pull, REPO, TOKEN};
 
 const PAYLOAD: &str = "octokit__webhooks__payload-examples__api.github.com__pull_request__opened.payload.json";
 /// `pull_request.head.sha` of that payload.
 const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+/// `pull_request.base.sha` of that payload.
+const BASE: &str = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e";
 /// What GitHub would put in `GITHUB_SHA`: the test merge commit.
 const MERGE_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -69,13 +71,16 @@ fn run_action(gh: &FakeGitHub, dir: &Path, event_name: &str, payload: &Path) -> 
     cmd.output().expect("run checkgate")
 }
 
-fn workspace() -> tempfile::TempDir {
+/// An empty workspace (the action needs no checkout) and, on the server,
+/// pull request 2 changing its checklist, with the policy at the base.
+fn seed(gh: &FakeGitHub) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let ws = dir.path().join("workspace");
-    std::fs::create_dir_all(ws.join(".github")).expect("mkdir");
-    std::fs::create_dir_all(ws.join("docs")).expect("mkdir");
-    std::fs::write(ws.join(".github/checkgate.toml"), POLICY).expect("policy");
-    std::fs::write(ws.join("docs/READY.md"), CHECKLIST).expect("checklist");
+    std::fs::create_dir_all(dir.path().join("workspace")).expect("mkdir");
+    gh.put_file(BASE, ".github/checkgate.toml", POLICY);
+    gh.put_file(BASE, "docs/READY.md", "# Ready\n\n## Must\n\n- [x] Tests pass\n");
+    gh.put_file(HEAD, "docs/READY.md", CHECKLIST);
+    gh.set_pull(Pull::new(2, HEAD, BASE));
+    gh.set_changed_files(vec![ChangedFile::modified("docs/READY.md")]);
     dir
 }
 
@@ -83,7 +88,7 @@ fn workspace() -> tempfile::TempDir {
 async fn the_binary_runs_a_real_pull_request_event_end_to_end() {
     let Some(payload) = support::event(PAYLOAD) else { return };
     let gh = FakeGitHub::start().await;
-    let dir = workspace();
+    let dir = seed(&gh);
 
     let out = run_action(&gh, dir.path(), "pull_request", &payload);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -93,8 +98,14 @@ async fn the_binary_runs_a_real_pull_request_event_end_to_end() {
     assert_eq!(
         gh.request_lines(),
         [
+            format!("GET /repos/{OWNER}/{REPO}/pulls/2"),
+            format!("GET /repos/{OWNER}/{REPO}/pulls/2/files?per_page=100&page=1"),
+            format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
+            format!("GET /repos/{OWNER}/{REPO}/contents/docs/READY.md?ref={HEAD}"),
+            format!("GET /repos/{OWNER}/{REPO}/contents/docs/READY.md?ref={BASE}"),
             format!("GET /repos/{OWNER}/{REPO}/issues/2/comments?per_page=100&page=1"),
             format!("POST /repos/{OWNER}/{REPO}/issues/2/comments"),
+            format!("GET /repos/{OWNER}/{REPO}/issues/2/comments?per_page=100&page=1"),
             format!("POST /repos/{OWNER}/{REPO}/check-runs"),
         ]
     );
@@ -105,8 +116,11 @@ async fn the_binary_runs_a_real_pull_request_event_end_to_end() {
     let summary = std::fs::read_to_string(dir.path().join("summary.md")).expect("step summary");
     assert_eq!(
         comment[0].body,
-        format!("<!-- checkgate -->\n{}", summary.strip_suffix('\n').unwrap_or(&summary)),
-        "the comment is the summary behind the marker"
+        format!(
+            "<!-- checkgate -->\n<!-- checkgate:head {HEAD} -->\n{}",
+            summary.strip_suffix('\n').unwrap_or(&summary)
+        ),
+        "the comment is the summary behind the markers"
     );
     assert!(
         summary.contains(&format!(
@@ -146,7 +160,7 @@ async fn the_binary_exits_2_on_an_unsupported_event() {
         return;
     };
     let gh = FakeGitHub::start().await;
-    let dir = workspace();
+    let dir = seed(&gh);
     let out = run_action(&gh, dir.path(), "issue_comment", &payload);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{stderr}");

@@ -6,17 +6,47 @@
 //! GitHub's published OpenAPI description in `../shared/corpus/openapi/`.
 //! Tests can queue scripted replies (a 500, a rate limit) in front of the
 //! normal behaviour.
+//!
+//! It also serves what the action reads: files at refs (contents and blobs
+//! APIs), one pull request with its changed files and reviews, and team
+//! memberships. The few endpoints outside the shared OpenAPI subset are
+//! checked against [`UNDESCRIBED`], a table written from GitHub's REST docs.
 #![allow(dead_code)]
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const OWNER: &str = "Codertocat";
 pub const REPO: &str = "Hello-World";
+/// The context of an action run against `gh`: the event `payload` written to
+/// `dir`, the step summary and outputs files in `dir`, `GITHUB_SHA` = `sha`.
+pub fn action_env(
+    gh: &FakeGitHub,
+    dir: &Path,
+    event: &str,
+    payload: &Value,
+    sha: &str,
+) -> checkgate::action::GithubEnv {
+    let event_path = dir.join("event.json");
+    std::fs::write(&event_path, payload.to_string()).expect("write event");
+    checkgate::action::GithubEnv {
+        event_name: event.to_string(),
+        event_path,
+        repository: format!("{OWNER}/{REPO}"),
+        api_url: gh.uri(),
+        server_url: "https://github.example".to_string(),
+        step_summary: Some(dir.join("summary.md")),
+        output: Some(dir.join("output")),
+        sha: Some(sha.to_string()),
+        debug: false,
+    }
+}
+
 /// A recognisable fake token: tests assert it never shows up anywhere.
 pub const TOKEN: &str = "ghs_FAKEtoken0123456789checkgateSECRET";
 pub const BOT: &str = "github-actions[bot]";
@@ -97,6 +127,8 @@ pub struct Scripted {
     pub body: Value,
     /// Also perform the request (a write that succeeded although the reply says 5xx).
     pub apply: bool,
+    /// Hold the reply back this long.
+    pub delay: Option<Duration>,
 }
 
 impl Scripted {
@@ -108,7 +140,22 @@ impl Scripted {
             headers: Vec::new(),
             body: json!({ "message": message, "documentation_url": "https://docs.github.com/rest" }),
             apply: false,
+            delay: None,
         }
+    }
+
+    /// A reply with a whole JSON body of the test's choosing.
+    pub fn json(method: &'static str, path_suffix: &str, status: u16, body: Value) -> Scripted {
+        Scripted {
+            body,
+            ..Scripted::new(method, path_suffix, status, "")
+        }
+    }
+
+    /// Hold the reply back for `ms` milliseconds.
+    pub fn delayed(mut self, ms: u64) -> Scripted {
+        self.delay = Some(Duration::from_millis(ms));
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Scripted {
@@ -120,6 +167,83 @@ impl Scripted {
         self.apply = true;
         self
     }
+}
+
+/// A path at a ref.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    File(Vec<u8>),
+    Symlink(String),
+    Dir,
+}
+
+/// The pull request the server knows.
+#[derive(Debug, Clone)]
+pub struct Pull {
+    pub number: u64,
+    pub head_sha: String,
+    pub base_sha: String,
+    pub head_ref: String,
+    pub base_ref: String,
+    pub body: Option<String>,
+    pub state: String,
+    pub author: String,
+}
+
+impl Pull {
+    pub fn new(number: u64, head_sha: &str, base_sha: &str) -> Pull {
+        Pull {
+            number,
+            head_sha: head_sha.to_string(),
+            base_sha: base_sha.to_string(),
+            head_ref: "feature".to_string(),
+            base_ref: "main".to_string(),
+            body: None,
+            state: "open".to_string(),
+            author: "octocat".to_string(),
+        }
+    }
+}
+
+/// One entry of a pull request's files.
+#[derive(Debug, Clone)]
+pub struct ChangedFile {
+    pub filename: String,
+    pub status: String,
+    pub previous_filename: Option<String>,
+}
+
+impl ChangedFile {
+    fn with(filename: &str, status: &str) -> ChangedFile {
+        ChangedFile {
+            filename: filename.to_string(),
+            status: status.to_string(),
+            previous_filename: None,
+        }
+    }
+    pub fn modified(filename: &str) -> ChangedFile {
+        ChangedFile::with(filename, "modified")
+    }
+    pub fn added(filename: &str) -> ChangedFile {
+        ChangedFile::with(filename, "added")
+    }
+    pub fn removed(filename: &str) -> ChangedFile {
+        ChangedFile::with(filename, "removed")
+    }
+    pub fn renamed(from: &str, to: &str) -> ChangedFile {
+        ChangedFile {
+            previous_filename: Some(from.to_string()),
+            ..ChangedFile::with(to, "renamed")
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredReview {
+    pub id: u64,
+    pub login: String,
+    pub state: String,
+    pub commit_id: String,
 }
 
 #[derive(Debug, Default)]
@@ -134,6 +258,15 @@ pub struct State {
     pub read_only: bool,
     /// When set, error bodies echo the Authorization header (a hostile proxy).
     pub echo_auth: bool,
+    /// (ref, path) → file. A request without `ref` reads ref `main`.
+    pub files: HashMap<(String, String), Entry>,
+    pub pull: Option<Pull>,
+    pub changed_files: Vec<ChangedFile>,
+    pub reviews: Vec<StoredReview>,
+    /// (org, team slug), lower case → member logins.
+    pub teams: HashMap<(String, String), Vec<String>>,
+    /// Team memberships answer 403, as for a `GITHUB_TOKEN`.
+    pub teams_forbidden: bool,
     next_id: u64,
 }
 
@@ -175,6 +308,67 @@ impl FakeGitHub {
             login: login.to_string(),
         });
         id
+    }
+
+    pub fn put_file(&self, git_ref: &str, path: &str, text: &str) {
+        self.put_bytes(git_ref, path, text.as_bytes());
+    }
+
+    pub fn put_bytes(&self, git_ref: &str, path: &str, bytes: &[u8]) {
+        self.state()
+            .files
+            .insert((git_ref.to_string(), path.to_string()), Entry::File(bytes.to_vec()));
+    }
+
+    pub fn put_symlink(&self, git_ref: &str, path: &str, target: &str) {
+        self.state().files.insert(
+            (git_ref.to_string(), path.to_string()),
+            Entry::Symlink(target.to_string()),
+        );
+    }
+
+    pub fn put_dir(&self, git_ref: &str, path: &str) {
+        self.state()
+            .files
+            .insert((git_ref.to_string(), path.to_string()), Entry::Dir);
+    }
+
+    pub fn delete_file(&self, git_ref: &str, path: &str) {
+        self.state().files.remove(&(git_ref.to_string(), path.to_string()));
+    }
+
+    pub fn set_pull(&self, pull: Pull) {
+        self.state().pull = Some(pull);
+    }
+
+    pub fn update_pull(&self, f: impl FnOnce(&mut Pull)) {
+        if let Some(p) = self.state().pull.as_mut() {
+            f(p);
+        }
+    }
+
+    pub fn set_changed_files(&self, files: Vec<ChangedFile>) {
+        self.state().changed_files = files;
+    }
+
+    pub fn add_review(&self, login: &str, state: &str, commit_id: &str) {
+        let mut s = self.state();
+        s.next_id += 1;
+        let id = s.next_id;
+        s.reviews.push(StoredReview {
+            id,
+            login: login.to_string(),
+            state: state.to_string(),
+            commit_id: commit_id.to_string(),
+        });
+    }
+
+    pub fn add_team_member(&self, org: &str, team_slug: &str, login: &str) {
+        self.state()
+            .teams
+            .entry((org.to_ascii_lowercase(), team_slug.to_ascii_lowercase()))
+            .or_default()
+            .push(login.to_string());
     }
 
     pub fn script(&self, reply: Scripted) {
@@ -258,8 +452,10 @@ impl Respond for Handler {
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        if let Some(api) = openapi() {
-            let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        if let Some(problems) = check_undescribed(&method, &path, &query, body.as_ref()) {
+            s.violations.extend(problems);
+        } else if let Some(api) = openapi() {
             s.violations.extend(api.check(&method, &path, &query, body.as_ref()));
         }
         s.requests.push(Seen {
@@ -286,6 +482,9 @@ impl Respond for Handler {
             for (k, v) in &r.headers {
                 t = t.insert_header(k.as_str(), v.as_str());
             }
+            if let Some(delay) = r.delay {
+                t = t.set_delay(delay);
+            }
             return t;
         }
         route(&mut s, &method, &path, request, body.as_ref())
@@ -293,7 +492,43 @@ impl Respond for Handler {
 }
 
 fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Option<&Value>) -> ResponseTemplate {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let decoded: Vec<String> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|seg| {
+            percent_encoding::percent_decode_str(seg)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+    let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if let ["orgs", org, "teams", team, "memberships", login] = segments.as_slice() {
+        if method != "GET" {
+            return error(404, "Not Found");
+        }
+        if s.teams_forbidden {
+            return error(403, "Resource not accessible by integration");
+        }
+        let members = s
+            .teams
+            .get(&(org.to_ascii_lowercase(), team.to_ascii_lowercase()))
+            .cloned()
+            .unwrap_or_default();
+        return if members.iter().any(|m| m.eq_ignore_ascii_case(login)) {
+            reply(
+                200,
+                &json!({
+                    "url": format!("https://api.github.com/organizations/1/team/1/memberships/{login}"),
+                    "role": "member",
+                    "state": "active",
+                }),
+            )
+        } else {
+            error(404, "Not Found")
+        };
+    }
     let repo_ok = segments.len() >= 3 && segments[0] == "repos" && segments[1] == OWNER && segments[2] == REPO;
     if !repo_ok {
         return error(404, "Not Found");
@@ -303,40 +538,59 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
         return error(403, "Resource not accessible by integration");
     }
     match (method, &segments[3..]) {
-        ("GET", ["issues", _, "comments"]) => {
-            let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
-            let get = |k: &str| {
-                query
-                    .iter()
-                    .find(|(n, _)| n == k)
-                    .and_then(|(_, v)| v.parse::<usize>().ok())
-            };
-            let per_page = get("per_page").unwrap_or(30).min(100);
-            let page = get("page").unwrap_or(1).max(1);
-            let pages = s.comments.len().div_ceil(per_page).max(1);
-            let slice: Vec<Value> = s
-                .comments
-                .iter()
-                .skip((page - 1) * per_page)
-                .take(per_page)
-                .map(comment_json)
-                .collect();
-            let mut t = reply(200, &Value::Array(slice));
-            if pages > 1 {
-                let base = format!("https://api.github.com/repositories/1296269{path}?per_page={per_page}");
-                let mut links = Vec::new();
-                if page < pages {
-                    links.push(format!("<{base}&page={}>; rel=\"next\"", page + 1));
-                    links.push(format!("<{base}&page={pages}>; rel=\"last\""));
-                }
-                if page > 1 {
-                    links.push(format!("<{base}&page=1>; rel=\"first\""));
-                }
-                if !links.is_empty() {
-                    t = t.insert_header("link", links.join(", ").as_str());
-                }
+        ("GET", ["contents", rest @ ..]) if !rest.is_empty() => {
+            let git_ref = param("ref").unwrap_or_else(|| "main".to_string());
+            contents(s, &git_ref, &rest.join("/"))
+        }
+        ("GET", ["git", "blobs", sha]) => {
+            let found = s.files.values().find_map(|e| match e {
+                Entry::File(bytes) if blob_sha(bytes) == *sha => Some(bytes.clone()),
+                _ => None,
+            });
+            match found {
+                Some(bytes) => reply(
+                    200,
+                    &json!({
+                        "sha": sha, "node_id": "B_x", "size": bytes.len(),
+                        "url": format!("https://api.github.com/repos/{OWNER}/{REPO}/git/blobs/{sha}"),
+                        "content": wrapped_base64(&bytes), "encoding": "base64",
+                    }),
+                ),
+                None => error(404, "Not Found"),
             }
-            t
+        }
+        ("GET", ["pulls", n]) => match &s.pull {
+            Some(p) if p.number.to_string() == *n => reply(200, &pull_json(p)),
+            _ => error(404, "Not Found"),
+        },
+        ("GET", ["pulls", n, "files"]) => {
+            if s.pull.as_ref().map(|p| p.number.to_string()).as_deref() != Some(*n) {
+                return error(404, "Not Found");
+            }
+            // GitHub lists at most 3,000 files.
+            let all: Vec<Value> = s.changed_files.iter().take(3_000).map(file_json).collect();
+            paginate(path, &query, &all)
+        }
+        ("GET", ["pulls", n, "reviews"]) => {
+            if s.pull.as_ref().map(|p| p.number.to_string()).as_deref() != Some(*n) {
+                return error(404, "Not Found");
+            }
+            let all: Vec<Value> = s.reviews.iter().map(review_json).collect();
+            paginate(path, &query, &all)
+        }
+        ("DELETE", ["issues", "comments", id]) => {
+            let Some(at) = s.comments.iter().position(|c| c.id.to_string() == *id) else {
+                return error(404, "Not Found");
+            };
+            if s.comments[at].login != BOT {
+                return error(403, "test server: deleted someone else's comment");
+            }
+            s.comments.remove(at);
+            ResponseTemplate::new(204)
+        }
+        ("GET", ["issues", _, "comments"]) => {
+            let all: Vec<Value> = s.comments.iter().map(comment_json).collect();
+            paginate(path, &query, &all)
         }
         ("POST", ["issues", _, "comments"]) => {
             s.next_id += 1;
@@ -384,6 +638,200 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
         }
         _ => error(404, "Not Found"),
     }
+}
+
+/// One page of `all` with GitHub's `Link` header.
+fn paginate(path: &str, query: &[(String, String)], all: &[Value]) -> ResponseTemplate {
+    let get = |k: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == k)
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+    };
+    let per_page = get("per_page").unwrap_or(30).clamp(1, 100);
+    let page = get("page").unwrap_or(1).max(1);
+    let pages = all.len().div_ceil(per_page).max(1);
+    let slice: Vec<Value> = all.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
+    let mut t = reply(200, &Value::Array(slice));
+    if pages > 1 {
+        let base = format!("https://api.github.com/repositories/1296269{path}?per_page={per_page}");
+        let mut links = Vec::new();
+        if page < pages {
+            links.push(format!("<{base}&page={}>; rel=\"next\"", page + 1));
+            links.push(format!("<{base}&page={pages}>; rel=\"last\""));
+        }
+        if page > 1 {
+            links.push(format!("<{base}&page=1>; rel=\"first\""));
+        }
+        t = t.insert_header("link", links.join(", ").as_str());
+    }
+    t
+}
+
+/// A deterministic stand-in for a git blob sha.
+pub fn blob_sha(bytes: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    let a = h.finish();
+    bytes.len().hash(&mut h);
+    let b = h.finish();
+    format!("{a:016x}{b:016x}{:08x}", (a ^ b) as u32)
+}
+
+/// Base64 wrapped at 60 columns, as the contents API sends it.
+fn wrapped_base64(bytes: &[u8]) -> String {
+    let text = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes);
+    let mut out = String::new();
+    for (i, chunk) in text.as_bytes().chunks(60).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+    }
+    out.push('\n');
+    out
+}
+
+/// `GET contents/{path}?ref=` as GitHub answers it.
+fn contents(s: &State, git_ref: &str, path: &str) -> ResponseTemplate {
+    let api = format!("https://api.github.com/repos/{OWNER}/{REPO}");
+    let name = path.rsplit('/').next().unwrap_or(path).to_string();
+    let meta = |kind: &str, size: usize, sha: &str| {
+        json!({
+            "type": kind, "size": size, "name": name, "path": path, "sha": sha,
+            "url": format!("{api}/contents/{path}?ref={git_ref}"),
+            "git_url": format!("{api}/git/blobs/{sha}"),
+            "html_url": format!("https://github.com/{OWNER}/{REPO}/blob/{git_ref}/{path}"),
+            "download_url": format!("https://raw.githubusercontent.com/{OWNER}/{REPO}/{git_ref}/{path}"),
+            "_links": {
+                "self": format!("{api}/contents/{path}?ref={git_ref}"),
+                "git": format!("{api}/git/blobs/{sha}"),
+                "html": format!("https://github.com/{OWNER}/{REPO}/blob/{git_ref}/{path}"),
+            },
+        })
+    };
+    match s.files.get(&(git_ref.to_string(), path.to_string())) {
+        Some(Entry::File(bytes)) => {
+            let sha = blob_sha(bytes);
+            let mut v = meta("file", bytes.len(), &sha);
+            if bytes.len() > 1024 * 1024 {
+                v["content"] = json!("");
+                v["encoding"] = json!("none");
+            } else {
+                v["content"] = json!(wrapped_base64(bytes));
+                v["encoding"] = json!("base64");
+            }
+            reply(200, &v)
+        }
+        Some(Entry::Symlink(target)) => {
+            let mut v = meta("symlink", target.len(), &blob_sha(target.as_bytes()));
+            v["target"] = json!(target);
+            reply(200, &v)
+        }
+        Some(Entry::Dir) => reply(200, &json!([])),
+        None => {
+            let prefix = format!("{path}/");
+            let children: Vec<Value> = s
+                .files
+                .keys()
+                .filter(|(r, p)| r == git_ref && p.starts_with(&prefix))
+                .map(|(_, p)| json!({ "type": "file", "name": p, "path": p }))
+                .collect();
+            if children.is_empty() {
+                error(404, "Not Found")
+            } else {
+                reply(200, &Value::Array(children))
+            }
+        }
+    }
+}
+
+fn pull_json(p: &Pull) -> Value {
+    let user = json!({ "login": p.author, "id": 1, "type": "User" });
+    let repo = json!({ "id": 1296269, "name": REPO, "full_name": format!("{OWNER}/{REPO}") });
+    json!({
+        "url": format!("https://api.github.com/repos/{OWNER}/{REPO}/pulls/{}", p.number),
+        "id": 1, "node_id": "PR_x", "number": p.number, "state": p.state, "locked": false,
+        "title": "Change", "body": p.body, "user": user,
+        "head": { "sha": p.head_sha, "ref": p.head_ref, "label": format!("{OWNER}:{}", p.head_ref), "repo": repo, "user": user },
+        "base": { "sha": p.base_sha, "ref": p.base_ref, "label": format!("{OWNER}:{}", p.base_ref), "repo": repo, "user": user },
+        "html_url": format!("https://github.com/{OWNER}/{REPO}/pull/{}", p.number),
+        "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
+    })
+}
+
+fn file_json(f: &ChangedFile) -> Value {
+    let mut v = json!({
+        "sha": blob_sha(f.filename.as_bytes()), "filename": f.filename, "status": f.status,
+        "additions": 1, "deletions": 0, "changes": 1,
+        "blob_url": format!("https://github.com/{OWNER}/{REPO}/blob/x/{}", f.filename),
+        "raw_url": format!("https://github.com/{OWNER}/{REPO}/raw/x/{}", f.filename),
+        "contents_url": format!("https://api.github.com/repos/{OWNER}/{REPO}/contents/{}", f.filename),
+    });
+    if let Some(old) = &f.previous_filename {
+        v["previous_filename"] = json!(old);
+    }
+    v
+}
+
+fn review_json(r: &StoredReview) -> Value {
+    json!({
+        "id": r.id, "node_id": "PRR_x",
+        "user": { "login": r.login, "id": 2, "type": "User" },
+        "body": "", "state": r.state, "commit_id": r.commit_id,
+        "submitted_at": "2024-01-01T00:00:00Z",
+        "html_url": format!("https://github.com/{OWNER}/{REPO}/pull/1#pullrequestreview-{}", r.id),
+        "author_association": "MEMBER",
+    })
+}
+
+/// Endpoints checkgate calls that the shared OpenAPI subset leaves out, as
+/// GitHub's REST docs describe them: (method, path template, query params).
+/// - List reviews for a pull request: docs.github.com/rest/pulls/reviews
+/// - Get team membership for a user: docs.github.com/rest/teams/members
+/// - Get a blob: docs.github.com/rest/git/blobs
+pub const UNDESCRIBED: &[(&str, &str, &[&str])] = &[
+    (
+        "GET",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+        &["per_page", "page"],
+    ),
+    ("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", &[]),
+    ("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}", &[]),
+];
+
+/// `Some(problems)` when the request is for an [`UNDESCRIBED`] endpoint.
+fn check_undescribed(
+    method: &str,
+    path: &str,
+    query: &[(String, String)],
+    body: Option<&Value>,
+) -> Option<Vec<String>> {
+    let actual: Vec<&str> = path.split('/').collect();
+    let (_, template, params) = UNDESCRIBED.iter().find(|(m, template, _)| {
+        let parts: Vec<&str> = template.split('/').collect();
+        *m == method
+            && parts.len() == actual.len()
+            && parts
+                .iter()
+                .zip(&actual)
+                .all(|(t, a)| if t.starts_with('{') { !a.is_empty() } else { t == a })
+    })?;
+    let mut problems = Vec::new();
+    for (name, value) in query {
+        if !params.contains(&name.as_str()) {
+            problems.push(format!("{method} {template}: undeclared query parameter {name}"));
+        } else if value.parse::<u32>().is_err() {
+            problems.push(format!(
+                "{method} {template}: query parameter {name} `{value}` is not an integer"
+            ));
+        }
+    }
+    if body.is_some() {
+        problems.push(format!("{method} {template}: this operation takes no body"));
+    }
+    Some(problems)
 }
 
 fn body_text(body: Option<&Value>) -> String {
@@ -485,12 +933,26 @@ impl OpenApi {
         let paths = self.doc["paths"].as_object()?;
         paths.keys().find_map(|template| {
             let parts: Vec<&str> = template.split('/').collect();
-            if parts.len() != actual.len() {
+            // A trailing `x-multi-segment` parameter (contents/{path}) takes
+            // the rest of the path, slashes and all.
+            let multi = parts
+                .last()
+                .and_then(|p| p.strip_prefix('{'))
+                .and_then(|p| p.strip_suffix('}'))
+                .filter(|name| self.is_multi_segment(template, name));
+            if parts.len() != actual.len() && !(multi.is_some() && actual.len() > parts.len()) {
                 return None;
             }
             let mut params = Vec::new();
-            for (t, a) in parts.iter().zip(&actual) {
+            for (i, (t, a)) in parts.iter().zip(&actual).enumerate() {
                 match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                    Some(name) if multi == Some(name) && i == parts.len() - 1 => {
+                        let rest = actual[i..].join("/");
+                        if rest.is_empty() || actual[i..].iter().any(|s| s.is_empty()) {
+                            return None;
+                        }
+                        params.push((name.to_string(), rest));
+                    }
                     Some(name) if !a.is_empty() => params.push((name.to_string(), a.to_string())),
                     Some(_) => return None,
                     None if t == a => {}
@@ -499,6 +961,16 @@ impl OpenApi {
             }
             Some((template.clone(), params))
         })
+    }
+
+    fn is_multi_segment(&self, template: &str, name: &str) -> bool {
+        self.doc["paths"][template]
+            .as_object()
+            .into_iter()
+            .flat_map(|ops| ops.values())
+            .filter_map(|op| op["parameters"].as_array())
+            .flatten()
+            .any(|p| p["name"] == name && p["in"] == "path" && p["x-multi-segment"] == true)
     }
 }
 
