@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::checklist::{self, Checklist};
 use crate::engine::{self, DirLoader, EngineError};
 use crate::eval::Context;
+use crate::git::GitBase;
 use crate::policy::{self, Policy, PolicyError, Source};
 use crate::report::{self, MarkdownOptions};
 
@@ -90,6 +91,11 @@ pub struct CheckArgs {
     /// Refuse checklists larger than this many bytes.
     #[arg(long, default_value_t = engine::DEFAULT_MAX_BYTES)]
     pub max_bytes: u64,
+    /// Compare with this git revision (e.g. `origin/main`) as the action
+    /// compares with the pull request's base: tamper and untick checks, and
+    /// `when-changed` from `git diff REF`.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -284,12 +290,30 @@ fn check(args: &CheckArgs) -> Exit {
         },
         None => None,
     };
-    let loader = DirLoader {
+    let dir = DirLoader {
         root: args.root.clone(),
         max_bytes: args.max_bytes,
         pr_body,
     };
-    let report = match engine::check(&policy, &loader, &Context::default()) {
+    let (loader, ctx): (Box<dyn engine::Loader>, Context) = match &args.base {
+        None => (Box::new(dir), Context::default()),
+        Some(git_ref) => {
+            let base = GitBase {
+                dir,
+                git_ref: git_ref.clone(),
+            };
+            let changed = match base.verify().and_then(|()| base.changed_files()) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let ctx = Context {
+                changed_files: Some(changed),
+                ..Context::default()
+            };
+            (Box::new(base), ctx)
+        }
+    };
+    let report = match engine::check(&policy, loader.as_ref(), &ctx) {
         Ok(r) => r,
         Err(EngineError::Policy(diags)) => {
             for d in &diags {

@@ -1,0 +1,123 @@
+//! `checkgate check --base REF`: the action's base comparisons, previewed
+//! from a local git repository.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{checkgate, workspace};
+
+const POLICY: &str = "[[checklist]]\npath = \"READY.md\"\nuntick = \"deny\"\n[[checklist.require]]\nsection = \"Must\"\n\
+    [[checklist.require]]\nsection = \"Db\"\nwhen-changed = [\"migrations/**\"]\n";
+const BASE: &str = "# Ready\n## Must\n- [x] Tests pass\n- [ ] Runbook written\n## Db\n- [ ] Migration rehearsed\n";
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A repository whose one commit holds the policy and `BASE`.
+fn repo() -> tempfile::TempDir {
+    let dir = workspace(&[("p.toml", POLICY), ("READY.md", BASE)]);
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    dir
+}
+
+#[test]
+fn deleting_an_open_item_passes_alone_but_fails_against_the_base() {
+    let dir = repo();
+    std::fs::write(
+        dir.path().join("READY.md"),
+        "# Ready\n## Must\n- [x] Tests pass\n## Db\n- [ ] Migration rehearsed\n",
+    )
+    .expect("edit");
+    let plain = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(plain.code, 1, "Db applies when changes are unknown: {}", plain.stdout);
+
+    let out = checkgate(
+        dir.path(),
+        &["check", "--policy", "p.toml", "--base", "main", "--format", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let reqs = report["checklists"][0]["requirements"]
+        .as_array()
+        .expect("requirements")
+        .clone();
+    let removed = reqs.iter().find(|r| r["code"] == "item-removed").expect("item-removed");
+    assert_eq!(removed["open"][0]["line"], 4, "the base line");
+    assert_eq!(removed["open"][0]["text"], "Runbook written");
+    // No migration changed, so the Db rule is skipped as in the action.
+    assert!(!reqs.iter().any(|r| r["rule"] == "section: Db"), "{reqs:#?}");
+}
+
+#[test]
+fn unticking_and_changed_files_come_from_the_working_tree() {
+    let dir = repo();
+    std::fs::write(
+        dir.path().join("READY.md"),
+        "# Ready\n## Must\n- [ ] Tests pass\n- [x] Runbook written\n## Db\n- [ ] Migration rehearsed\n",
+    )
+    .expect("edit");
+    std::fs::create_dir_all(dir.path().join("migrations")).expect("mkdir");
+    std::fs::write(dir.path().join("migrations/001.sql"), "select 1;\n").expect("write");
+    git(dir.path(), &["add", "migrations"]);
+    let out = checkgate(
+        dir.path(),
+        &["check", "--policy", "p.toml", "--base", "main", "--format", "json"],
+    );
+    assert_eq!(out.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let codes: Vec<&str> = report["checklists"][0]["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .filter(|r| r["passed"] == false)
+        .filter_map(|r| r["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["open-item", "open-item", "item-unticked"], "{report:#}");
+}
+
+#[test]
+fn a_bad_base_ref_is_an_error() {
+    let dir = repo();
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--base", "no-such-branch"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "checkgate: error: --base no-such-branch: not a commit in this repository\n"
+    );
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn base_outside_a_git_repository_is_an_error() {
+    let dir = workspace(&[("p.toml", POLICY), ("READY.md", BASE)]);
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--base", "main"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("checkgate: error: --base main: "),
+        "{}",
+        out.stderr
+    );
+}
