@@ -42,9 +42,6 @@ pub const CHECK_NAME: &str = "checkgate";
 /// its text (each 50 costs a request, and nobody reads the 501st).
 pub const MAX_ANNOTATIONS: usize = 500;
 
-/// Largest policy file read; real ones are a few kilobytes.
-pub const POLICY_MAX_BYTES: u64 = 1024 * 1024;
-
 /// A token that never prints itself.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -470,7 +467,7 @@ async fn judge<T: github::Transport>(
     let changed = |path: &str| facts.files.as_ref().and_then(|f| f.find(path));
     let policy_change = changed(&policy_path).map(|f| f.status.clone().unwrap_or_default());
 
-    let policy_text = match fetch_text(client, &policy_path, &facts.policy_ref, POLICY_MAX_BYTES).await? {
+    let policy_text = match fetch_text(client, &policy_path, &facts.policy_ref, policy::MAX_BYTES).await? {
         Some(text) => text,
         None if policy_change.as_deref() == Some("added") => {
             // The pull request that introduces the gate cannot be judged by it.

@@ -17,12 +17,14 @@ use serde::Serialize;
 /// Why a checklist could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ChecklistError {
-    #[error("{path}:{line}:{column}: invalid UTF-8 (byte 0x{byte:02x}); checklists must be UTF-8 encoded")]
+    #[error("{path}:{line}:{column}: invalid UTF-8 (byte 0x{byte:02x}); checklists must be UTF-8 encoded{hint}")]
     NotUtf8 {
         path: String,
         line: usize,
         column: usize,
         byte: u8,
+        /// A likely cause, when one is recognisable (UTF-16 byte-order marks).
+        hint: &'static str,
     },
     #[error("{path}: {size} bytes is over the {limit}-byte input limit (raise it with --max-bytes)")]
     TooLarge { path: String, size: u64, limit: u64 },
@@ -122,6 +124,11 @@ pub fn decode<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str, ChecklistError
             line,
             column,
             byte: bytes[at],
+            hint: if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+                " (this file is UTF-16: save it as UTF-8)"
+            } else {
+                ""
+            },
         }
     })
 }

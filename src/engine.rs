@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::checklist::{self, Checklist, ChecklistError};
 use crate::eval::{self, Context, Report, Subject};
+use crate::input::{Bounded, read_bounded};
 use crate::policy::{Diagnostic, Policy, Source};
 
 /// Why a check could not produce a verdict.
@@ -22,6 +23,8 @@ pub enum EngineError {
     NotFound { path: String },
     #[error("{path}: is a directory, not a checklist file")]
     IsDirectory { path: String },
+    #[error("{path}: not a regular file (a device, FIFO or socket); checklists must be files")]
+    NotRegular { path: String },
     #[error(transparent)]
     Checklist(#[from] ChecklistError),
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
@@ -54,29 +57,34 @@ pub struct DirLoader {
 
 /// Read a markdown file from disk: size-limited, UTF-8 checked.
 pub fn read_markdown(path: &Path, shown: &str, max_bytes: u64) -> Result<Option<String>, EngineError> {
-    let read_err = |source| EngineError::Read {
-        path: shown.to_string(),
-        source,
-    };
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(read_err(e)),
-    };
-    if meta.is_dir() {
-        return Err(EngineError::IsDirectory {
-            path: shown.to_string(),
-        });
-    }
-    if meta.len() > max_bytes {
-        return Err(ChecklistError::TooLarge {
-            path: shown.to_string(),
-            size: meta.len(),
-            limit: max_bytes,
+    let bytes = match read_bounded(path, max_bytes) {
+        Ok(b) => b,
+        Err(Bounded::NotFound) => return Ok(None),
+        Err(Bounded::IsDirectory) => {
+            return Err(EngineError::IsDirectory {
+                path: shown.to_string(),
+            });
         }
-        .into());
-    }
-    let bytes = std::fs::read(path).map_err(read_err)?;
+        Err(Bounded::NotRegular) => {
+            return Err(EngineError::NotRegular {
+                path: shown.to_string(),
+            });
+        }
+        Err(Bounded::TooLarge(size)) => {
+            return Err(ChecklistError::TooLarge {
+                path: shown.to_string(),
+                size,
+                limit: max_bytes,
+            }
+            .into());
+        }
+        Err(Bounded::Io(source)) => {
+            return Err(EngineError::Read {
+                path: shown.to_string(),
+                source,
+            });
+        }
+    };
     checklist::decode(shown, &bytes)?;
     // decode() has just proven the bytes are UTF-8.
     Ok(Some(String::from_utf8(bytes).unwrap_or_default()))

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod eval;
 pub mod git;
 pub mod github;
+pub mod input;
 pub mod normalize;
 pub mod policy;
 pub mod report;

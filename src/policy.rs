@@ -18,6 +18,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::eval::Level;
+use crate::input::Bounded;
 use crate::normalize;
 
 /// The policy path used when `--policy` is not given.
@@ -190,6 +191,9 @@ pub struct Policy {
     pub checklists: Vec<ChecklistPolicy>,
 }
 
+/// Largest policy file read; real ones are a few kilobytes.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+
 pub const TOP_KEYS: &[&str] = &["version", "checklist"];
 pub const CHECKLIST_KEYS: &[&str] = &["path", "source", "when-changed", "tamper", "untick", "require"];
 pub const REQUIRE_KEYS: &[&str] = &[
@@ -208,10 +212,33 @@ impl Policy {
     /// Read and validate a policy file.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
+        let io = |kind, message: String| PolicyError::Read {
             path: shown.clone(),
-            source,
-        })?;
+            source: std::io::Error::new(kind, message),
+        };
+        let bytes = match crate::input::read_bounded(path, MAX_BYTES) {
+            Ok(b) => b,
+            Err(Bounded::Io(source)) => {
+                return Err(PolicyError::Read {
+                    path: shown.clone(),
+                    source,
+                });
+            }
+            Err(Bounded::NotFound) => return Err(io(std::io::ErrorKind::NotFound, "no such file".into())),
+            Err(Bounded::IsDirectory) => return Err(io(std::io::ErrorKind::Other, "is a directory".into())),
+            Err(Bounded::NotRegular) => {
+                return Err(io(
+                    std::io::ErrorKind::Other,
+                    "not a regular file (a device, FIFO or socket)".into(),
+                ));
+            }
+            Err(Bounded::TooLarge(size)) => {
+                return Err(io(
+                    std::io::ErrorKind::Other,
+                    format!("{size} bytes is over the {MAX_BYTES}-byte policy limit"),
+                ));
+            }
+        };
         let text = String::from_utf8(bytes).map_err(|_| PolicyError::NotUtf8 { path: shown.clone() })?;
         Policy::parse(&shown, &text)
     }

@@ -73,7 +73,8 @@ fn utf16_checklist_is_refused_at_its_byte_order_mark() {
     let dir = workspace(&[("READY.md", b"\xff\xfe-\x00 \x00[\x00 \x00]\x00")]);
     error(
         checkgate(dir.path(), &["list", "READY.md"]),
-        "checkgate: error: READY.md:1:1: invalid UTF-8 (byte 0xff); checklists must be UTF-8 encoded\n",
+        "checkgate: error: READY.md:1:1: invalid UTF-8 (byte 0xff); checklists must be UTF-8 encoded \
+         (this file is UTF-16: save it as UTF-8)\n",
     );
 }
 
@@ -104,7 +105,7 @@ fn directory_where_the_policy_is_expected() {
     std::fs::create_dir(dir.path().join("p.toml")).unwrap();
     error(
         checkgate(dir.path(), &["check", "--policy", "p.toml"]),
-        "checkgate: error: p.toml: cannot read policy: Is a directory (os error 21)\n",
+        "checkgate: error: p.toml: cannot read policy: is a directory\n",
     );
 }
 
@@ -144,7 +145,7 @@ fn missing_checklist_and_missing_policy() {
     );
     error(
         checkgate(dir.path(), &["check", "--policy", "p.toml"]),
-        "checkgate: error: p.toml: cannot read policy: No such file or directory (os error 2)\n",
+        "checkgate: error: p.toml: cannot read policy: no such file\n",
     );
 }
 
@@ -217,7 +218,6 @@ fn checklist_over_the_size_limit() {
 /// the size limit is checked on `metadata().len()`, which is 0 for both.
 #[cfg(unix)]
 #[test]
-#[ignore = "engine::read_markdown reads non-regular files without a bound; see docs/performance.md"]
 fn endless_or_blocking_files_are_refused() {
     let dir = workspace(&[("p.toml", POLICY)]);
     std::os::unix::fs::symlink("/dev/zero", dir.path().join("READY.md")).unwrap();

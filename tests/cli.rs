@@ -139,7 +139,7 @@ fn missing_policy_file_is_an_io_error() {
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr,
-        "checkgate: error: nope.toml: cannot read policy: No such file or directory (os error 2)\n"
+        "checkgate: error: nope.toml: cannot read policy: no such file\n"
     );
     assert_eq!(out.stdout, "");
 }
