@@ -46,11 +46,24 @@ const MAC_ROMAN_HIGH: [char; 128] = [
     '\u{02DB}', '\u{02C7}',
 ];
 
+/// The byte `c` stands for in `table`, if any. A sorted copy of each table
+/// is built once, so a lookup is a binary search rather than a scan.
 fn byte_of(table: &[char; 128], c: char) -> Option<u8> {
+    use std::sync::OnceLock;
+    static SORTED: OnceLock<[Vec<(char, u8)>; 2]> = OnceLock::new();
     if (c as u32) < 0x80 {
         return None;
     }
-    table.iter().position(|&t| t == c).map(|i| (i + 0x80) as u8)
+    let sorted = SORTED.get_or_init(|| {
+        [&CP1252_HIGH, &MAC_ROMAN_HIGH].map(|t| {
+            let mut v: Vec<(char, u8)> = t.iter().enumerate().map(|(i, &ch)| (ch, (i + 0x80) as u8)).collect();
+            v.sort_unstable();
+            v
+        })
+    });
+    let which = if std::ptr::eq(table, &CP1252_HIGH) { 0 } else { 1 };
+    let v = &sorted[which];
+    v.binary_search_by_key(&c, |&(ch, _)| ch).ok().map(|i| v[i].1)
 }
 
 fn utf8_len(lead: u8) -> Option<usize> {
@@ -66,7 +79,16 @@ fn utf8_len(lead: u8) -> Option<usize> {
 /// (`ðŸ”´` → `🔴`, `‚úÖ` → `✅`). Only complete, valid UTF-8 sequences are
 /// repaired, so genuine accented text such as `Élan` is left alone.
 pub fn repair_mojibake(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.is_ascii() {
+    // Mojibake of UTF-8 starts with the stand-in of a lead byte (0xC2..=0xF4)
+    // in one of the tables: text with no such character needs no repair.
+    if s.is_ascii()
+        || !s.chars().any(|c| {
+            byte_of(&CP1252_HIGH, c)
+                .or(byte_of(&MAC_ROMAN_HIGH, c))
+                .and_then(utf8_len)
+                .is_some()
+        })
+    {
         return std::borrow::Cow::Borrowed(s);
     }
     let chars: Vec<char> = s.chars().collect();
@@ -155,11 +177,16 @@ pub fn key(text: &str) -> String {
     let unnumbered = strip_section_number(trimmed);
     let trimmed = unnumbered.trim_matches(|c: char| !is_word_char(c));
     let mut out = String::with_capacity(trimmed.len());
+    let ascii = trimmed.is_ascii();
     for word in trimmed.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.extend(word.chars().flat_map(char::to_lowercase));
+        if ascii {
+            out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            out.extend(word.chars().flat_map(char::to_lowercase));
+        }
     }
     out
 }
