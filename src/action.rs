@@ -461,8 +461,7 @@ async fn judge<T: github::Transport>(
     client: &Client<T>,
     target: &Target,
 ) -> Result<Judged, ActionError> {
-    let target = target.clone();
-    let mut facts = facts(env, client, &target).await?;
+    let mut facts = facts(env, client, target).await?;
     let policy_path = repo_path(&args.policy)?;
     let changed = |path: &str| facts.files.as_ref().and_then(|f| f.find(path));
     let policy_change = changed(&policy_path).map(|f| f.status.clone().unwrap_or_default());
@@ -476,7 +475,7 @@ async fn judge<T: github::Transport>(
             ));
             return Ok(finish(
                 env,
-                &target,
+                target,
                 &facts,
                 Report::new(Vec::new(), facts.notes.clone()),
             ));
@@ -538,7 +537,7 @@ async fn judge<T: github::Transport>(
     }
     let mut report = engine::check(&policy, &loader, &ctx)?;
     report.notes.splice(0..0, facts.notes.iter().cloned());
-    Ok(finish(env, &target, &facts, report))
+    Ok(finish(env, target, &facts, report))
 }
 
 fn finish(env: &GithubEnv, target: &Target, facts: &Facts, report: Report) -> Judged {
