@@ -12,20 +12,10 @@ use serde::Serialize;
 use crate::checklist::{self, Checklist};
 use crate::engine::{self, DirLoader, EngineError};
 use crate::eval::Context;
+pub use crate::exit::Exit;
 use crate::git::GitBase;
 use crate::policy::{self, Policy, PolicyError, Source};
 use crate::report::{self, MarkdownOptions};
-
-/// Process exit codes, as documented in the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// The gate passes (or the command succeeded).
-    Pass = 0,
-    /// At least one deny-level requirement fails.
-    Fail = 1,
-    /// Usage, policy, I/O or API error; no verdict.
-    Error = 2,
-}
 
 #[derive(Debug, Parser)]
 #[command(name = "checkgate", version, about = "Gate pull requests on markdown checklists")]

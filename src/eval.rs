@@ -6,25 +6,7 @@
 
 use serde::Serialize;
 
-/// How much a failing requirement matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Level {
-    /// Fails the gate (exit 1, failing check run).
-    #[default]
-    Deny,
-    /// Reported, never fails the gate.
-    Warn,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Deny => "deny",
-            Level::Warn => "warn",
-        }
-    }
-}
+pub use crate::policy::Level;
 
 /// Stable identifiers of what a requirement found; each has a page in
 /// `docs/codes.md`.

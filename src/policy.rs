@@ -14,12 +14,32 @@ use std::path::Path;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
+use serde::Serialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::eval::Level;
 use crate::input::Bounded;
 use crate::normalize;
+
+/// How much a failing requirement matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    /// Fails the gate (exit 1, failing check run).
+    #[default]
+    Deny,
+    /// Reported, never fails the gate.
+    Warn,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Deny => "deny",
+            Level::Warn => "warn",
+        }
+    }
+}
 
 /// The policy path used when `--policy` is not given.
 pub const DEFAULT_PATH: &str = ".github/checkgate.toml";

@@ -1,0 +1,307 @@
+//! Reading everything a verdict needs through the API (the pull request, its
+//! files, the policy at the base, each checklist at head and base, reviews) and
+//! evaluating it.
+
+use std::path::Path;
+
+use super::{ActionArgs, ActionError, GithubEnv, Target};
+use crate::checklist;
+use crate::engine::{self, EngineError, MemLoader};
+use crate::eval::{Context, Report, Signoffs};
+use crate::github::{self, Client, Content};
+use crate::policy::{self, Policy, Source};
+use crate::report::{self, MarkdownOptions};
+
+/// A verdict and where to publish it.
+pub(super) struct Judged {
+    pub(super) report: Report,
+    pub(super) markdown: String,
+    /// The pull request to comment on.
+    pub(super) pull: Option<u64>,
+    /// The commit judged: the check run goes here.
+    pub(super) head_sha: Option<String>,
+}
+
+/// Everything the run learnt from GitHub before evaluating.
+struct Facts {
+    /// Commit or branch the policy is read at.
+    policy_ref: String,
+    /// Commit the checklists are read at.
+    head_ref: String,
+    /// Commit the checklists are compared with for tamper checks.
+    base_ref: Option<String>,
+    pull: Option<github::PullRequest>,
+    files: Option<github::ChangedFiles>,
+    /// The changed-file list covers every change from base to head, so a
+    /// checklist missing from it is unchanged.
+    files_exact: bool,
+    notes: Vec<String>,
+}
+
+async fn facts<T: github::Transport>(
+    env: &GithubEnv,
+    client: &Client<T>,
+    target: &Target,
+) -> Result<Facts, ActionError> {
+    let short = |sha: &str| sha.chars().take(7).collect::<String>();
+    match target {
+        Target::PullRequest { number, head_sha, .. } => {
+            // Fresh: a rerun after the author edits the description or pushes
+            // sees the pull request as it is now, not as the event saw it.
+            let pull = client.get_pull(*number).await?;
+            let files = client.list_pull_files(*number).await?;
+            let mut notes = Vec::new();
+            if pull.head.sha != *head_sha {
+                notes.push(format!(
+                    "judged the pull request's current head {}; the event was for {}",
+                    short(&pull.head.sha),
+                    short(head_sha)
+                ));
+            }
+            Ok(Facts {
+                policy_ref: pull.base.sha.clone(),
+                head_ref: pull.head.sha.clone(),
+                base_ref: Some(pull.base.sha.clone()),
+                files_exact: !files.truncated,
+                files: Some(files),
+                pull: Some(pull),
+                notes,
+            })
+        }
+        Target::MergeGroup {
+            head_sha,
+            base_sha,
+            pull,
+        } => {
+            let (pull, files) = match pull {
+                Some(n) => (
+                    Some(client.get_pull(*n).await?),
+                    Some(client.list_pull_files(*n).await?),
+                ),
+                None => (None, None),
+            };
+            Ok(Facts {
+                policy_ref: base_sha.clone(),
+                head_ref: head_sha.clone(),
+                base_ref: Some(base_sha.clone()),
+                pull,
+                files,
+                // The group's head may hold other queued pull requests' changes.
+                files_exact: false,
+                notes: Vec::new(),
+            })
+        }
+        Target::NoPullRequest { default_branch } => Ok(Facts {
+            policy_ref: default_branch.clone().ok_or_else(|| ActionError::MissingField {
+                event: env.event_name.clone(),
+                field: "repository.default_branch",
+            })?,
+            head_ref: env.sha.clone().ok_or(ActionError::MissingEnv("GITHUB_SHA"))?,
+            base_ref: None,
+            pull: None,
+            files: None,
+            files_exact: false,
+            notes: Vec::new(),
+        }),
+    }
+}
+
+/// Read the event, the policy at the base and the checklists at the head and
+/// base through the API, and evaluate. Nothing is read from the workspace, so
+/// a pull request can neither change its own policy nor run code here.
+pub(super) async fn judge<T: github::Transport>(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    client: &Client<T>,
+    target: &Target,
+) -> Result<Judged, ActionError> {
+    let mut facts = facts(env, client, target).await?;
+    let policy_path = repo_path(&args.policy)?;
+    let changed = |path: &str| facts.files.as_ref().and_then(|f| f.find(path));
+    let policy_change = changed(&policy_path).map(|f| f.status.clone().unwrap_or_default());
+
+    let policy_text = match fetch_text(client, &policy_path, &facts.policy_ref, policy::MAX_BYTES).await? {
+        Some(text) => text,
+        None if policy_change.as_deref() == Some("added") => {
+            // The pull request that introduces the gate cannot be judged by it.
+            facts.notes.push(format!(
+                "this pull request adds the policy {policy_path}; it takes effect after merge (the base has none yet)"
+            ));
+            return Ok(finish(
+                env,
+                target,
+                &facts,
+                Report::new(Vec::new(), facts.notes.clone()),
+            ));
+        }
+        None => {
+            return Err(ActionError::NoPolicy {
+                path: policy_path,
+                git_ref: facts.policy_ref.clone(),
+            });
+        }
+    };
+    if policy_change.is_some() {
+        facts.notes.push(format!(
+            "this pull request changes the policy {policy_path}; it was judged by the base's policy, and the change applies after merge"
+        ));
+    }
+    let policy = Policy::parse(&policy_path, &policy_text)?;
+
+    let mut loader = MemLoader {
+        pr_body: facts.pull.as_ref().map(|p| p.body.clone().unwrap_or_default()),
+        ..MemLoader::default()
+    };
+    for cp in &policy.checklists {
+        let Source::File(path) = &cp.source else { continue };
+        if loader.head.contains_key(path) {
+            continue;
+        }
+        let head = fetch_text(client, path, &facts.head_ref, engine::DEFAULT_MAX_BYTES).await?;
+        let unchanged = facts.files_exact && changed(path).is_none();
+        if let Some(base_ref) = facts.base_ref.as_ref().filter(|_| !unchanged || head.is_none()) {
+            let base = fetch_text(client, path, base_ref, engine::DEFAULT_MAX_BYTES).await?;
+            loader.base.insert(path.clone(), base);
+        }
+        loader.head.insert(path.clone(), head);
+    }
+
+    let signoffs = match &facts.pull {
+        Some(pull)
+            if policy
+                .checklists
+                .iter()
+                .flat_map(|c| &c.requires)
+                .any(|r| !r.approved_by.is_empty()) =>
+        {
+            Some(signoffs(client, &policy, pull).await?)
+        }
+        _ => None,
+    };
+    let ctx = Context {
+        changed_files: facts.files.as_ref().map(github::ChangedFiles::paths),
+        changed_files_truncated: facts.files.as_ref().is_some_and(|f| f.truncated),
+        signoffs,
+    };
+    if ctx.changed_files_truncated {
+        facts.notes.push(format!(
+            "this pull request changes more than GitHub lists ({} files): when-changed rules that match none of the listed files are applied anyway",
+            github::PULL_FILES_LIMIT
+        ));
+    }
+    let mut report = engine::check(&policy, &loader, &ctx)?;
+    report.notes.splice(0..0, facts.notes.iter().cloned());
+    Ok(finish(env, target, &facts, report))
+}
+
+fn finish(env: &GithubEnv, target: &Target, facts: &Facts, report: Report) -> Judged {
+    let opts = MarkdownOptions {
+        link_base: Some(format!(
+            "{}/{}/blob/{}/",
+            env.server_url.trim_end_matches('/'),
+            env.repository,
+            facts.head_ref
+        )),
+        ..MarkdownOptions::default()
+    };
+    let markdown = report::markdown(&report, &opts);
+    Judged {
+        report,
+        markdown,
+        pull: match target {
+            Target::PullRequest { number, .. } => Some(*number),
+            _ => None,
+        },
+        head_sha: match target {
+            Target::NoPullRequest { .. } => None,
+            _ => Some(facts.head_ref.clone()),
+        },
+    }
+}
+
+/// Who approved the pull request's current head, and which of them belong to
+/// the teams the policy names.
+async fn signoffs<T: github::Transport>(
+    client: &Client<T>,
+    policy: &Policy,
+    pull: &github::PullRequest,
+) -> Result<Signoffs, ActionError> {
+    let reviews = client.list_reviews(pull.number).await?;
+    let approvers = github::approvers(&reviews, &pull.head.sha);
+    let mut teams: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    let named = policy
+        .checklists
+        .iter()
+        .flat_map(|c| &c.requires)
+        .flat_map(|r| &r.approved_by)
+        .filter_map(|a| a.trim_start_matches('@').split_once('/'));
+    for (org, team) in named {
+        let key = format!("{org}/{team}").to_ascii_lowercase();
+        if teams.contains_key(&key) {
+            continue;
+        }
+        let mut members = Vec::new();
+        for login in &approvers {
+            match client.is_team_member(org, team, login).await {
+                Ok(true) => members.push(login.clone()),
+                Ok(false) => {}
+                Err(source) => return Err(ActionError::Team { team: key, source }),
+            }
+        }
+        teams.insert(key, members);
+    }
+    Ok(Signoffs { approvers, teams })
+}
+
+/// A policy-relative path as a repository path: `/`-separated, no `..`.
+fn repo_path(path: &Path) -> Result<String, ActionError> {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let trimmed = text.trim_start_matches("./");
+    if trimmed.is_empty() || trimmed.starts_with('/') || trimmed.split('/').any(|s| s == "..") {
+        return Err(ActionError::BadPolicyPath(text));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A UTF-8 file at `git_ref`; `None` when it does not exist there.
+async fn fetch_text<T: github::Transport>(
+    client: &Client<T>,
+    path: &str,
+    git_ref: &str,
+    max_bytes: u64,
+) -> Result<Option<String>, ActionError> {
+    match client.get_file(path, git_ref, max_bytes).await? {
+        Content::File(bytes) => {
+            checklist::decode(path, &bytes).map_err(EngineError::from)?;
+            Ok(Some(String::from_utf8(bytes).unwrap_or_default()))
+        }
+        Content::Missing => Ok(None),
+        Content::NotAFile(kind) => Err(ActionError::NotAFile {
+            path: path.to_string(),
+            git_ref: git_ref.to_string(),
+            kind,
+        }),
+        Content::TooLarge(size) => Err(EngineError::Checklist(checklist::ChecklistError::TooLarge {
+            path: path.to_string(),
+            size,
+            limit: max_bytes,
+        })
+        .into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_paths_stay_inside_the_repository() {
+        assert_eq!(
+            repo_path(Path::new("./.github/checkgate.toml")).unwrap(),
+            ".github/checkgate.toml"
+        );
+        for bad in ["/etc/passwd", "../x.toml", "a/../../b", ""] {
+            assert!(repo_path(Path::new(bad)).is_err(), "{bad}");
+        }
+    }
+}

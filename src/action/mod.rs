@@ -1,0 +1,185 @@
+//! `checkgate action`: the whole CI job inside a GitHub Actions step.
+//!
+//! The run reads everything through the GitHub API, never the workspace: the
+//! pull request fresh (its head and description may have changed since the
+//! event), the files it changes, the policy at the *base* commit (a pull
+//! request cannot weaken its own gate), and each checklist at the head and,
+//! when the pull request touches it, at the base (for tamper checks). Nothing
+//! from the pull request is built or run, so it is safe under
+//! `pull_request_target`.
+//!
+//! It then prints workflow-command annotations, appends the job summary and
+//! writes the step outputs, and only then writes to GitHub (the sticky
+//! comment and the check run, through [`crate::github`]). So a read-only
+//! token can cost the comment, never the verdict: the exit code is decided by
+//! the report, and an API failure can only turn a pass into an error (2),
+//! never the reverse.
+//!
+//! The GitHub context arrives as environment variables; [`GithubEnv`] reads
+//! them once so tests can pass their own. Output goes to the writers passed in
+//! (the step log), never straight to the process's stdout.
+
+mod env;
+mod event;
+mod judge;
+mod outputs;
+mod publish;
+
+pub use env::{ActionArgs, CommentMode, GithubEnv, Secret};
+pub use event::{Target, parse_event, queued_pull};
+pub use outputs::{outputs, write_outputs};
+pub use publish::{annotations, check_run};
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::engine::EngineError;
+use crate::exit::Exit;
+use crate::github::{self, Client, GithubError, RetryPolicy};
+use crate::policy::PolicyError;
+
+use event::read_target;
+use judge::judge;
+use outputs::{append, fail};
+use publish::report_and_publish;
+
+/// The check run's name, and the `title=` of workflow commands.
+pub const CHECK_NAME: &str = "checkgate";
+
+/// Annotations published on one check run; past this the rest are counted in
+/// its text (each 50 costs a request, and nobody reads the 501st).
+pub const MAX_ANNOTATIONS: usize = 500;
+
+/// Why the action could not produce a verdict (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("{0} is not set; `checkgate action` runs inside GitHub Actions (use `checkgate check` locally)")]
+    MissingEnv(&'static str),
+    #[error("GITHUB_REPOSITORY `{0}` is not owner/name")]
+    BadRepository(String),
+    #[error("cannot read the event payload {path}: {source}")]
+    ReadEvent {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the event payload {path} is not JSON: {source}")]
+    ParseEvent {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("the `{event}` payload has no {field}")]
+    MissingField { event: String, field: &'static str },
+    #[error(
+        "event `{0}` is not supported; run checkgate on pull_request, pull_request_target, merge_group, push or workflow_dispatch"
+    )]
+    UnsupportedEvent(String),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("cannot write {what} {path}: {source}")]
+    Write {
+        what: &'static str,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Github(#[from] GithubError),
+    #[error(
+        "no token: `checkgate action` reads the policy and checklists through the GitHub API (set the `token` input)"
+    )]
+    NoToken,
+    #[error("the `policy` input `{0}` must be a path inside the repository")]
+    BadPolicyPath(String),
+    #[error(
+        "{path}: no policy at {git_ref}. checkgate reads the policy from the pull request's base, so a pull request \
+         cannot change its own gate: commit the policy to the base branch first"
+    )]
+    NoPolicy { path: String, git_ref: String },
+    #[error("{path} at {git_ref} is a {kind}, not a file")]
+    NotAFile {
+        path: String,
+        git_ref: String,
+        kind: String,
+    },
+    #[error(
+        "cannot read the members of team @{team}: {source}. `approved-by` teams need a token that can read \
+         organization members (a GitHub App or fine-grained token with Members: read), passed as the `token` input"
+    )]
+    Team {
+        team: String,
+        #[source]
+        source: GithubError,
+    },
+}
+
+/// Run the action from the process environment, as a process exit code.
+pub fn run(args: &ActionArgs) -> ExitCode {
+    ExitCode::from(execute(args) as u8)
+}
+
+/// Run the action from the process environment; the CLI's entry point.
+pub fn execute(args: &ActionArgs) -> Exit {
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    let env = match GithubEnv::from_vars(|name| std::env::var(name).ok()) {
+        Ok(env) => env,
+        Err(e) => return fail(&mut out, &mut err, &e.to_string()),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&mut out, &mut err, &format!("cannot start: {e}")),
+    };
+    runtime.block_on(run_with(args, &env, RetryPolicy::default(), &mut out, &mut err))
+}
+
+/// Run the action with an explicit context; `out` is the step log (workflow
+/// commands), `err` gets errors and `--verbose` request lines.
+pub async fn run_with(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    retry: RetryPolicy,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let token = args.token.as_ref().map(Secret::expose).filter(|t| !t.is_empty());
+    let redact = |s: &str| match token {
+        Some(t) => s.replace(t, "***"),
+        None => s.to_string(),
+    };
+    let (target, client) = match read_target(env).and_then(|t| Ok((t, connect(env, token, retry)?))) {
+        Ok(c) => c,
+        Err(e) => return fail(out, err, &redact(&e.to_string())),
+    };
+    let judged = judge(args, env, &client, &target).await;
+    let exit = match judged {
+        Ok(judged) => report_and_publish(args, env, &client, judged, out, err).await,
+        Err(e) => {
+            let message = redact(&e.to_string());
+            if let Some(path) = &env.step_summary {
+                let _ = append(path, &format!("## checkgate could not run\n\n```\n{message}\n```\n"));
+            }
+            fail(out, err, &message)
+        }
+    };
+    if args.verbose || env.debug {
+        for t in client.trace() {
+            let status = t
+                .status
+                .map_or_else(|| "transport error".to_string(), |s| s.to_string());
+            let _ = writeln!(err, "checkgate: {} {} -> {status}", t.method, t.path);
+        }
+    }
+    exit
+}
+
+fn connect(env: &GithubEnv, token: Option<&str>, retry: RetryPolicy) -> Result<Client<github::Octocrab>, ActionError> {
+    let repo =
+        github::Repo::parse(&env.repository).ok_or_else(|| ActionError::BadRepository(env.repository.clone()))?;
+    let token = token.ok_or(ActionError::NoToken)?;
+    let transport = github::Octocrab::new(&env.api_url, Some(token))?;
+    Ok(Client::new(transport, repo, retry, Some(token.to_string())))
+}

@@ -1,0 +1,203 @@
+//! Publishing a verdict: annotations, job summary and step outputs first, then
+//! the sticky comment and the check run.
+
+use std::io::Write;
+
+use super::judge::Judged;
+use super::outputs::{append, fail, notice, outputs, warn, write_outputs};
+use super::{ActionArgs, ActionError, CHECK_NAME, CommentMode, GithubEnv, MAX_ANNOTATIONS};
+use crate::eval::{Level, Report};
+use crate::exit::Exit;
+use crate::github::{self, Annotation, CheckRun, Client, CommentOutcome, CommentWhen, GithubError};
+use crate::policy::Source;
+use crate::report;
+
+/// Annotations, job summary and outputs (always), then the comment and the
+/// check run. The exit code comes from the report; an API failure can only
+/// turn it into an error (2), never into a pass.
+pub(super) async fn report_and_publish<T: github::Transport>(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    client: &Client<T>,
+    judged: Judged,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Exit {
+    let Judged {
+        report,
+        markdown,
+        pull,
+        head_sha,
+    } = judged;
+    // Checklist text is the pull request author's: nothing derived from it
+    // may carry the token out.
+    let markdown = client.redact(&markdown);
+    let _ = out.write_all(client.redact(&report::github_commands(&report)).as_bytes());
+    let mut local_error = None;
+    if let Some(path) = &env.step_summary
+        && let Err(source) = append(path, &format!("{markdown}\n"))
+    {
+        local_error = Some(ActionError::Write {
+            what: "the step summary",
+            path: path.display().to_string(),
+            source,
+        });
+    }
+    if let Some(path) = &env.output
+        && let Err(source) = write_outputs(
+            path,
+            &outputs(&report)
+                .into_iter()
+                .map(|(k, v)| (k, client.redact(&v)))
+                .collect::<Vec<_>>(),
+        )
+    {
+        local_error = Some(ActionError::Write {
+            what: "the step outputs",
+            path: path.display().to_string(),
+            source,
+        });
+    }
+
+    let api_error = match publish(args, client, pull, head_sha.as_deref(), &report, &markdown, out).await {
+        Ok(()) => None,
+        Err(e) if e.is_read_only() => {
+            warn(out, &read_only_warning(&client.redact(&e.to_string())));
+            if let Some(path) = &env.step_summary {
+                let _ = append(
+                    path,
+                    "> [!WARNING]\n> The token is read-only here, so checkgate posted no comment or check run. \
+                     For fork pull requests, use the `pull_request_target` recipe in checkgate's README.\n",
+                );
+            }
+            None
+        }
+        Err(e) => Some(ActionError::from(e)),
+    };
+    if let Some(e) = local_error.or(api_error) {
+        return fail(out, err, &client.redact(&e.to_string()));
+    }
+    match (report.passed, args.fail) {
+        (true, _) | (false, false) => Exit::Pass,
+        (false, true) => Exit::Fail,
+    }
+}
+
+/// Post the comment and the check run.
+async fn publish<T: github::Transport>(
+    args: &ActionArgs,
+    client: &Client<T>,
+    pull: Option<u64>,
+    head_sha: Option<&str>,
+    report: &Report,
+    markdown: &str,
+    out: &mut dyn Write,
+) -> Result<(), GithubError> {
+    let Some(head_sha) = head_sha else {
+        return Ok(());
+    };
+    if let (Some(number), Some(when)) = (pull, comment_when(args.comment)) {
+        let identities = vec![args.comment_author.clone()];
+        let outcome = github::upsert_sticky_comment(
+            client,
+            number,
+            &identities,
+            markdown,
+            when,
+            !report.passed,
+            Some(head_sha),
+        )
+        .await?;
+        match outcome {
+            CommentOutcome::Created {
+                author: Some(author), ..
+            } if !identities.iter().any(|i| i.eq_ignore_ascii_case(&author)) => warn(
+                out,
+                &format!(
+                    "the comment was posted as `{author}`, not `{}`; set the `comment-author` input to `{author}` so later runs update it instead of adding another",
+                    args.comment_author
+                ),
+            ),
+            CommentOutcome::Superseded { head } => notice(
+                out,
+                &format!(
+                    "the pull request moved on to {head} while this run judged {head_sha}; the comment is left to the run for the newer commit"
+                ),
+            ),
+            _ => {}
+        }
+    }
+    if args.check_run {
+        client
+            .publish_check_run(&check_run(report, head_sha, markdown, args.fail))
+            .await?;
+    }
+    Ok(())
+}
+
+fn comment_when(mode: CommentMode) -> Option<CommentWhen> {
+    match mode {
+        CommentMode::Always => Some(CommentWhen::Always),
+        CommentMode::OnFailure => Some(CommentWhen::OnFailure),
+        CommentMode::Never => None,
+    }
+}
+
+fn read_only_warning(cause: &str) -> String {
+    format!(
+        "the token cannot write to this repository ({cause}), so no pull request comment or check run was posted; \
+         the exit code, job summary and annotations above still give the verdict. Pull requests from forks get a \
+         read-only token under `pull_request`: to comment on them, run checkgate on `pull_request_target` as the \
+         checkgate README describes"
+    )
+}
+
+/// The check run for `report` on `head_sha`.
+pub fn check_run(report: &Report, head_sha: &str, markdown: &str, fail: bool) -> CheckRun {
+    let mut annotations = annotations(report);
+    let omitted = annotations.len().saturating_sub(MAX_ANNOTATIONS);
+    annotations.truncate(MAX_ANNOTATIONS);
+    CheckRun {
+        name: CHECK_NAME.to_string(),
+        head_sha: head_sha.to_string(),
+        conclusion: match (report.passed, fail) {
+            (true, _) => "success",
+            (false, true) => "failure",
+            (false, false) => "neutral",
+        },
+        title: report::verdict(report),
+        summary: markdown.to_string(),
+        text: (omitted > 0).then(|| format!("{omitted} more open item(s) are not annotated; the summary lists them.")),
+        annotations,
+    }
+}
+
+/// One annotation per open item of a failing requirement in a checklist file
+/// (`failure` for deny, `warning` for warn); an item failing several rules is
+/// annotated once, at its most severe level.
+pub fn annotations(report: &Report) -> Vec<Annotation> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for level in [Level::Deny, Level::Warn] {
+        for (path, req, item) in report.open_items(level) {
+            if path == Source::PrBody.display() || !seen.insert((path, item.line)) {
+                continue;
+            }
+            let message = match &item.note {
+                Some(note) => format!("{} ({note}) — {}", item.text, req.message),
+                None => format!("open: {} — {}", item.text, req.message),
+            };
+            out.push(Annotation {
+                path: path.to_string(),
+                line: item.line.max(1),
+                level: match level {
+                    Level::Deny => "failure",
+                    Level::Warn => "warning",
+                },
+                title: format!("checkgate: {}", req.rule),
+                message,
+            });
+        }
+    }
+    out
+}

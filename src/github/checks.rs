@@ -1,0 +1,95 @@
+//! The check run: its output and annotations, published in batches of
+//! 50 as the Checks API requires.
+
+use http::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::client::{Client, Transport};
+use super::{GithubError, truncate_chars};
+
+/// GitHub's limit on a check run's output title, summary and text, in characters.
+pub const CHECK_OUTPUT_MAX_CHARS: usize = 65_535;
+/// GitHub accepts at most this many annotations per check-run request.
+pub const ANNOTATIONS_PER_REQUEST: usize = 50;
+
+/// What one check-run annotation says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    pub path: String,
+    pub line: usize,
+    /// `failure`, `warning` or `notice`.
+    pub level: &'static str,
+    pub title: String,
+    pub message: String,
+}
+
+impl Annotation {
+    fn to_json(&self) -> Value {
+        json!({
+            "path": self.path,
+            "start_line": self.line,
+            "end_line": self.line,
+            "annotation_level": self.level,
+            "title": truncate_chars(&self.title, 255),
+            "message": truncate_chars(&self.message, 4_000),
+        })
+    }
+}
+
+/// A completed check run to publish.
+#[derive(Debug, Clone)]
+pub struct CheckRun {
+    pub name: String,
+    pub head_sha: String,
+    /// `success`, `failure` or `neutral`.
+    pub conclusion: &'static str,
+    pub title: String,
+    pub summary: String,
+    pub text: Option<String>,
+    pub annotations: Vec<Annotation>,
+}
+
+impl<T: Transport> Client<T> {
+    /// Create a completed check run; annotations beyond the first 50 go in
+    /// follow-up updates of 50 each, as the Checks API requires. Returns the id.
+    pub async fn publish_check_run(&self, run: &CheckRun) -> Result<u64, GithubError> {
+        #[derive(Deserialize)]
+        struct Created {
+            id: u64,
+        }
+        let title = truncate_chars(&run.title, 1_000);
+        let summary = truncate_chars(&run.summary, CHECK_OUTPUT_MAX_CHARS);
+        let output = |batch: &[Annotation]| {
+            let mut o = json!({
+                "title": title,
+                "summary": summary,
+                "annotations": batch.iter().map(Annotation::to_json).collect::<Vec<_>>(),
+            });
+            if let Some(text) = &run.text {
+                o["text"] = json!(truncate_chars(text, CHECK_OUTPUT_MAX_CHARS));
+            }
+            o
+        };
+        let mut batches = run.annotations.chunks(ANNOTATIONS_PER_REQUEST);
+        let first = batches.next().unwrap_or_default();
+        let path = self.repo_path("check-runs");
+        let body = json!({
+            "name": run.name,
+            "head_sha": run.head_sha,
+            "status": "completed",
+            "conclusion": run.conclusion,
+            "output": output(first),
+        });
+        // A duplicate check run is harmless (GitHub shows the newest of a name
+        // per commit), so unlike a comment this POST is retried on 5xx.
+        let r = self.send(Method::POST, &path, Some(&body), true).await?;
+        let created: Created = self.decode(Method::POST, &path, &r)?;
+        let update = self.repo_path(&format!("check-runs/{}", created.id));
+        for batch in batches {
+            self.send(Method::PATCH, &update, Some(&json!({ "output": output(batch) })), true)
+                .await?;
+        }
+        Ok(created.id)
+    }
+}

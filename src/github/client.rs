@@ -1,0 +1,166 @@
+//! The HTTP side of the client: the [`Transport`] trait, its octocrab
+//! implementation, and [`Client`], which scopes requests to one repository,
+//! records them, scrubs the token from messages and decodes JSON bodies.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use http::Method;
+use serde_json::Value;
+
+use super::retry::RetryPolicy;
+use super::{GithubError, Repo};
+
+/// A response as the retry logic needs it.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+/// Sends one request; no retries, no interpretation of the status.
+#[allow(async_fn_in_trait)] // Runs on a current-thread runtime: no `Send` bound is wanted.
+pub trait Transport {
+    /// `path` is relative to the API root and may carry a query string.
+    /// `Err` is a transport failure (connection, timeout), described in words.
+    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<RawResponse, String>;
+}
+
+/// [`Transport`] over octocrab, pointed at `GITHUB_API_URL`.
+pub struct Octocrab {
+    inner: octocrab::Octocrab,
+}
+
+impl Octocrab {
+    /// A client for `api_url` (`https://api.github.com`, or a GitHub
+    /// Enterprise Server's `https://HOST/api/v3`) authenticated with `token`.
+    pub fn new(api_url: &str, token: Option<&str>) -> Result<Octocrab, GithubError> {
+        let mut builder = octocrab::Octocrab::builder()
+            .base_uri(api_url)
+            .map_err(|_| GithubError::BaseUri(api_url.to_string()))?
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(30)));
+        if let Some(token) = token {
+            builder = builder.personal_token(token.to_string());
+        }
+        // octocrab's error text is generic; it never includes the token.
+        let inner = builder.build().map_err(|e| GithubError::Client(e.to_string()))?;
+        Ok(Octocrab { inner })
+    }
+}
+
+impl Transport for Octocrab {
+    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<RawResponse, String> {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(http::header::ACCEPT, "application/vnd.github+json")
+            .header("x-github-api-version", "2022-11-28")
+            .header(
+                http::header::USER_AGENT,
+                concat!("checkgate/", env!("CARGO_PKG_VERSION")),
+            );
+        let request = self.inner.build_request(request, body).map_err(|e| e.to_string())?;
+        let response = self.inner.execute(request).await.map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = self.inner.body_to_string(response).await.map_err(|e| e.to_string())?;
+        Ok(RawResponse { status, headers, body })
+    }
+}
+
+/// One request as made, for `--verbose` and the request-count test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    pub method: Method,
+    pub path: String,
+    /// Status, or `None` for a transport failure.
+    pub status: Option<u16>,
+}
+
+/// A repository-scoped GitHub client with GitHub's retry rules.
+pub struct Client<T> {
+    pub(super) transport: T,
+    pub(super) repo: Repo,
+    pub(super) retry: RetryPolicy,
+    pub(super) secret: Option<String>,
+    pub(super) waited: RefCell<Duration>,
+    pub(super) trace: RefCell<Vec<Trace>>,
+}
+
+impl<T: Transport> Client<T> {
+    /// `secret` is only used to scrub messages; pass the token given to the transport.
+    pub fn new(transport: T, repo: Repo, retry: RetryPolicy, secret: Option<String>) -> Client<T> {
+        Client {
+            transport,
+            repo,
+            retry,
+            secret: secret.filter(|s| !s.is_empty()),
+            waited: RefCell::new(Duration::ZERO),
+            trace: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Every request made so far.
+    pub fn trace(&self) -> Vec<Trace> {
+        self.trace.borrow().clone()
+    }
+
+    /// Total time spent (or, with `time_scale` 0, accounted) waiting to retry.
+    pub fn waited(&self) -> Duration {
+        *self.waited.borrow()
+    }
+
+    /// Replace the token (and common encodings of it) wherever it appears.
+    pub fn redact(&self, text: &str) -> String {
+        match &self.secret {
+            Some(secret) => text.replace(secret.as_str(), "***"),
+            None => text.to_string(),
+        }
+    }
+
+    pub(super) fn repo_path(&self, rest: &str) -> String {
+        format!("/repos/{}/{}/{rest}", self.repo.owner, self.repo.name)
+    }
+
+    pub(super) fn decode<D: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        r: &RawResponse,
+    ) -> Result<D, GithubError> {
+        serde_json::from_str(&r.body).map_err(|e| GithubError::Decode {
+            method,
+            path: path.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// GET every page of a list endpoint, 100 per page, up to `max_pages`.
+    /// Stops at GitHub's last page (no `rel="next"` link), or, if a server
+    /// sends no `Link` header at all, at the first short page. The flag is
+    /// true when `max_pages` ran out while GitHub still offered more.
+    pub(super) async fn list_pages<D: serde::de::DeserializeOwned>(
+        &self,
+        base: &str,
+        max_pages: u32,
+    ) -> Result<(Vec<D>, bool), GithubError> {
+        let mut all = Vec::new();
+        for page in 1..=max_pages {
+            let path = format!("{base}?per_page=100&page={page}");
+            let r = self.send(Method::GET, &path, None, true).await?;
+            let items: Vec<D> = self.decode(Method::GET, &path, &r)?;
+            let full = items.len() >= 100;
+            all.extend(items);
+            let more = match r.headers.get(http::header::LINK).and_then(|v| v.to_str().ok()) {
+                Some(link) => link.split(',').any(|part| part.contains("rel=\"next\"")),
+                None => full,
+            };
+            if !more {
+                return Ok((all, false));
+            }
+        }
+        Ok((all, true))
+    }
+}

@@ -1,0 +1,159 @@
+//! The only module that talks to the network: GitHub's REST API, through
+//! octocrab, behind the one-method [`Transport`] trait.
+//!
+//! Octocrab only moves bytes here (its typed models are not used and its own
+//! retry layer is compiled out): every request goes through [`Client::send`],
+//! which owns the retry rules GitHub documents for integrations — back off on
+//! 5xx, 429 and secondary-rate-limit 403s, honour `retry-after` and
+//! `x-ratelimit-reset`, and stop after a few tries or a minute in total. A
+//! `POST` whose outcome is unknown (a 5xx or a dropped connection) is *not*
+//! repeated here: [`upsert_sticky_comment`] re-lists the comments first, so a
+//! comment that was in fact created is updated rather than duplicated.
+//!
+//! The token is handed to octocrab once and never formatted; every message
+//! that could carry server text is passed through [`Client::redact`] in case a
+//! server (or a proxy) echoes it back.
+
+mod checks;
+mod client;
+mod comments;
+mod contents;
+mod pulls;
+mod retry;
+
+pub use checks::{ANNOTATIONS_PER_REQUEST, Annotation, CHECK_OUTPUT_MAX_CHARS, CheckRun};
+pub use client::{Client, Octocrab, RawResponse, Trace, Transport};
+pub use comments::{
+    ACTIONS_BOT, COMMENT_MAX_CHARS, Comment, CommentOutcome, CommentWhen, HEAD_MARKER, MARKER, User, sticky_body,
+    upsert_sticky_comment,
+};
+pub use contents::Content;
+pub use pulls::{ChangedFile, ChangedFiles, Commitish, PULL_FILES_LIMIT, PullRequest, Review, approvers};
+pub use retry::RetryPolicy;
+
+use http::Method;
+
+/// Why a GitHub request failed. Messages never contain the token.
+#[derive(Debug, thiserror::Error)]
+pub enum GithubError {
+    #[error("invalid GitHub API URL `{0}`")]
+    BaseUri(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    #[error("{method} {path}: HTTP {status}: {message}")]
+    Status {
+        method: Method,
+        path: String,
+        status: u16,
+        message: String,
+    },
+    /// The request may or may not have reached GitHub.
+    #[error("{method} {path}: {message}")]
+    Transport {
+        method: Method,
+        path: String,
+        message: String,
+    },
+    #[error("{method} {path}: gave up after {attempts} attempt(s): {last}")]
+    GaveUp {
+        method: Method,
+        path: String,
+        attempts: u32,
+        last: String,
+    },
+    #[error("{method} {path}: unexpected response: {message}")]
+    Decode {
+        method: Method,
+        path: String,
+        message: String,
+    },
+}
+
+impl GithubError {
+    /// The token may not write here: a fork pull request under `pull_request`,
+    /// a Dependabot run, or a workflow without the needed `permissions`.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, GithubError::Status { status: 403, message, .. }
+            if message.contains("Resource not accessible by"))
+    }
+
+    /// GitHub answered 404: the file, ref, pull request or membership does not exist
+    /// (or the token may not see it, which GitHub also reports as 404).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, GithubError::Status { status: 404, .. })
+    }
+
+    /// The request may have taken effect although no success was seen.
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            GithubError::Transport { .. } => true,
+            GithubError::Status { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// An owner/name pair, e.g. from `GITHUB_REPOSITORY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repo {
+    pub owner: String,
+    pub name: String,
+}
+
+impl Repo {
+    pub fn parse(full: &str) -> Option<Repo> {
+        let (owner, name) = full.split_once('/')?;
+        let valid = |s: &str| !s.is_empty() && !s.contains('/') && !s.contains(['?', '#', '%', ' ']);
+        (valid(owner) && valid(name)).then(|| Repo {
+            owner: owner.to_string(),
+            name: name.to_string(),
+        })
+    }
+}
+
+/// Percent-encode one path segment or query value.
+pub fn encode_segment(s: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    utf8_percent_encode(s, KEEP).to_string()
+}
+
+/// Percent-encode a repository path, keeping its `/` separators.
+pub fn encode_path(path: &str) -> String {
+    path.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+}
+
+/// At most `max` characters of `s`, ending in an ellipsis when cut.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_parse_rejects_what_would_break_a_path() {
+        assert_eq!(
+            Repo::parse("o/r"),
+            Some(Repo {
+                owner: "o".into(),
+                name: "r".into()
+            })
+        );
+        for bad in ["", "o", "o/", "/r", "o/r/x", "o/r?x", "o r/x"] {
+            assert_eq!(Repo::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn paths_are_percent_encoded_but_keep_their_slashes() {
+        assert_eq!(encode_path("docs/Ready list #1.md"), "docs/Ready%20list%20%231.md");
+        assert_eq!(encode_segment("feature/x?y"), "feature%2Fx%3Fy");
+    }
+}

@@ -1,0 +1,188 @@
+//! GitHub's retry rules for integrations: back off on 5xx, 429 and
+//! secondary-rate-limit 403s, honour `retry-after` and `x-ratelimit-reset`,
+//! and give up after a few tries or when the waits exceed a budget.
+
+use std::time::Duration;
+
+use http::Method;
+use serde_json::Value;
+
+use super::client::{Client, RawResponse, Trace, Transport};
+use super::{GithubError, truncate_chars};
+
+/// How hard to retry. The budget counts the waits GitHub asks for, so a
+/// `retry-after: 3600` gives up at once instead of sleeping for an hour.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Tries per request, the first included.
+    pub attempts: u32,
+    /// Most time spent waiting between tries, over the whole run.
+    pub budget: Duration,
+    /// First back-off when GitHub names no wait; doubled on each retry.
+    pub backoff: Duration,
+    /// Multiplies every real sleep (tests use 0; waits are still accounted).
+    pub time_scale: f64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            budget: Duration::from_secs(60),
+            backoff: Duration::from_secs(1),
+            time_scale: 1.0,
+        }
+    }
+}
+
+/// Whether a failed attempt may be tried again.
+enum Verdict {
+    Done(RawResponse),
+    Retry { wait: Option<Duration>, why: String },
+    Fail(GithubError),
+}
+
+impl<T: Transport> Client<T> {
+    /// Send with retries. `replayable` is false for a `POST` that must not be
+    /// repeated when its outcome is unknown (5xx, transport failure); rate-limit
+    /// refusals are always replayed, since GitHub did nothing with them.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        replayable: bool,
+    ) -> Result<RawResponse, GithubError> {
+        // Never send the token in a body, whatever the checklists contained.
+        let scrubbed: Option<Value> = match (body, &self.secret) {
+            (Some(b), Some(secret)) if b.to_string().contains(secret.as_str()) => {
+                serde_json::from_str(&self.redact(&b.to_string())).ok()
+            }
+            _ => None,
+        };
+        let body = scrubbed.as_ref().or(body);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self.transport.send(method.clone(), path, body).await;
+            self.trace.borrow_mut().push(Trace {
+                method: method.clone(),
+                path: path.to_string(),
+                status: result.as_ref().ok().map(|r| r.status),
+            });
+            let (wait, why) = match self.judge(&method, path, result, replayable) {
+                Verdict::Done(r) => return Ok(r),
+                Verdict::Fail(e) => return Err(e),
+                Verdict::Retry { wait, why } => (wait, why),
+            };
+            let wait = wait.unwrap_or_else(|| self.retry.backoff.saturating_mul(1 << (attempt - 1).min(8)));
+            let waited = *self.waited.borrow();
+            if attempt >= self.retry.attempts || waited + wait > self.retry.budget {
+                return Err(GithubError::GaveUp {
+                    method,
+                    path: path.to_string(),
+                    attempts: attempt,
+                    last: if waited + wait > self.retry.budget {
+                        format!("{why} (next wait of {} s exceeds the retry budget)", wait.as_secs())
+                    } else {
+                        why
+                    },
+                });
+            }
+            *self.waited.borrow_mut() += wait;
+            tokio::time::sleep(wait.mul_f64(self.retry.time_scale.max(0.0))).await;
+        }
+    }
+
+    fn judge(&self, method: &Method, path: &str, result: Result<RawResponse, String>, replayable: bool) -> Verdict {
+        let r = match result {
+            Ok(r) => r,
+            Err(message) => {
+                let message = self.redact(&message);
+                return if replayable {
+                    Verdict::Retry {
+                        wait: None,
+                        why: format!("transport: {message}"),
+                    }
+                } else {
+                    Verdict::Fail(GithubError::Transport {
+                        method: method.clone(),
+                        path: path.to_string(),
+                        message,
+                    })
+                };
+            }
+        };
+        if (200..300).contains(&r.status) {
+            return Verdict::Done(r);
+        }
+        let message = self.redact(&error_message(&r.body));
+        let header = |name: &str| r.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
+        let exhausted = header("x-ratelimit-remaining") == Some("0");
+        let reset_wait = header("x-ratelimit-reset")
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|reset| Duration::from_secs(reset.saturating_sub(unix_now()) + 1));
+        let rate_limited = r.status == 429
+            || (r.status == 403
+                && (retry_after.is_some() || exhausted || message.to_ascii_lowercase().contains("rate limit")));
+        let why = format!("HTTP {}: {message}", r.status);
+        if rate_limited {
+            let wait = match (retry_after, exhausted) {
+                (Some(s), _) => Some(Duration::from_secs(s)),
+                (None, true) => reset_wait,
+                // A secondary limit without a hint: GitHub asks for at least a minute.
+                (None, false) if r.status == 403 => Some(Duration::from_secs(60)),
+                (None, false) => None,
+            };
+            return Verdict::Retry { wait, why };
+        }
+        if r.status >= 500 && replayable {
+            return Verdict::Retry {
+                wait: retry_after.map(Duration::from_secs),
+                why,
+            };
+        }
+        Verdict::Fail(GithubError::Status {
+            method: method.clone(),
+            path: path.to_string(),
+            status: r.status,
+            message,
+        })
+    }
+}
+
+/// GitHub's `message` field of an error body, or the start of the body.
+fn error_message(body: &str) -> String {
+    let from_json = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string));
+    let message = from_json.unwrap_or_else(|| body.trim().to_string());
+    let message = if message.is_empty() {
+        "(no message)".to_string()
+    } else {
+        message
+    };
+    truncate_chars(&message.replace(['\r', '\n'], " "), 300)
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_message_prefers_githubs_message_field() {
+        assert_eq!(
+            error_message(r#"{"message":"Resource not accessible by integration","documentation_url":"x"}"#),
+            "Resource not accessible by integration"
+        );
+        assert_eq!(error_message("  "), "(no message)");
+        assert_eq!(error_message("<html>\nbad gateway"), "<html> bad gateway");
+    }
+}
