@@ -25,6 +25,20 @@ pub enum EngineError {
     IsDirectory { path: String },
     #[error("{path}: not a regular file (a device, FIFO or socket); checklists must be files")]
     NotRegular { path: String },
+    #[error(
+        "{path}: resolves to {resolved}, outside --root {root}; checklists are read only from inside the repository"
+    )]
+    OutsideRoot {
+        path: String,
+        resolved: String,
+        root: String,
+    },
+    #[error("--root {root}: {source}")]
+    Root {
+        root: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Checklist(#[from] ChecklistError),
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
@@ -90,10 +104,47 @@ pub fn read_markdown(path: &Path, shown: &str, max_bytes: u64) -> Result<Option<
     Ok(Some(String::from_utf8(bytes).unwrap_or_default()))
 }
 
+impl DirLoader {
+    /// `rel` under the root, resolved through `..` and symlinks, or an error
+    /// when it resolves outside the root; `Ok(None)` when it does not exist.
+    /// A policy path cannot hold `..` or be absolute (see
+    /// [`crate::policy::path_problem`]), but a symlink in the repository, or a
+    /// file named on the command line, could still lead elsewhere.
+    pub fn resolve(&self, rel: &str) -> Result<Option<PathBuf>, EngineError> {
+        let shown_root = self.root.display().to_string();
+        let root = std::fs::canonicalize(&self.root).map_err(|source| EngineError::Root {
+            root: shown_root.clone(),
+            source,
+        })?;
+        let resolved = match std::fs::canonicalize(self.root.join(rel)) {
+            Ok(p) => p,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(EngineError::Read {
+                    path: rel.to_string(),
+                    source,
+                });
+            }
+        };
+        if !resolved.starts_with(&root) {
+            return Err(EngineError::OutsideRoot {
+                path: rel.to_string(),
+                resolved: resolved.display().to_string(),
+                root: shown_root,
+            });
+        }
+        Ok(Some(resolved))
+    }
+}
+
 impl Loader for DirLoader {
     fn head(&self, source: &Source) -> Result<Option<String>, EngineError> {
         match source {
-            Source::File(p) => read_markdown(&self.root.join(p), p, self.max_bytes),
+            Source::File(p) => match self.resolve(p)? {
+                // Read what was checked, not the path again.
+                Some(path) => read_markdown(&path, p, self.max_bytes),
+                None => Ok(None),
+            },
             Source::PrBody => Ok(self.pr_body.clone()),
         }
     }

@@ -190,6 +190,18 @@ impl Source {
     }
 }
 
+/// Where a `source = "pr-body"` checklist's baseline comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Template {
+    /// The repository's pull request template at the base, found where GitHub looks.
+    #[default]
+    Auto,
+    /// This file at the base.
+    Path(String),
+    /// No baseline: the description alone is judged.
+    Off,
+}
+
 /// One `[[checklist]]`.
 #[derive(Debug, Clone)]
 pub struct ChecklistPolicy {
@@ -199,8 +211,33 @@ pub struct ChecklistPolicy {
     pub tamper: Option<Level>,
     /// Level for items ticked at the base and unticked at the head.
     pub untick: Option<Level>,
+    /// Level for required items the base branch gained after the pull
+    /// request branched off (the branch is stale: merge or rebase).
+    pub stale: Option<Level>,
+    /// The baseline of a description checklist (always `Off` for files).
+    pub template: Template,
     pub requires: Vec<Requirement>,
     pub at: Location,
+}
+
+/// The `[action]` table: how `checkgate action` treats what the pull request
+/// controls besides its checklists. Read at the base like the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionPolicy {
+    /// Level of the `workflow-changed` finding (a `pull_request` run whose
+    /// pull request changes a workflow or a local action); `None` is off.
+    pub workflow_changed: Option<Level>,
+    /// A failing gate's check run concludes `neutral` instead of `failure`.
+    pub report_only: bool,
+}
+
+impl Default for ActionPolicy {
+    fn default() -> Self {
+        ActionPolicy {
+            workflow_changed: Some(Level::Deny),
+            report_only: false,
+        }
+    }
 }
 
 /// A validated policy.
@@ -209,13 +246,77 @@ pub struct Policy {
     /// The path used in messages.
     pub file: String,
     pub checklists: Vec<ChecklistPolicy>,
+    pub action: ActionPolicy,
+}
+
+/// Why a string is not a plain repository path: the form GitHub's API and
+/// its changed-file lists use (`docs/READY.md`: relative, `/`-separated, no
+/// `.` or `..` segments). Anything else could read outside the repository,
+/// or name the same file differently from the changed-file list and so skip
+/// the checks that compare with it.
+pub fn path_problem(path: &str) -> Option<&'static str> {
+    let bytes = path.as_bytes();
+    Some(if path.is_empty() {
+        "it is empty"
+    } else if path
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
+        "it contains a control character"
+    } else if path.contains('\\') {
+        "it contains a backslash; separate directories with `/`"
+    } else if path.starts_with('/') {
+        "it is absolute; write it relative to the repository root"
+    } else if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+        "it starts with a drive letter; write it relative to the repository root"
+    } else if path.contains(['?', '#', '%']) {
+        "it contains `?`, `#` or `%`, which a URL would read as a query, a fragment or an escape"
+    } else if path.ends_with('/') {
+        "it ends with `/`; name a file"
+    } else if path.split('/').any(|s| s == "..") {
+        "it has a `..` segment"
+    } else if path.split('/').any(|s| s == ".") {
+        "it has a `.` segment; write `docs/X.md`, not `./docs/X.md`"
+    } else if path.split('/').any(str::is_empty) {
+        "it has an empty segment (`//`)"
+    } else {
+        return None;
+    })
+}
+
+/// Why a `when-changed` glob can never match a repository path. Globs keep
+/// their own syntax (`?`, `\\` escapes), so only the shape is checked.
+pub fn glob_problem(glob: &str) -> Option<&'static str> {
+    Some(if glob.chars().any(char::is_control) {
+        "it contains a control character"
+    } else if glob.starts_with('/') {
+        "it is absolute, and changed paths are relative to the repository root"
+    } else if glob.ends_with('/') {
+        "it ends with `/`, and changed paths name files; write `dir/**`"
+    } else if glob.split('/').any(|s| s == ".." || s == ".") {
+        "it has a `.` or `..` segment, which no changed path has"
+    } else if glob.contains("//") {
+        "it has an empty segment (`//`)"
+    } else {
+        return None;
+    })
 }
 
 /// Largest policy file read; real ones are a few kilobytes.
 pub const MAX_BYTES: u64 = 1024 * 1024;
 
-pub const TOP_KEYS: &[&str] = &["version", "checklist"];
-pub const CHECKLIST_KEYS: &[&str] = &["path", "source", "when-changed", "tamper", "untick", "require"];
+pub const TOP_KEYS: &[&str] = &["version", "action", "checklist"];
+pub const ACTION_KEYS: &[&str] = &["workflow-changed", "report-only"];
+pub const CHECKLIST_KEYS: &[&str] = &[
+    "path",
+    "source",
+    "when-changed",
+    "tamper",
+    "untick",
+    "require",
+    "stale",
+    "template",
+];
 pub const REQUIRE_KEYS: &[&str] = &[
     "section",
     "item",
@@ -364,6 +465,22 @@ impl Validator<'_> {
         Some(s)
     }
 
+    /// A string that must be a plain repository path.
+    fn repo_path(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<String> {
+        let s = self.selector_text(key, value)?;
+        let path = s.trim();
+        match path_problem(path) {
+            Some(why) => {
+                self.error(
+                    value.span(),
+                    format!("`{key}` {path:?} is not a plain repository path: {why}"),
+                );
+                None
+            }
+            None => Some(path.to_string()),
+        }
+    }
+
     fn section_selector(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<SectionSelector> {
         let raw = self.string(key, value)?;
         let keys: Vec<String> = raw.split('>').map(normalize::key).collect();
@@ -432,6 +549,14 @@ impl Validator<'_> {
         let mut builder = GlobSetBuilder::new();
         let mut ok = true;
         for p in &patterns {
+            if let Some(why) = glob_problem(p.get_ref()) {
+                self.error(
+                    p.span(),
+                    format!("`{key}` glob {:?} can never match: {why}", p.get_ref()),
+                );
+                ok = false;
+                continue;
+            }
             match Glob::new(p.get_ref()) {
                 Ok(g) => {
                     builder.add(g);
@@ -510,10 +635,35 @@ impl Validator<'_> {
                 "policy has no [[checklist]]; add one with a `path` to the checklist to gate".to_string(),
             ),
         }
+        let action = match doc.get("action") {
+            Some(value) => self.action(value),
+            None => ActionPolicy::default(),
+        };
         Some(Policy {
             file: self.file.to_string(),
             checklists,
+            action,
         })
+    }
+
+    fn action(&mut self, value: &Spanned<DeValue>) -> ActionPolicy {
+        let mut action = ActionPolicy::default();
+        let DeValue::Table(table) = value.get_ref() else {
+            self.wrong_type("action", value, "a table ([action])");
+            return action;
+        };
+        self.unknown_keys(table, ACTION_KEYS, "[action]");
+        if let Some(v) = table.get("workflow-changed")
+            && let Some(level) = self.level("workflow-changed", v, true)
+        {
+            action.workflow_changed = level;
+        }
+        match table.get("report-only").map(|v| (v, v.get_ref())) {
+            None => {}
+            Some((_, DeValue::Boolean(b))) => action.report_only = *b,
+            Some((v, _)) => self.wrong_type("report-only", v, "a boolean"),
+        }
+        action
     }
 
     fn checklist(&mut self, value: &Spanned<DeValue>) -> Option<ChecklistPolicy> {
@@ -524,13 +674,13 @@ impl Validator<'_> {
         self.unknown_keys(table, CHECKLIST_KEYS, "[[checklist]]");
         let get = |name: &str| -> Option<&Spanned<DeValue>> { table.get(name) };
 
-        let path = get("path").and_then(|v| self.selector_text("path", v));
+        let path = get("path").and_then(|v| self.repo_path("path", v));
         let source = match get("source") {
             None => Some("file".to_string()),
             Some(v) => self.string("source", v),
         };
         let source = match (source.as_deref(), path) {
-            (Some("file"), Some(p)) => Some(Source::File(p.trim().to_string())),
+            (Some("file"), Some(p)) => Some(Source::File(p)),
             (Some("file"), None) => {
                 if get("path").is_none() {
                     self.error(
@@ -568,6 +718,29 @@ impl Validator<'_> {
             Some(v) => self.level("untick", v, true).unwrap_or(Some(Level::Warn)),
             None => Some(Level::Warn),
         };
+        let stale = match get("stale") {
+            Some(v) => self.level("stale", v, true).unwrap_or(Some(Level::Deny)),
+            None => Some(Level::Deny),
+        };
+        let template = match get("template") {
+            None => Template::Auto,
+            Some(v) if source.as_ref().is_some_and(|s| *s != Source::PrBody) => {
+                self.error(
+                    v.span(),
+                    "`template` applies only to `source = \"pr-body\"`: a file checklist's baseline is its own copy at the base".to_string(),
+                );
+                Template::Off
+            }
+            Some(v) => match v.get_ref() {
+                DeValue::Boolean(true) => Template::Auto,
+                DeValue::Boolean(false) => Template::Off,
+                DeValue::String(_) => self.repo_path("template", v).map_or(Template::Off, Template::Path),
+                _ => {
+                    self.wrong_type("template", v, "a path or `false`");
+                    Template::Off
+                }
+            },
+        };
         let mut requires = Vec::new();
         if let Some(reqs) = get("require") {
             for r in self.table_array("checklist.require", reqs) {
@@ -577,10 +750,16 @@ impl Validator<'_> {
             }
         }
         Some(ChecklistPolicy {
-            source: source?,
             when_changed,
             tamper,
             untick,
+            stale,
+            template: if source.as_ref() == Some(&Source::PrBody) {
+                template
+            } else {
+                Template::Off
+            },
+            source: source?,
             requires,
             at,
         })
@@ -760,5 +939,59 @@ min-checked = "two"
             errs[3],
             "p.toml:10:15: `min-checked` must be an integer, found a string"
         );
+    }
+
+    #[test]
+    fn plain_repository_paths_pass_and_lookalikes_do_not() {
+        for ok in [
+            "READY.md",
+            "docs/READY.md",
+            ".github/pull_request_template.md",
+            "a b/ü.md",
+            "..md",
+            "x/...",
+            ".x",
+        ] {
+            assert_eq!(path_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "", "..", ".", "a/..", "./a", "a/./b", "/a", "a\\b", "a//b", "a/", "a?b", "a#b", "a%b", "c:x", "a\tb",
+            "a\u{7f}b",
+        ] {
+            assert!(path_problem(bad).is_some(), "{bad:?}");
+        }
+        assert_eq!(glob_problem("src/**/*.rs"), None);
+        assert_eq!(glob_problem("file\\?.md"), None, "globs keep their escapes");
+        for bad in ["/src/**", "src/", "./src/**", "a/../b", "a//b"] {
+            assert!(glob_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_action_table_and_template_default_safely() {
+        let p = Policy::parse(
+            "p.toml",
+            "[[checklist]]\nsource = \"pr-body\"\n[[checklist]]\npath = \"a.md\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.action, ActionPolicy::default());
+        assert_eq!(p.action.workflow_changed, Some(Level::Deny));
+        assert!(!p.action.report_only);
+        assert_eq!(p.checklists[0].template, Template::Auto);
+        assert_eq!(
+            p.checklists[1].template,
+            Template::Off,
+            "a file checklist has no template"
+        );
+        assert_eq!(p.checklists[1].stale, Some(Level::Deny));
+        let p = Policy::parse(
+            "p.toml",
+            "[action]\nworkflow-changed = \"warn\"\nreport-only = true\n[[checklist]]\nsource = \"pr-body\"\ntemplate = \"docs/T.md\"\n[[checklist]]\nsource = \"pr-body\"\ntemplate = false\n",
+        )
+        .unwrap();
+        assert_eq!(p.action.workflow_changed, Some(Level::Warn));
+        assert!(p.action.report_only);
+        assert_eq!(p.checklists[0].template, Template::Path("docs/T.md".into()));
+        assert_eq!(p.checklists[1].template, Template::Off);
     }
 }

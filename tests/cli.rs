@@ -21,7 +21,7 @@ fn policy_error(policy: &str, stderr: &str) {
 fn unknown_key_names_file_line_column_and_key() {
     policy_error(
         "[[checklist]]\npath = \"c.md\"\ncolour = \"red\"\n",
-        "p.toml:3:1: unknown key `colour` in [[checklist]]; expected one of: path, source, when-changed, tamper, untick, require\n\
+        "p.toml:3:1: unknown key `colour` in [[checklist]]; expected one of: path, source, when-changed, tamper, untick, require, stale, template\n\
          checkgate: error: p.toml has 1 problem(s)\n",
     );
 }
@@ -97,7 +97,7 @@ fn all_problems_are_reported_at_once() {
     policy_error(
         "version = 2\n[[checklist]]\npath = \"c.md\"\nextra = 1\n[[checklist.require]]\nsection = \"A > > B\"\nlevel = \"error\"\n[[checklist.require]]\nitem = \"x\"\nitem-regex = \"y\"\n",
         "p.toml:1:11: unsupported policy `version` 2; this checkgate understands version 1\n\
-         p.toml:4:1: unknown key `extra` in [[checklist]]; expected one of: path, source, when-changed, tamper, untick, require\n\
+         p.toml:4:1: unknown key `extra` in [[checklist]]; expected one of: path, source, when-changed, tamper, untick, require, stale, template\n\
          p.toml:6:11: `section` has an empty part in \"A > > B\"; write headings separated by `>`\n\
          p.toml:7:9: `level` must be \"deny\" or \"warn\", found \"error\"\n\
          p.toml:10:14: a requirement takes `item` or `item-regex`, not both\n\
@@ -360,6 +360,7 @@ fn every_finding_code_has_a_docs_entry_and_every_policy_key_is_in_the_readme() {
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let keys = checkgate::policy::TOP_KEYS
         .iter()
+        .chain(checkgate::policy::ACTION_KEYS)
         .chain(checkgate::policy::CHECKLIST_KEYS)
         .chain(checkgate::policy::REQUIRE_KEYS);
     for key in keys {
@@ -420,4 +421,127 @@ fn a_missing_policy_checklist_fails_the_gate() {
         "{}",
         out.stdout
     );
+}
+
+/// Issue 8 §3.11: `../x.md` was sent raw as `/contents/../x.md`, and
+/// `docs/X.md/` or `/docs/X.md` named the checklist differently from the
+/// changed-file list, so the tamper check never ran. Every path-valued key
+/// takes only a plain repository path; every bad one is reported at once.
+#[test]
+fn policy_paths_must_be_plain_repository_paths() {
+    let bad = [
+        "../c.md",
+        "docs/../../c.md",
+        "/etc/passwd",
+        "C:/c.md",
+        "docs\\\\c.md",
+        "c.md?ref=evil",
+        "c.md#x",
+        "c%2Emd",
+        "docs//c.md",
+        "docs/c.md/",
+        "./c.md",
+        "c\\u0000.md",
+        "c\\u2028.md",
+    ];
+    let policy: String = bad.iter().map(|p| format!("[[checklist]]\npath = \"{p}\"\n")).collect();
+    let policy = format!(
+        "{policy}[[checklist]]\nsource = \"pr-body\"\ntemplate = \"../t.md\"\n[[checklist]]\npath = \"c.md\"\nwhen-changed = [\"/src/**\", \"src/\", \"../x/**\", \"a//b\", \"ok/**\"]\n"
+    );
+    policy_error(
+        &policy,
+        "p.toml:2:8: `path` \"../c.md\" is not a plain repository path: it has a `..` segment\n\
+         p.toml:4:8: `path` \"docs/../../c.md\" is not a plain repository path: it has a `..` segment\n\
+         p.toml:6:8: `path` \"/etc/passwd\" is not a plain repository path: it is absolute; write it relative to the repository root\n\
+         p.toml:8:8: `path` \"C:/c.md\" is not a plain repository path: it starts with a drive letter; write it relative to the repository root\n\
+         p.toml:10:8: `path` \"docs\\\\c.md\" is not a plain repository path: it contains a backslash; separate directories with `/`\n\
+         p.toml:12:8: `path` \"c.md?ref=evil\" is not a plain repository path: it contains `?`, `#` or `%`, which a URL would read as a query, a fragment or an escape\n\
+         p.toml:14:8: `path` \"c.md#x\" is not a plain repository path: it contains `?`, `#` or `%`, which a URL would read as a query, a fragment or an escape\n\
+         p.toml:16:8: `path` \"c%2Emd\" is not a plain repository path: it contains `?`, `#` or `%`, which a URL would read as a query, a fragment or an escape\n\
+         p.toml:18:8: `path` \"docs//c.md\" is not a plain repository path: it has an empty segment (`//`)\n\
+         p.toml:20:8: `path` \"docs/c.md/\" is not a plain repository path: it ends with `/`; name a file\n\
+         p.toml:22:8: `path` \"./c.md\" is not a plain repository path: it has a `.` segment; write `docs/X.md`, not `./docs/X.md`\n\
+         p.toml:24:8: `path` \"c\\0.md\" is not a plain repository path: it contains a control character\n\
+         p.toml:26:8: `path` \"c\\u{2028}.md\" is not a plain repository path: it contains a control character\n\
+         p.toml:29:12: `template` \"../t.md\" is not a plain repository path: it has a `..` segment\n\
+         p.toml:32:17: `when-changed` glob \"/src/**\" can never match: it is absolute, and changed paths are relative to the repository root\n\
+         p.toml:32:28: `when-changed` glob \"src/\" can never match: it ends with `/`, and changed paths name files; write `dir/**`\n\
+         p.toml:32:36: `when-changed` glob \"../x/**\" can never match: it has a `.` or `..` segment, which no changed path has\n\
+         p.toml:32:47: `when-changed` glob \"a//b\" can never match: it has an empty segment (`//`)\n\
+         checkgate: error: p.toml has 18 problem(s)\n",
+    );
+}
+
+#[test]
+fn new_policy_keys_are_validated_with_the_rest() {
+    policy_error(
+        "[action]\nworkflow-changed = \"block\"\nreport-only = \"yes\"\nfail = false\n\
+         [[checklist]]\npath = \"c.md\"\ntemplate = \"t.md\"\nstale = \"error\"\n\
+         [[checklist]]\nsource = \"pr-body\"\ntemplate = 3\n",
+        "p.toml:2:20: `workflow-changed` must be \"deny\", \"warn\" or \"off\", found \"block\"\n\
+         p.toml:3:15: `report-only` must be a boolean, found a string\n\
+         p.toml:4:1: unknown key `fail` in [action]; expected one of: workflow-changed, report-only\n\
+         p.toml:7:12: `template` applies only to `source = \"pr-body\"`: a file checklist's baseline is its own copy at the base\n\
+         p.toml:8:9: `stale` must be \"deny\", \"warn\" or \"off\", found \"error\"\n\
+         p.toml:11:12: `template` must be a path or `false`, found an integer\n\
+         checkgate: error: p.toml has 6 problem(s)\n",
+    );
+}
+
+/// Issue 8 §3.11, locally: a symlink in the repository (which a pull request
+/// can add) must not make `check` read a file outside `--root`.
+#[cfg(unix)]
+#[test]
+fn check_does_not_read_outside_the_root_through_a_symlink() {
+    let outside = workspace(&[("secret.md", "- [x] a\n")]);
+    let dir = workspace(&[("p.toml", "[[checklist]]\npath = \"c.md\"\n")]);
+    let root = dir.path().join("repo");
+    std::fs::create_dir(&root).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.md"), root.join("c.md")).unwrap();
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--root", "repo"]);
+    let resolved = std::fs::canonicalize(outside.path().join("secret.md")).unwrap();
+    assert_eq!(
+        out.stderr,
+        format!(
+            "checkgate: error: c.md: resolves to {}, outside --root repo; checklists are read only from inside the repository\n",
+            resolved.display()
+        )
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    // A symlinked directory leads out the same way.
+    std::fs::remove_file(root.join("c.md")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("docs")).unwrap();
+    let policy = "[[checklist]]\npath = \"docs/secret.md\"\n";
+    std::fs::write(dir.path().join("p.toml"), policy).unwrap();
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--root", "repo"]);
+    assert!(out.stderr.contains("outside --root repo"), "{}", out.stderr);
+    assert_eq!(out.code, 2);
+    // Inside the root, a symlink is followed as before.
+    std::fs::write(root.join("real.md"), "- [x] a\n").unwrap();
+    std::os::unix::fs::symlink("real.md", root.join("link.md")).unwrap();
+    std::fs::write(dir.path().join("p.toml"), "[[checklist]]\npath = \"link.md\"\n").unwrap();
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--root", "repo"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn a_file_named_on_the_command_line_outside_the_root_is_refused() {
+    let dir = workspace(&[
+        ("p.toml", "[[checklist]]\npath = \"c.md\"\n"),
+        ("outside.md", "- [x] a\n"),
+    ]);
+    std::fs::create_dir(dir.path().join("repo")).unwrap();
+    let out = checkgate(
+        dir.path(),
+        &["check", "--policy", "p.toml", "--root", "repo", "repo/../outside.md"],
+    );
+    assert!(
+        out.stderr.starts_with("checkgate: error: ../outside.md: resolves to ")
+            && out
+                .stderr
+                .ends_with(", outside --root repo; checklists are read only from inside the repository\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
 }
