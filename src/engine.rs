@@ -146,6 +146,7 @@ impl Loader for DirLoader {
                 None => Ok(None),
             },
             Source::PrBody => Ok(self.pr_body.clone()),
+            Source::PrComments { .. } => Ok(None),
         }
     }
 }
@@ -166,13 +167,14 @@ impl Loader for MemLoader {
         Ok(match source {
             Source::File(p) => self.head.get(p).cloned().flatten(),
             Source::PrBody => self.pr_body.clone(),
+            Source::PrComments { .. } => None,
         })
     }
 
     fn base(&self, source: &Source) -> Result<Option<String>, EngineError> {
         Ok(match source {
             Source::File(p) => self.base.get(p).cloned().flatten(),
-            Source::PrBody => None,
+            Source::PrBody | Source::PrComments { .. } => None,
         })
     }
 }
@@ -190,6 +192,10 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
                 "skipped the pull request description checklist: no pull request (pass --pr-body FILE to check one locally)"
                     .to_string(),
             );
+            continue;
+        }
+        if matches!(cp.source, Source::PrComments { .. }) && head_md.is_none() {
+            notes.push("skipped the pull request comments checklist: no pull request".to_string());
             continue;
         }
         let head: Option<Checklist> = head_md.map(|md| checklist::parse(shown, &md));

@@ -19,6 +19,10 @@ pub enum Code {
     OpenItem,
     /// Fewer items checked than `min-checked`.
     TooFewChecked,
+    /// More items checked than `max-checked`.
+    TooManyChecked,
+    /// An `all` rule found no task items in the checklist.
+    NoItems,
     /// A required section is not in the checklist.
     SectionNotFound,
     /// A required section contains no items.
@@ -48,6 +52,8 @@ impl Code {
         Code::Ok,
         Code::OpenItem,
         Code::TooFewChecked,
+        Code::TooManyChecked,
+        Code::NoItems,
         Code::SectionNotFound,
         Code::SectionEmpty,
         Code::ItemNotFound,
@@ -66,6 +72,8 @@ impl Code {
             Code::Ok => "ok",
             Code::OpenItem => "open-item",
             Code::TooFewChecked => "too-few-checked",
+            Code::TooManyChecked => "too-many-checked",
+            Code::NoItems => "no-items",
             Code::SectionNotFound => "section-not-found",
             Code::SectionEmpty => "section-empty",
             Code::ItemNotFound => "item-not-found",
@@ -85,6 +93,8 @@ impl Code {
             Code::Ok => "the requirement holds",
             Code::OpenItem => "required items are not checked",
             Code::TooFewChecked => "fewer items are checked than `min-checked` asks for",
+            Code::TooManyChecked => "more items are checked than `max-checked` allows",
+            Code::NoItems => "an `all` rule found no task items in the checklist",
             Code::SectionNotFound => "a required section is not in the checklist",
             Code::SectionEmpty => "a required section contains no items",
             Code::ItemNotFound => "a required item is not in the checklist",
@@ -115,6 +125,17 @@ pub struct OpenItem {
     pub note: Option<String>,
 }
 
+/// An item an `except` pattern makes optional for a rule: listed, never required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OptionalItem {
+    pub line: usize,
+    pub text: String,
+    pub checked: bool,
+    /// Enclosing headings, outermost first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub section: Vec<String>,
+}
+
 /// The verdict on one `[[checklist.require]]` (or one tamper check).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RequirementReport {
@@ -133,6 +154,9 @@ pub struct RequirementReport {
     /// The maintainer's `help` text from the policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Items in the rule's scope that an `except` pattern makes optional.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub optional: Vec<OptionalItem>,
 }
 
 /// A waived item, listed separately from checked ones.
@@ -357,6 +381,114 @@ mod tests {
         assert_eq!(r.requirements[0].code, Code::OpenItem);
     }
 
+    const ALL: &str = "[[checklist.require]]\nall = true\n";
+
+    #[test]
+    fn all_requires_every_item_of_the_checklist() {
+        let r = judge(ALL, "- [x] a\n## S\n- [ ] b\n  - [x] c\n", None, &Context::default());
+        assert_eq!(r.requirements[0].rule, "all items");
+        assert_eq!(r.requirements[0].code, Code::OpenItem);
+        assert_eq!(r.requirements[0].message, "1 of 3 items open");
+        assert_eq!(r.requirements[0].open[0].text, "b");
+        let r = judge(ALL, "- [x] a\n- [x] b\n", None, &Context::default());
+        assert!(r.requirements[0].passed);
+        assert_eq!(r.requirements[0].message, "all 2 items checked");
+    }
+
+    #[test]
+    fn all_over_a_checklist_without_items_fails_with_no_items() {
+        let r = judge(ALL, "Just prose, no boxes.\n", None, &Context::default());
+        assert_eq!(r.requirements[0].code, Code::NoItems);
+        assert_eq!(r.requirements[0].message, "no task items found in c.md");
+        assert!(!r.requirements[0].passed);
+    }
+
+    #[test]
+    fn allow_empty_passes_an_empty_checklist_with_a_note_and_skips_its_rules() {
+        let rules = format!("allow-empty = true\n{ALL}{MUST}");
+        let r = judge(&rules, "No boxes here.\n", None, &Context::default());
+        assert!(r.requirements.is_empty());
+        assert_eq!(r.notes, ["no task items found in c.md; allow-empty skips its rules"]);
+        // With items, the rules apply as usual.
+        let r = judge(&rules, "## Must\n- [ ] a\n", None, &Context::default());
+        assert_eq!(r.requirements.len(), 2);
+        assert!(r.requirements.iter().all(|r| r.code == Code::OpenItem));
+    }
+
+    #[test]
+    fn allow_empty_does_not_hide_items_deleted_since_the_base() {
+        let rules = format!("allow-empty = true\n{MUST}");
+        let r = judge(&rules, "nothing\n", Some("## Must\n- [ ] a\n"), &Context::default());
+        assert_eq!(r.requirements.len(), 1);
+        assert_eq!(r.requirements[0].code, Code::SectionRemoved);
+    }
+
+    #[test]
+    fn except_makes_matching_items_optional_and_lists_them() {
+        let rule = "[[checklist.require]]\nall = true\nexcept = [\"(?i)optional\", \"^POST-MERGE:\"]\n";
+        let head = "- [x] Tests\n- [ ] Docs (optional)\n- [ ] POST-MERGE: ramp the flag\n";
+        let r = judge(rule, head, None, &Context::default());
+        let req = &r.requirements[0];
+        assert!(req.passed, "{req:?}");
+        assert_eq!((req.checked, req.total), (1, 1));
+        let optional: Vec<(&str, bool)> = req.optional.iter().map(|o| (o.text.as_str(), o.checked)).collect();
+        assert_eq!(
+            optional,
+            [("Docs (optional)", false), ("POST-MERGE: ramp the flag", false)]
+        );
+        let section = "[[checklist.require]]\nsection = \"Must\"\nexcept = [\"^Nice\"]\n";
+        let r = judge(
+            section,
+            "## Must\n- [x] a\n- [ ] Nice to have\n",
+            None,
+            &Context::default(),
+        );
+        assert!(r.requirements[0].passed);
+        assert_eq!(r.requirements[0].optional[0].line, 3);
+    }
+
+    #[test]
+    fn an_excepted_item_deleted_since_the_base_is_not_tampering() {
+        let rule = "[[checklist.require]]\nall = true\nexcept = [\"(?i)optional\"]\n";
+        let r = judge(
+            rule,
+            "- [x] a\n",
+            Some("- [x] a\n- [ ] b (optional)\n"),
+            &Context::default(),
+        );
+        assert!(r.requirements.iter().all(|r| r.passed), "{:?}", r.requirements);
+    }
+
+    #[test]
+    fn max_checked_with_min_checked_is_a_radio_group() {
+        let rule = "[[checklist.require]]\nsection = \"Type\"\nmin-checked = 1\nmax-checked = 1\n";
+        let none = judge(rule, "## Type\n- [ ] Bug\n- [ ] Feature\n", None, &Context::default());
+        assert_eq!(none.requirements[0].rule, "section: Type (exactly 1 checked)");
+        assert_eq!(none.requirements[0].code, Code::TooFewChecked);
+        assert_eq!(none.requirements[0].message, "0 of 2 checked; exactly 1 required");
+        let two = judge(rule, "## Type\n- [x] Bug\n- [x] Feature\n", None, &Context::default());
+        assert_eq!(two.requirements[0].code, Code::TooManyChecked);
+        assert_eq!(two.requirements[0].message, "2 of 2 checked; exactly 1 allowed");
+        assert_eq!(two.requirements[0].open.len(), 2, "the checked items are listed");
+        let one = judge(rule, "## Type\n- [ ] Bug\n- [x] Feature\n", None, &Context::default());
+        assert!(one.requirements[0].passed);
+        assert_eq!(one.requirements[0].message, "1 of 2 checked");
+    }
+
+    #[test]
+    fn max_checked_alone_allows_none_and_min_checked_works_with_all() {
+        let rule = "[[checklist.require]]\nall = true\nmax-checked = 1\n";
+        let r = judge(rule, "- [ ] a\n- [ ] b\n", None, &Context::default());
+        assert!(r.requirements[0].passed);
+        assert_eq!(r.requirements[0].rule, "all items (max-checked 1)");
+        let rule = "[[checklist.require]]\nall = true\nmin-checked = 2\n";
+        let r = judge(rule, "- [x] a\n- [ ] b\n- [x] c\n", None, &Context::default());
+        assert!(r.requirements[0].passed);
+        assert_eq!(r.requirements[0].rule, "all items (min-checked 2)");
+        let r = judge(rule, "- [x] a\n- [ ] b\n- [ ] c\n", None, &Context::default());
+        assert_eq!(r.requirements[0].code, Code::TooFewChecked);
+    }
+
     #[test]
     fn codes_unique() {
         let mut seen = std::collections::HashSet::new();
@@ -555,6 +687,7 @@ struct Verdict {
     message: String,
     checked: usize,
     total: usize,
+    optional: Vec<OptionalItem>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -580,7 +713,10 @@ fn all_done<'i>(list: &Checklist, items: impl Iterator<Item = &'i Item>, req: &R
         }
     }
     let message = if open.is_empty() {
-        format!("all {} checked", plural(total, "item", "items"))
+        match total {
+            1 => "checked".to_string(),
+            n => format!("all {n} items checked"),
+        }
     } else {
         format!("{} of {} open", open.len(), plural(total, "item", "items"))
     };
@@ -590,6 +726,7 @@ fn all_done<'i>(list: &Checklist, items: impl Iterator<Item = &'i Item>, req: &R
         message,
         checked,
         total,
+        optional: Vec::new(),
     }
 }
 
@@ -600,7 +737,88 @@ fn not_found(code: Code, message: String) -> Verdict {
         message,
         checked: 0,
         total: 0,
+        optional: Vec::new(),
     }
+}
+
+/// Whether an `except` pattern makes an item optional for a rule.
+fn is_optional(item: &Item, req: &Requirement) -> bool {
+    req.except.iter().any(|r| r.is_match(&item.text))
+}
+
+/// Judge the items of an `all` or `section` rule: every required one done, or
+/// between `min-checked` and `max-checked` of them checked. `scope` names
+/// them in policy errors.
+fn counted(
+    list: &Checklist,
+    items: &[&Item],
+    req: &Requirement,
+    scope: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Verdict> {
+    let (optional, required): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|i| is_optional(i, req));
+    let optional: Vec<OptionalItem> = optional
+        .into_iter()
+        .map(|i| {
+            let o = open_item(list, i, None);
+            OptionalItem {
+                line: o.line,
+                text: o.text,
+                checked: i.satisfied(),
+                section: o.section,
+            }
+        })
+        .collect();
+    let (min, max) = (req.min_checked, req.max_checked);
+    if let Some(min) = min
+        && min > required.len()
+    {
+        diags.push(Diagnostic {
+            file: String::new(),
+            at: req.min_checked_at.unwrap_or(req.at),
+            message: format!(
+                "`min-checked = {min}` is more than the {} in {scope}",
+                plural(required.len(), "item", "items")
+                    + if req.except.is_empty() {
+                        ""
+                    } else {
+                        " not matched by `except`"
+                    }
+            ),
+        });
+        return None;
+    }
+    let mut v = all_done(list, required.iter().copied(), req);
+    v.optional = optional;
+    if min.is_none() && max.is_none() {
+        return Some(v);
+    }
+    let wanted = match (min, max) {
+        (Some(a), Some(b)) if a == b => format!("exactly {a}"),
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        (Some(a), None) => format!("at least {a}"),
+        (None, Some(b)) => format!("at most {b}"),
+        (None, None) => String::new(),
+    };
+    let (checked, total) = (v.checked, v.total);
+    if min.is_some_and(|m| checked < m) {
+        v.code = Code::TooFewChecked;
+        v.message = format!("{checked} of {total} checked; {wanted} required");
+    } else if max.is_some_and(|m| checked > m) {
+        v.code = Code::TooManyChecked;
+        v.message = format!("{checked} of {total} checked; {wanted} allowed");
+        // The checked items are the ones to reconsider.
+        v.open = required
+            .iter()
+            .filter(|i| i.satisfied())
+            .map(|i| open_item(list, i, Some("checked".to_string())))
+            .collect();
+    } else {
+        v.code = Code::Ok;
+        v.open.clear();
+        v.message = format!("{checked} of {total} checked");
+    }
+    Some(v)
 }
 
 /// Evaluate one requirement against the head checklist.
@@ -615,6 +833,14 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
         }
     };
     let verdict = match &req.selector {
+        Selector::All => {
+            let items: Vec<&Item> = list.items.iter().collect();
+            if items.is_empty() {
+                not_found(Code::NoItems, format!("no task items found in {}", list.path))
+            } else {
+                counted(list, &items, req, &list.path, diags)?
+            }
+        }
         Selector::Section(sel) => match resolve(Some(sel), diags)? {
             Err(()) => not_found(
                 Code::SectionNotFound,
@@ -627,32 +853,9 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
                         Code::SectionEmpty,
                         format!("required section \"{}\" contains no items", sel.raw),
                     )
-                } else if let Some(min) = req.min_checked {
-                    if min > items.len() {
-                        diags.push(Diagnostic {
-                            file: String::new(),
-                            at: req.min_checked_at.unwrap_or(req.at),
-                            message: format!(
-                                "`min-checked = {min}` is more than the {} in section \"{}\" of {}",
-                                plural(items.len(), "item", "items"),
-                                sel.raw,
-                                list.path
-                            ),
-                        });
-                        return None;
-                    }
-                    let mut v = all_done(list, items.iter().copied(), req);
-                    if v.checked >= min {
-                        v.code = Code::Ok;
-                        v.open.clear();
-                        v.message = format!("{} of {} checked (at least {min} required)", v.checked, v.total);
-                    } else {
-                        v.code = Code::TooFewChecked;
-                        v.message = format!("{} of {} checked; at least {min} required", v.checked, v.total);
-                    }
-                    v
                 } else {
-                    all_done(list, items.iter().copied(), req)
+                    let scope = format!("section \"{}\" of {}", sel.raw, list.path);
+                    counted(list, &items, req, &scope, diags)?
                 }
             }
         },
@@ -712,7 +915,8 @@ fn removed_since_base<'b>(base_keys: &Keys<'b>, head_keys: &Keys, req: &Requirem
     let scope_of = |keys: &Keys, within: Option<&SectionSelector>| keys.scope(within, req).ok();
     type Filter<'f> = Box<dyn Fn(usize, &Item) -> bool + 'f>;
     let (within, filter): (Option<&SectionSelector>, Filter) = match &req.selector {
-        Selector::Section(sel) => (Some(sel), Box::new(|_, _| true)),
+        Selector::All => (None, Box::new(|_, item: &Item| !is_optional(item, req))),
+        Selector::Section(sel) => (Some(sel), Box::new(|_, item: &Item| !is_optional(item, req))),
         Selector::Item { key, within, .. } => {
             let base_items = base_keys.items();
             (within.as_ref(), Box::new(move |i, _| &base_items[i] == key))
@@ -816,6 +1020,7 @@ pub fn evaluate_checklist(
                 checked: 0,
                 total: 0,
                 help: None,
+                optional: Vec::new(),
             }],
             waived: Vec::new(),
             notes,
@@ -823,6 +1028,10 @@ pub fn evaluate_checklist(
     };
     let keys = Keys::new(head);
     let base_keys = subject.base.map(Keys::new);
+    let empty_allowed = cp.allow_empty && head.items.is_empty();
+    if empty_allowed {
+        notes.push(format!("no task items found in {path}; allow-empty skips its rules"));
+    }
     let mut diags = Vec::new();
     let mut requirements = Vec::new();
     for req in &cp.requires {
@@ -838,8 +1047,19 @@ pub fn evaluate_checklist(
             ));
             continue;
         }
-        let Some(mut v) = requirement(&keys, req, &mut diags) else {
-            continue;
+        // An allowed-empty checklist skips its rules, but not the tamper
+        // checks: emptying a checklist must not be a way to pass it.
+        let verdict = if empty_allowed {
+            None
+        } else {
+            match requirement(&keys, req, &mut diags) {
+                Some(v) => Some(v),
+                None => continue,
+            }
+        };
+        let section_gone = match &verdict {
+            Some(v) => matches!(v.code, Code::SectionNotFound | Code::SectionEmpty),
+            None => matches!(req.selector, Selector::Section(_)),
         };
         if let Some(level) = cp.tamper
             && let Some(base_keys) = &base_keys
@@ -851,7 +1071,7 @@ pub fn evaluate_checklist(
                     rule: format!("unchanged at base: {}", req.rule()),
                     level: if req.level == Level::Warn { Level::Warn } else { level },
                     passed: false,
-                    code: if matches!(v.code, Code::SectionNotFound | Code::SectionEmpty) {
+                    code: if section_gone {
                         Code::SectionRemoved
                     } else {
                         Code::ItemRemoved
@@ -867,13 +1087,15 @@ pub fn evaluate_checklist(
                     checked: 0,
                     total: removed.len(),
                     help: None,
+                    optional: Vec::new(),
                 });
             }
         }
+        let Some(mut v) = verdict else { continue };
         if let Some((ok, message)) = signoff(req, ctx) {
             let found = !matches!(
                 v.code,
-                Code::SectionNotFound | Code::ItemNotFound | Code::NoItemMatched | Code::SectionEmpty
+                Code::SectionNotFound | Code::ItemNotFound | Code::NoItemMatched | Code::SectionEmpty | Code::NoItems
             );
             if found {
                 v.code = if ok { Code::Ok } else { Code::SignoffMissing };
@@ -893,6 +1115,7 @@ pub fn evaluate_checklist(
             checked: v.checked,
             total: v.total,
             help: req.help.clone(),
+            optional: v.optional,
         });
     }
     if let (Some(level), Some(base)) = (cp.untick, subject.base) {
@@ -926,6 +1149,7 @@ pub fn evaluate_checklist(
                 total: unticked.len(),
                 open: unticked,
                 help: None,
+                optional: Vec::new(),
             });
         }
     }

@@ -106,6 +106,8 @@ pub struct SectionSelector {
 /// What a requirement is about.
 #[derive(Debug, Clone)]
 pub enum Selector {
+    /// Every item of the checklist (`all = true`).
+    All,
     /// Every item of a section (and its subsections), or `min-checked` of them.
     Section(SectionSelector),
     /// One item by its text, optionally only within a section.
@@ -139,6 +141,11 @@ impl Globs {
 pub struct Requirement {
     pub selector: Selector,
     pub min_checked: Option<usize>,
+    /// At most this many items checked (`max-checked`; radio groups).
+    pub max_checked: Option<usize>,
+    /// Items whose plain text matches one of these are optional for this
+    /// rule (`except`; only with `all` or `section`).
+    pub except: Vec<Regex>,
     pub level: Level,
     pub when_changed: Option<Globs>,
     /// Users (`alice`) and teams (`@org/team`) whose approving review satisfies it.
@@ -160,11 +167,16 @@ impl Requirement {
             Some(s) => format!(" (in section: {})", s.raw),
             None => String::new(),
         };
+        let counts = match (self.min_checked, self.max_checked) {
+            (Some(min), Some(max)) if min == max => format!(" (exactly {min} checked)"),
+            (Some(min), Some(max)) => format!(" ({min} to {max} checked)"),
+            (Some(min), None) => format!(" (min-checked {min})"),
+            (None, Some(max)) => format!(" (max-checked {max})"),
+            (None, None) => String::new(),
+        };
         match &self.selector {
-            Selector::Section(s) => match self.min_checked {
-                Some(n) => format!("section: {} (min-checked {n})", s.raw),
-                None => format!("section: {}", s.raw),
-            },
+            Selector::All => format!("all items{counts}"),
+            Selector::Section(s) => format!("section: {}{counts}", s.raw),
             Selector::Item { text, within: w, .. } => format!("item: {text}{}", within(w)),
             Selector::ItemRegex { regex, within: w } => format!("item-regex: {}{}", regex.as_str(), within(w)),
         }
@@ -178,6 +190,9 @@ pub enum Source {
     File(String),
     /// The pull request's description.
     PrBody,
+    /// The pull request's conversation comments written by `authors`
+    /// (logins, `@org/team`, `name[bot]`).
+    PrComments { authors: Vec<String> },
 }
 
 impl Source {
@@ -186,6 +201,7 @@ impl Source {
         match self {
             Source::File(p) => p,
             Source::PrBody => "pull request description",
+            Source::PrComments { .. } => "pull request comments",
         }
     }
 }
@@ -216,6 +232,8 @@ pub struct ChecklistPolicy {
     pub stale: Option<Level>,
     /// The baseline of a description checklist (always `Off` for files).
     pub template: Template,
+    /// `allow-empty = true`: a checklist with no task items passes with a note.
+    pub allow_empty: bool,
     pub requires: Vec<Requirement>,
     pub at: Location,
 }
@@ -310,18 +328,23 @@ pub const ACTION_KEYS: &[&str] = &["workflow-changed", "report-only"];
 pub const CHECKLIST_KEYS: &[&str] = &[
     "path",
     "source",
+    "authors",
     "when-changed",
     "tamper",
     "untick",
+    "allow-empty",
     "require",
     "stale",
     "template",
 ];
 pub const REQUIRE_KEYS: &[&str] = &[
+    "all",
+    "except",
     "section",
     "item",
     "item-regex",
     "min-checked",
+    "max-checked",
     "level",
     "when-changed",
     "approved-by",
@@ -385,6 +408,42 @@ impl Policy {
             _ => Err(v.finish()),
         }
     }
+}
+
+/// A GitHub login: letters, digits and inner hyphens, at most 39 characters.
+fn valid_login(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 39
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// A login, an app's `name[bot]`, or a team `@org/team-slug`.
+fn valid_author(s: &str) -> bool {
+    if let Some(team) = s.strip_prefix('@') {
+        return match team.split_once('/') {
+            Some((org, slug)) => {
+                valid_login(org)
+                    && !slug.is_empty()
+                    && slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            }
+            None => valid_login(team),
+        };
+    }
+    valid_login(s.strip_suffix("[bot]").unwrap_or(s))
+}
+
+/// The last line of a regex error, e.g. `unclosed group`.
+fn regex_error(e: &regex::Error) -> String {
+    let detail = e.to_string();
+    detail
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string()
 }
 
 struct Validator<'a> {
@@ -515,6 +574,13 @@ impl Validator<'_> {
     }
 
     fn string_array(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<Vec<Spanned<String>>> {
+        let (out, ok) = self.string_entries(key, value)?;
+        ok.then_some(out)
+    }
+
+    /// The string entries of an array, reporting the others; `false` when
+    /// some entry was wrong, so callers can still check the good ones.
+    fn string_entries(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<(Vec<Spanned<String>>, bool)> {
         let DeValue::Array(items) = value.get_ref() else {
             self.wrong_type(key, value, "an array of strings");
             return None;
@@ -541,7 +607,54 @@ impl Validator<'_> {
             self.error(value.span(), format!("`{key}` must list at least one entry"));
             return None;
         }
-        ok.then_some(out)
+        Some((out, ok))
+    }
+
+    /// A count of items: an integer of at least 1.
+    fn count(&mut self, key: &str, v: &Spanned<DeValue>) -> Option<(usize, Range<usize>)> {
+        match v.get_ref() {
+            DeValue::Integer(i) => match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
+                Ok(n) if n >= 1 => Some((n as usize, v.span())),
+                _ => {
+                    self.error(v.span(), format!("`{key}` must be at least 1, found {i}"));
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(key, v, "an integer");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, key: &str, value: Option<&Spanned<DeValue>>, default: bool) -> bool {
+        match value.map(|v| (v, v.get_ref())) {
+            None => default,
+            Some((_, DeValue::Boolean(b))) => *b,
+            Some((v, _)) => {
+                self.wrong_type(key, v, "a boolean");
+                default
+            }
+        }
+    }
+
+    /// `authors`: GitHub logins, `name[bot]` apps and `@org/team` teams.
+    fn authors(&mut self, value: &Spanned<DeValue>) -> Option<Vec<String>> {
+        let list = self.string_array("authors", value)?;
+        let mut ok = true;
+        for entry in &list {
+            if !valid_author(entry.get_ref().trim()) {
+                self.error(
+                    entry.span(),
+                    format!(
+                        "`authors` entry \"{}\" is not a GitHub login, `name[bot]` or `@org/team`",
+                        entry.get_ref()
+                    ),
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| list.into_iter().map(|s| s.into_inner().trim().to_string()).collect())
     }
 
     fn globs(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<Globs> {
@@ -679,36 +792,56 @@ impl Validator<'_> {
             None => Some("file".to_string()),
             Some(v) => self.string("source", v),
         };
+        let authors = get("authors").map(|v| self.authors(v));
         let source = match (source.as_deref(), path) {
             (Some("file"), Some(p)) => Some(Source::File(p)),
             (Some("file"), None) => {
                 if get("path").is_none() {
                     self.error(
                         value.span(),
-                        "[[checklist]] needs a `path` (or `source = \"pr-body\"`)".to_string(),
+                        "[[checklist]] needs a `path` (or `source = \"pr-body\"` or `\"pr-comments\"`)".to_string(),
                     );
                 }
                 None
             }
             (Some("pr-body"), None) => Some(Source::PrBody),
-            (Some("pr-body"), Some(_)) => {
+            (Some("pr-comments"), None) => match &authors {
+                Some(Some(list)) => Some(Source::PrComments { authors: list.clone() }),
+                Some(None) => None,
+                None => {
+                    let span = get("source").map_or(value.span(), Spanned::span);
+                    self.error(
+                        span,
+                        "`source = \"pr-comments\"` needs `authors`: the logins, `@org/team`s or `name[bot]`s whose comments count (anyone can post a comment full of ticked boxes)".to_string(),
+                    );
+                    None
+                }
+            },
+            (Some(kind @ ("pr-body" | "pr-comments")), Some(_)) => {
                 let span = get("path").map_or(value.span(), Spanned::span);
-                self.error(
-                    span,
-                    "`path` cannot be combined with `source = \"pr-body\"`".to_string(),
-                );
+                self.error(span, format!("`path` cannot be combined with `source = \"{kind}\"`"));
                 None
             }
             (Some(other), _) => {
                 let span = get("source").map_or(value.span(), Spanned::span);
                 self.error(
                     span,
-                    format!("`source` must be \"file\" or \"pr-body\", found \"{other}\""),
+                    format!("`source` must be \"file\", \"pr-body\" or \"pr-comments\", found \"{other}\""),
                 );
                 None
             }
             (None, _) => None,
         };
+        if let Some(v) = get("authors")
+            && !matches!(source, Some(Source::PrComments { .. }))
+            && source.is_some()
+        {
+            self.error(
+                v.span(),
+                "`authors` applies only to `source = \"pr-comments\"`".to_string(),
+            );
+        }
+        let allow_empty = self.boolean("allow-empty", get("allow-empty"), false);
         let when_changed = get("when-changed").and_then(|v| self.globs("when-changed", v));
         let tamper = match get("tamper") {
             Some(v) => self.level("tamper", v, true).unwrap_or(Some(Level::Deny)),
@@ -760,6 +893,7 @@ impl Validator<'_> {
                 Template::Off
             },
             source: source?,
+            allow_empty,
             requires,
             at,
         })
@@ -778,25 +912,48 @@ impl Validator<'_> {
             match Regex::new(&s) {
                 Ok(r) => Some(r),
                 Err(e) => {
-                    let detail = e.to_string();
-                    let last = detail.lines().last().unwrap_or("").trim().trim_start_matches("error: ");
-                    self.error(v.span(), format!("`item-regex` is not a valid regex: {last}"));
+                    self.error(
+                        v.span(),
+                        format!("`item-regex` is not a valid regex: {}", regex_error(&e)),
+                    );
                     None
                 }
             }
         });
-        let min_checked = get("min-checked").and_then(|v| match v.get_ref() {
-            DeValue::Integer(i) => match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
-                Ok(n) if n >= 1 => Some((n as usize, v.span())),
-                _ => {
-                    self.error(v.span(), format!("`min-checked` must be at least 1, found {i}"));
-                    None
-                }
-            },
-            _ => {
-                self.wrong_type("min-checked", v, "an integer");
-                None
+        let min_checked = get("min-checked").and_then(|v| self.count("min-checked", v));
+        let max_checked = get("max-checked").and_then(|v| self.count("max-checked", v));
+        if let (Some((min, _)), Some((max, span))) = (&min_checked, &max_checked)
+            && max < min
+        {
+            self.error(
+                span.clone(),
+                format!("`max-checked = {max}` is less than `min-checked = {min}`"),
+            );
+        }
+        let all = get("all").map(|v| match v.get_ref() {
+            DeValue::Boolean(true) => true,
+            DeValue::Boolean(false) => {
+                self.error(
+                    v.span(),
+                    "`all = false` means nothing; remove it, or name a `section`, `item` or `item-regex`".to_string(),
+                );
+                false
             }
+            _ => {
+                self.wrong_type("all", v, "`true`");
+                false
+            }
+        });
+        let except = get("except").map(|v| {
+            let (patterns, ok) = self.string_entries("except", v)?;
+            let mut out = Vec::new();
+            for p in &patterns {
+                match Regex::new(p.get_ref()) {
+                    Ok(r) => out.push(r),
+                    Err(e) => self.error(p.span(), format!("`except` has an invalid regex: {}", regex_error(&e))),
+                }
+            }
+            (ok && out.len() == patterns.len()).then_some(out)
         });
         let level = get("level").map_or(Some(Level::Deny), |v| {
             self.level("level", v, false).map(|l| l.unwrap_or_default())
@@ -806,18 +963,30 @@ impl Validator<'_> {
             .and_then(|v| self.string_array("approved-by", v))
             .map(|list| list.into_iter().map(Spanned::into_inner).collect())
             .unwrap_or_default();
-        let waivable = match get("waivable").map(|v| (v, v.get_ref())) {
-            None => true,
-            Some((_, DeValue::Boolean(b))) => *b,
-            Some((v, _)) => {
-                self.wrong_type("waivable", v, "a boolean");
-                true
-            }
-        };
+        let waivable = self.boolean("waivable", get("waivable"), true);
         let help = get("help").and_then(|v| self.string("help", v));
 
         let at = self.loc(value.span());
+        if all == Some(true) {
+            let others: Vec<&str> = ["section", "item", "item-regex"]
+                .into_iter()
+                .filter(|k| get(k).is_some())
+                .collect();
+            if !others.is_empty() {
+                let span = get("all").map_or(value.span(), Spanned::span);
+                self.error(
+                    span,
+                    format!(
+                        "`all` covers every item of the checklist; it cannot be combined with {}",
+                        others.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" or ")
+                    ),
+                );
+                return None;
+            }
+        }
         let selector = match (section, item, item_regex) {
+            _ if all == Some(true) => Selector::All,
+            (_, None, None) if all == Some(false) => return None,
             (section, Some(item), None) => {
                 let text = item?;
                 Selector::Item {
@@ -839,20 +1008,30 @@ impl Validator<'_> {
             (None, None, None) => {
                 self.error(
                     value.span(),
-                    "[[checklist.require]] needs one of `section`, `item` or `item-regex`".to_string(),
+                    "[[checklist.require]] needs one of `all`, `section`, `item` or `item-regex`".to_string(),
                 );
                 return None;
             }
         };
-        if min_checked.is_some() && !matches!(selector, Selector::Section(_)) {
-            let span = get("min-checked").map_or(value.span(), Spanned::span);
-            self.error(
-                span,
-                "`min-checked` applies only to a `section` requirement".to_string(),
-            );
+        let whole = matches!(selector, Selector::All | Selector::Section(_));
+        for key in ["min-checked", "max-checked", "except"] {
+            if let Some(v) = get(key)
+                && !whole
+            {
+                self.error(
+                    v.span(),
+                    format!("`{key}` applies only to an `all` or `section` requirement"),
+                );
+            }
+        }
+        if !whole && (min_checked.is_some() || max_checked.is_some() || except.is_some()) {
             return None;
         }
-        let selector_span = ["section", "item", "item-regex"]
+        let except = match except {
+            Some(list) => list?,
+            None => Vec::new(),
+        };
+        let selector_span = ["all", "section", "item", "item-regex"]
             .iter()
             .find_map(|k| get(k))
             .map_or(value.span(), Spanned::span);
@@ -861,6 +1040,8 @@ impl Validator<'_> {
             selector,
             min_checked_at: min_checked.as_ref().map(|(_, span)| self.loc(span.clone())),
             min_checked: min_checked.map(|(n, _)| n),
+            max_checked: max_checked.map(|(n, _)| n),
+            except,
             level: level?,
             when_changed,
             approved_by,

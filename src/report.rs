@@ -75,15 +75,10 @@ pub fn text(report: &Report) -> String {
     for c in &report.checklists {
         let _ = writeln!(out, "{}: {} of {} items checked", c.path, c.checked, c.total);
         for r in &c.requirements {
-            let _ = writeln!(
-                out,
-                "  {:<4}  {} ({}/{}) — {}",
-                status(r),
-                r.rule,
-                r.checked,
-                r.total,
-                r.message
-            );
+            // The message carries the counts ("1 of 2 items open"); a
+            // separate "(1/2)" would repeat them and read "(0/0)" on a
+            // missing section.
+            let _ = writeln!(out, "  {:<4}  {} — {}", status(r), r.rule, r.message);
             if !r.passed {
                 for o in &r.open {
                     let note = o.note.as_deref().map(|n| format!("  [{n}]")).unwrap_or_default();
@@ -471,6 +466,7 @@ mod tests {
                     checked: 1,
                     total: open + 1,
                     help: None,
+                    optional: vec![],
                 }],
                 waived: vec![],
                 notes: vec![],

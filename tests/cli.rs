@@ -21,7 +21,7 @@ fn policy_error(policy: &str, stderr: &str) {
 fn unknown_key_names_file_line_column_and_key() {
     policy_error(
         "[[checklist]]\npath = \"c.md\"\ncolour = \"red\"\n",
-        "p.toml:3:1: unknown key `colour` in [[checklist]]; expected one of: path, source, when-changed, tamper, untick, require, stale, template\n\
+        "p.toml:3:1: unknown key `colour` in [[checklist]]; expected one of: path, source, authors, when-changed, tamper, untick, allow-empty, require, stale, template\n\
          checkgate: error: p.toml has 1 problem(s)\n",
     );
 }
@@ -78,7 +78,7 @@ fn min_checked_above_the_section_size_is_rejected() {
 fn checklist_without_path_is_rejected() {
     policy_error(
         "[[checklist]]\n[[checklist.require]]\nsection = \"Sec\"\n",
-        "p.toml:1:1: [[checklist]] needs a `path` (or `source = \"pr-body\"`)\n\
+        "p.toml:1:1: [[checklist]] needs a `path` (or `source = \"pr-body\"` or `\"pr-comments\"`)\n\
          checkgate: error: p.toml has 1 problem(s)\n",
     );
 }
@@ -97,7 +97,7 @@ fn all_problems_are_reported_at_once() {
     policy_error(
         "version = 2\n[[checklist]]\npath = \"c.md\"\nextra = 1\n[[checklist.require]]\nsection = \"A > > B\"\nlevel = \"error\"\n[[checklist.require]]\nitem = \"x\"\nitem-regex = \"y\"\n",
         "p.toml:1:11: unsupported policy `version` 2; this checkgate understands version 1\n\
-         p.toml:4:1: unknown key `extra` in [[checklist]]; expected one of: path, source, when-changed, tamper, untick, require, stale, template\n\
+         p.toml:4:1: unknown key `extra` in [[checklist]]; expected one of: path, source, authors, when-changed, tamper, untick, allow-empty, require, stale, template\n\
          p.toml:6:11: `section` has an empty part in \"A > > B\"; write headings separated by `>`\n\
          p.toml:7:9: `level` must be \"deny\" or \"warn\", found \"error\"\n\
          p.toml:10:14: a requirement takes `item` or `item-regex`, not both\n\
@@ -190,9 +190,9 @@ fn check_passes_and_fails_with_exit_codes() {
     assert_eq!(
         fail.stdout,
         "c.md: 1 of 3 items checked\n\
-         \x20 FAIL  section: T > Sec (1/2) — 1 of 2 items open\n\
+         \x20 FAIL  section: T > Sec — 1 of 2 items open\n\
          \x20       c.md:4  b\n\
-         \x20 warn  item: gone (0/0) — required item \"gone\" not found\n\
+         \x20 warn  item: gone — required item \"gone\" not found\n\
          checkgate: FAIL: 1 of 2 requirements failing, 1 warning\n"
     );
 }
@@ -417,7 +417,7 @@ fn a_missing_policy_checklist_fails_the_gate() {
     assert_eq!(out.code, 1);
     assert!(
         out.stdout
-            .contains("FAIL  checklist: gone.md (0/0) — checklist gone.md not found"),
+            .contains("FAIL  checklist: gone.md — checklist gone.md not found"),
         "{}",
         out.stdout
     );
@@ -544,4 +544,163 @@ fn a_file_named_on_the_command_line_outside_the_root_is_refused() {
         out.stderr
     );
     assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+}
+
+// ---------------------------------------------------------------------------
+// Policy keys added in issue 10: `all`, `except`, `max-checked`,
+// `allow-empty`, `source = "pr-comments"` + `authors`.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn all_cannot_be_combined_with_another_selector_or_be_false() {
+    policy_error(
+        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\nsection = \"Sec\"\n[[checklist.require]]\nall = false\n[[checklist.require]]\nall = \"yes\"\n",
+        "p.toml:4:7: `all` covers every item of the checklist; it cannot be combined with `section`\n\
+         p.toml:7:7: `all = false` means nothing; remove it, or name a `section`, `item` or `item-regex`\n\
+         p.toml:9:7: `all` must be `true`, found a string\n\
+         checkgate: error: p.toml has 3 problem(s)\n",
+    );
+}
+
+#[test]
+fn except_max_checked_and_min_checked_need_all_or_section() {
+    policy_error(
+        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nitem = \"a\"\nexcept = [\"b\"]\nmax-checked = 1\nmin-checked = 1\n",
+        "p.toml:5:10: `except` applies only to an `all` or `section` requirement\n\
+         p.toml:6:15: `max-checked` applies only to an `all` or `section` requirement\n\
+         p.toml:7:15: `min-checked` applies only to an `all` or `section` requirement\n\
+         checkgate: error: p.toml has 3 problem(s)\n",
+    );
+}
+
+#[test]
+fn except_entries_must_be_valid_regexes() {
+    policy_error(
+        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\nexcept = [\"ok\", \"(bad\", 3]\n",
+        "p.toml:5:17: `except` has an invalid regex: unclosed group\n\
+         p.toml:5:25: `except` must be an array of strings, found an integer in it\n\
+         checkgate: error: p.toml has 2 problem(s)\n",
+    );
+}
+
+#[test]
+fn max_checked_below_min_checked_is_a_policy_error() {
+    policy_error(
+        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\nmin-checked = 2\nmax-checked = 1\n[[checklist.require]]\nall = true\nmax-checked = 0\n",
+        "p.toml:6:15: `max-checked = 1` is less than `min-checked = 2`\n\
+         p.toml:9:15: `max-checked` must be at least 1, found 0\n\
+         checkgate: error: p.toml has 2 problem(s)\n",
+    );
+}
+
+#[test]
+fn min_checked_with_all_above_the_item_count_is_a_policy_error() {
+    policy_error(
+        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\nmin-checked = 4\n",
+        "p.toml:5:15: `min-checked = 4` is more than the 3 items in c.md\n\
+         checkgate: error: p.toml does not fit the checklist: 1 problem(s)\n",
+    );
+}
+
+#[test]
+fn allow_empty_must_be_a_boolean() {
+    policy_error(
+        "[[checklist]]\npath = \"c.md\"\nallow-empty = \"yes\"\n[[checklist.require]]\nall = true\n",
+        "p.toml:3:15: `allow-empty` must be a boolean, found a string\n\
+         checkgate: error: p.toml has 1 problem(s)\n",
+    );
+}
+
+#[test]
+fn pr_comments_needs_valid_authors_and_no_path() {
+    policy_error(
+        "[[checklist]]\nsource = \"pr-comments\"\n[[checklist.require]]\nall = true\n\
+         [[checklist]]\nsource = \"pr-comments\"\nauthors = []\n\
+         [[checklist]]\nsource = \"pr-comments\"\nauthors = [\"alice\", \"@acme/qa\", \"renovate[bot]\", \"not a login\"]\n\
+         [[checklist]]\nsource = \"pr-comments\"\npath = \"c.md\"\nauthors = [\"alice\"]\n\
+         [[checklist]]\npath = \"c.md\"\nauthors = [\"alice\"]\n",
+        "p.toml:2:10: `source = \"pr-comments\"` needs `authors`: the logins, `@org/team`s or `name[bot]`s whose comments count (anyone can post a comment full of ticked boxes)\n\
+         p.toml:7:11: `authors` must list at least one entry\n\
+         p.toml:10:50: `authors` entry \"not a login\" is not a GitHub login, `name[bot]` or `@org/team`\n\
+         p.toml:13:8: `path` cannot be combined with `source = \"pr-comments\"`\n\
+         p.toml:17:11: `authors` applies only to `source = \"pr-comments\"`\n\
+         checkgate: error: p.toml has 5 problem(s)\n",
+    );
+}
+
+#[test]
+fn all_rule_fails_on_an_empty_description_unless_allow_empty() {
+    let dir = workspace(&[
+        ("empty.md", "Fixes #12.\n"),
+        (
+            "strict.toml",
+            "[[checklist]]\nsource = \"pr-body\"\n[[checklist.require]]\nall = true\n",
+        ),
+        (
+            "lenient.toml",
+            "[[checklist]]\nsource = \"pr-body\"\nallow-empty = true\n[[checklist.require]]\nall = true\n",
+        ),
+    ]);
+    let strict = checkgate(
+        dir.path(),
+        &["check", "--policy", "strict.toml", "--pr-body", "empty.md"],
+    );
+    assert_eq!(strict.code, 1);
+    assert_eq!(
+        strict.stdout,
+        "pull request description: 0 of 0 items checked\n\
+         \x20 FAIL  all items — no task items found in pull request description\n\
+         checkgate: FAIL: 1 of 1 requirements failing\n"
+    );
+    let lenient = checkgate(
+        dir.path(),
+        &["check", "--policy", "lenient.toml", "--pr-body", "empty.md"],
+    );
+    assert_eq!(lenient.code, 0, "{}", lenient.stderr);
+    assert_eq!(
+        lenient.stdout,
+        "pull request description: 0 of 0 items checked\n\
+         \x20 note: no task items found in pull request description; allow-empty skips its rules\n\
+         checkgate: PASS: 0 requirements hold\n"
+    );
+}
+
+#[test]
+fn allow_empty_never_excuses_a_missing_file() {
+    let dir = workspace(&[(
+        "p.toml",
+        "[[checklist]]\npath = \"gone.md\"\nallow-empty = true\n[[checklist.require]]\nall = true\n",
+    )]);
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("checklist gone.md not found"), "{}", out.stdout);
+}
+
+#[test]
+fn except_items_are_listed_as_optional_in_the_json_report() {
+    let dir = workspace(&[
+        ("body.md", "- [x] Tests\n- [ ] POST-MERGE: ramp the flag\n"),
+        (
+            "p.toml",
+            "[[checklist]]\nsource = \"pr-body\"\n[[checklist.require]]\nall = true\nexcept = [\"^POST-MERGE:\"]\n",
+        ),
+    ]);
+    let out = checkgate(
+        dir.path(),
+        &[
+            "check",
+            "--policy",
+            "p.toml",
+            "--pr-body",
+            "body.md",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["checklists"][0]["requirements"][0]["optional"],
+        serde_json::json!([{"line": 2, "text": "POST-MERGE: ramp the flag", "checked": false}])
+    );
 }
