@@ -490,6 +490,21 @@ mod tests {
     }
 
     #[test]
+    fn shortcode_emoji_headings_and_items_match_plain_selectors() {
+        // backstage's PR template: `section = "Checklist"` found nothing (issue 10 §2).
+        let head = "#### :heavy_check_mark: Checklist\n- [x] :memo: Docs updated\n- [ ] Tests :white_check_mark:\n";
+        let r = judge(
+            "[[checklist.require]]\nsection = \"Checklist\"\n[[checklist.require]]\nitem = \"Docs updated\"\n",
+            head,
+            None,
+            &Context::default(),
+        );
+        assert_eq!(r.requirements[0].code, Code::OpenItem);
+        assert_eq!(r.requirements[0].open[0].text, "Tests :white_check_mark:", "shown as written");
+        assert!(r.requirements[1].passed, "{:?}", r.requirements[1]);
+    }
+
+    #[test]
     fn codes_unique() {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {

@@ -4,8 +4,16 @@
 //! `### 1. Security & Credentials ✅` or, after a trip through a Windows
 //! editor, `### ðŸ”´ Security & Credentials`. Matching therefore compares a
 //! *key*: mojibake repaired, case folded, leading section numbers and
-//! leading/trailing symbols removed, whitespace collapsed. The key is used only
-//! for comparison; reports always show the text as written.
+//! leading/trailing symbols removed, `:shortcode:` emoji dropped, whitespace
+//! collapsed. The key is used only for comparison; reports always show the
+//! text as written.
+//!
+//! A shortcode is GitHub's spelling of an emoji (`#### :heavy_check_mark:
+//! Checklist`, the backstage PR template). It counts only when it is a name in
+//! GitHub's gemoji list (via the `emojis` crate) and stands as a word of its
+//! own: one or more `:name:` back to back, bounded by whitespace or the ends of
+//! the text. So `:rocket: Launch` is `launch`, while `a:b:c`, `std::fmt` or
+//! `:not_an_emoji:` are kept as written.
 
 /// Characters of Windows-1252 for bytes 0x80..=0xFF (undefined bytes map to
 /// the C1 control of the same value, as Windows itself decodes them).
@@ -170,10 +178,38 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Whether `word` (no whitespace in it) is one or more `:name:` shortcodes of
+/// GitHub emoji, back to back: `:x:`, `:+1::tada:`.
+fn is_shortcode_run(word: &str) -> bool {
+    let Some(inner) = word.strip_prefix(':').and_then(|w| w.strip_suffix(':')) else {
+        return false;
+    };
+    // `::` separates two shortcodes; an empty name (`::`, `:::`) is none.
+    !inner.is_empty()
+        && inner.split("::").all(|name| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'+' | b'-'))
+                && emojis::get_by_shortcode(name).is_some()
+        })
+}
+
+/// `text` with every whitespace-bounded run of emoji shortcodes removed.
+fn drop_shortcodes(text: &str) -> std::borrow::Cow<'_, str> {
+    // Most text has no colon at all: nothing to scan.
+    if !text.contains(':') || !text.split_whitespace().any(is_shortcode_run) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let kept: Vec<&str> = text.split_whitespace().filter(|w| !is_shortcode_run(w)).collect();
+    std::borrow::Cow::Owned(kept.join(" "))
+}
+
 /// The comparison key of a heading, item text or selector component.
 pub fn key(text: &str) -> String {
     let repaired = repair_mojibake(text);
-    let trimmed = repaired.trim_matches(|c: char| !is_word_char(c));
+    let without_shortcodes = drop_shortcodes(&repaired);
+    let trimmed = without_shortcodes.trim_matches(|c: char| !is_word_char(c));
     let unnumbered = strip_section_number(trimmed);
     let trimmed = unnumbered.trim_matches(|c: char| !is_word_char(c));
     let mut out = String::with_capacity(trimmed.len());
@@ -226,6 +262,30 @@ mod tests {
     fn a_year_is_not_a_section_number() {
         assert_eq!(key("2024 Roadmap"), "2024 roadmap");
         assert_eq!(key("3D printing"), "3d printing");
+    }
+
+    #[test]
+    fn emoji_shortcodes_are_ignored_like_unicode_emoji() {
+        // backstage's PR template heading (issue 10 §2).
+        assert_eq!(key("#### :heavy_check_mark: Checklist"), key("Checklist"));
+        assert_eq!(key(":rocket: Launch :tada:"), "launch");
+        assert_eq!(key(":rocket: Launch"), key("🚀 Launch"));
+        assert_eq!(key(":+1::tada: Ship it"), "ship it");
+        assert_eq!(key("Ship :white_check_mark: it"), "ship it");
+        assert_eq!(key(":heavy_check_mark:"), "");
+    }
+
+    #[test]
+    fn colon_text_that_is_not_a_shortcode_is_kept() {
+        assert_eq!(key("a:b:c"), "a:b:c");
+        assert_eq!(key("Use std::fmt"), "use std::fmt");
+        assert_eq!(key("x:rocket: y"), "x:rocket: y");
+        // Unknown or upper-case names stay words (only the leading symbol is trimmed).
+        assert_eq!(key(":not_an_emoji_name: Launch"), "not_an_emoji_name: launch");
+        assert_eq!(key(":Rocket: Launch"), "rocket: launch");
+        assert_eq!(key(":todo: Launch"), "todo: launch");
+        assert_eq!(key(":: Launch"), "launch");
+        assert_eq!(key("Time 10:30: start"), "time 10:30: start");
     }
 
     #[test]
