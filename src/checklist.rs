@@ -159,17 +159,43 @@ pub fn parser_options() -> Options {
     Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
 }
 
-enum Frame {
-    /// An open list item; `Some(index)` when it is a task item.
-    Item(Option<usize>),
-    Other,
+/// A list item that is still open while the events of its content arrive.
+struct OpenListItem {
+    /// Its index in [`Checklist::items`] once it is known to be a task item.
+    task: Option<usize>,
+    /// The nearest enclosing task item: the parent of a task in this item.
+    enclosing_task: Option<usize>,
+}
+
+/// What the next event can tell about a task box.
+#[derive(Clone, Copy)]
+enum Expect {
+    Nothing,
+    /// A list item has just started: its first event says what its first
+    /// block is.
+    FirstBlock,
+    /// The item's first block is a paragraph (of a loose list) starting at
+    /// this offset; the box, if any, comes next.
+    BoxInParagraph(usize),
 }
 
 /// Where inline text currently goes.
 enum Collect {
     None,
     Heading { level: u8, line: usize, text: String },
-    Item { index: usize, text: String, strike: Strike },
+    Item(PendingItem),
+}
+
+/// A task box seen at the start of an item's first paragraph. Whether it is
+/// a task item is known only at the end of that paragraph: GitHub requires
+/// text after the box.
+struct PendingItem {
+    item: Item,
+    text: String,
+    strike: Strike,
+    /// Source offset where the box ends: text before it is the box itself,
+    /// when pulldown-cmark did not recognise the box and shows it as text.
+    box_end: usize,
 }
 
 /// Progress towards recognising `~~name~~ N/A: reason` at the start of an item.
@@ -180,6 +206,46 @@ enum Strike {
     After(String),
     /// The item does not start with struck-out text.
     No,
+}
+
+/// A task box at `at` in `text`, by GitHub's rule: `[ ]`, `[x]`, `[X]` or
+/// `[<TAB>]`, then whitespace (a line ending counts). Called only where the
+/// event stream shows the first paragraph of a list item begins, for the
+/// boxes pulldown-cmark does not report (after a blank first line or a link
+/// reference definition). Returns the state and the offset after the box.
+fn box_at(text: &str, at: usize) -> Option<(bool, usize)> {
+    // In a tight list the first event of `- \[ ] x` starts after the
+    // backslash, which escapes the bracket: no box.
+    if at > 0 && text.as_bytes()[at - 1] == b'\\' {
+        return None;
+    }
+    let b = text.as_bytes().get(at..at + 4)?;
+    if b[0] != b'[' || b[2] != b']' || !matches!(b[3], b' ' | b'\t' | b'\n' | b'\r') {
+        return None;
+    }
+    match b[1] {
+        b' ' | b'\t' => Some((false, at + 3)),
+        b'x' | b'X' => Some((true, at + 3)),
+        _ => None,
+    }
+}
+
+/// Whether an event belongs to a paragraph's inline content, so that, as the
+/// first event of a list item, it shows that the item starts with a (tight)
+/// paragraph.
+fn is_inline_event(event: &Event) -> bool {
+    match event {
+        Event::Start(tag) => is_inline(tag),
+        Event::Text(_)
+        | Event::Code(_)
+        | Event::InlineHtml(_)
+        | Event::InlineMath(_)
+        | Event::SoftBreak
+        | Event::HardBreak
+        | Event::FootnoteReference(_)
+        | Event::TaskListMarker(_) => true,
+        _ => false,
+    }
 }
 
 /// Collapse runs of whitespace to one space and trim the ends.
@@ -209,6 +275,13 @@ fn waiver_of(rest: &str) -> Option<Waiver> {
 }
 
 /// Parse a markdown document into its task-list items.
+///
+/// An item is a task when, as on github.com, its first block is a paragraph
+/// that opens with a box followed by whitespace and then more text in that
+/// paragraph. pulldown-cmark's `TaskListMarker` is taken only where that
+/// holds (it also reports a box opening a setext heading, or with nothing
+/// after it); the boxes it does not report (after a blank first line) are
+/// found at the paragraph's first source offset.
 pub fn parse(path: &str, source: &str) -> Checklist {
     // A byte-order mark would stop a first-line heading from being a heading.
     let (text, bom) = match source.strip_prefix('\u{feff}') {
@@ -224,59 +297,78 @@ pub fn parse(path: &str, source: &str) -> Checklist {
         offset: 0,
         line: 1,
     };
-    let mut frames: Vec<Frame> = Vec::new();
-    let mut item_depth = 0usize;
+    let mut open: Vec<OpenListItem> = Vec::new();
     let mut current_section: Option<usize> = None;
     let mut collect = Collect::None;
-    let mut pending_item_line: Option<usize> = None;
+    let mut item_line = 0usize;
+    let mut expect = Expect::Nothing;
 
     for (event, range) in Parser::new_ext(text, parser_options()).into_offset_iter() {
         // Any block boundary ends the item's first paragraph.
-        if let Collect::Item { .. } = collect {
+        if let Collect::Item(_) = collect {
             let ends = match &event {
                 Event::Start(tag) => !is_inline(tag),
                 Event::End(end) => !is_inline_end(end),
                 Event::Rule => true,
                 _ => false,
             };
-            if ends {
-                finish_item(&mut list, std::mem::replace(&mut collect, Collect::None));
+            if ends && let Collect::Item(pending) = std::mem::replace(&mut collect, Collect::None) {
+                finish_item(&mut list, &mut open, pending);
             }
         }
-        match event {
-            Event::Start(Tag::Item) => {
-                pending_item_line = Some(lines.line_of(range.start + bom));
-                frames.push(Frame::Item(None));
-                item_depth += 1;
+        // Is there a box at the start of the item's first paragraph?
+        let found_box = match std::mem::replace(&mut expect, Expect::Nothing) {
+            Expect::Nothing => None,
+            Expect::FirstBlock if matches!(event, Event::Start(Tag::Paragraph)) => {
+                expect = Expect::BoxInParagraph(range.start);
+                None
             }
-            Event::End(TagEnd::Item) => {
-                frames.pop();
-                item_depth = item_depth.saturating_sub(1);
+            Expect::FirstBlock | Expect::BoxInParagraph(_) if let Event::TaskListMarker(checked) = event => {
+                Some((checked, range.end))
             }
-            Event::TaskListMarker(checked) => {
-                let parent = frames.iter().rev().skip(1).find_map(|f| match f {
-                    Frame::Item(Some(i)) => Some(*i),
-                    _ => None,
-                });
-                let line = pending_item_line.unwrap_or_else(|| lines.line_of(range.start + bom));
-                let index = list.items.len();
-                list.items.push(Item {
-                    line,
+            Expect::FirstBlock if is_inline_event(&event) => box_at(text, range.start),
+            Expect::FirstBlock => None,
+            Expect::BoxInParagraph(start) => box_at(text, start),
+        };
+        if let Some((checked, box_end)) = found_box {
+            let parent = open.last().and_then(|o| o.enclosing_task);
+            collect = Collect::Item(PendingItem {
+                item: Item {
+                    line: item_line,
                     checked,
                     text: String::new(),
                     section: current_section,
-                    depth: item_depth.saturating_sub(1),
+                    depth: open.len().saturating_sub(1),
                     parent,
                     waiver: None,
+                },
+                text: String::new(),
+                strike: Strike::Start,
+                box_end,
+            });
+        }
+        match event {
+            Event::Start(Tag::Item) => {
+                item_line = lines.line_of(range.start + bom);
+                let enclosing_task = open.last().and_then(|o| o.task.or(o.enclosing_task));
+                open.push(OpenListItem {
+                    task: None,
+                    enclosing_task,
                 });
-                if let Some(Frame::Item(slot)) = frames.last_mut() {
-                    *slot = Some(index);
+                expect = Expect::FirstBlock;
+            }
+            Event::End(TagEnd::Item) => {
+                open.pop();
+            }
+            Event::TaskListMarker(_) => {
+                // A marker that is not an item's box (it opens a heading, say)
+                // is literal text, as GitHub shows it.
+                if found_box.is_none()
+                    && let Collect::Heading { text: heading, .. } = &mut collect
+                {
+                    heading.push_str(&text[range]);
+                    heading.push(' ');
                 }
-                collect = Collect::Item {
-                    index,
-                    text: String::new(),
-                    strike: Strike::Start,
-                };
             }
             Event::Start(Tag::Heading { level, .. }) => {
                 collect = Collect::Heading {
@@ -304,14 +396,14 @@ pub fn parse(path: &str, source: &str) -> Checklist {
                 }
             }
             Event::Start(Tag::Strikethrough) => {
-                if let Collect::Item { strike, .. } = &mut collect
+                if let Collect::Item(PendingItem { strike, .. }) = &mut collect
                     && matches!(strike, Strike::Start)
                 {
                     *strike = Strike::Inside(String::new());
                 }
             }
             Event::End(TagEnd::Strikethrough) => {
-                if let Collect::Item { strike, .. } = &mut collect
+                if let Collect::Item(PendingItem { strike, .. }) = &mut collect
                     && let Strike::Inside(name) = strike
                 {
                     *strike = Strike::After(std::mem::take(name));
@@ -319,54 +411,70 @@ pub fn parse(path: &str, source: &str) -> Checklist {
             }
             Event::Text(s) | Event::Code(s) => match &mut collect {
                 Collect::Heading { text, .. } => text.push_str(&s),
-                Collect::Item { text, strike, .. } => {
-                    match strike {
-                        Strike::Start if !s.trim().is_empty() => *strike = Strike::No,
-                        Strike::Inside(name) => name.push_str(&s),
+                Collect::Item(pending) => {
+                    let s = after_box(&s, range, pending.box_end, text);
+                    match &mut pending.strike {
+                        Strike::Start if !s.trim().is_empty() => pending.strike = Strike::No,
+                        Strike::Inside(name) => name.push_str(s),
                         _ => {}
                     }
-                    text.push_str(&s);
+                    pending.text.push_str(s);
                 }
                 Collect::None => {}
             },
             Event::SoftBreak | Event::HardBreak => match &mut collect {
-                Collect::Heading { text, .. } | Collect::Item { text, .. } => text.push(' '),
+                Collect::Heading { text, .. } | Collect::Item(PendingItem { text, .. }) => text.push(' '),
                 Collect::None => {}
             },
-            Event::Start(tag) if !is_inline(&tag) => frames.push(Frame::Other),
-            Event::End(end) if !is_inline_end(&end) => {
-                if let Some(Frame::Other) = frames.last() {
-                    frames.pop();
-                }
-            }
             _ => {}
         }
     }
-    if let Collect::Item { .. } = collect {
-        finish_item(&mut list, collect);
+    if let Collect::Item(pending) = collect {
+        finish_item(&mut list, &mut open, pending);
     }
     list
 }
 
-fn finish_item(list: &mut Checklist, collect: Collect) {
-    let Collect::Item { index, text, strike } = collect else {
-        return;
-    };
+/// The part of an inline text event after a box that pulldown-cmark showed
+/// as text (`[`, ` `, `]`): everything before `box_end` is the box.
+fn after_box<'s>(s: &'s str, range: std::ops::Range<usize>, box_end: usize, source: &str) -> &'s str {
+    if range.start >= box_end {
+        return s;
+    }
+    if range.end <= box_end {
+        return "";
+    }
+    // The event straddles the box's end: the box is literal source text, so
+    // the event's text starts with it.
+    let boxed = &source[range.start..box_end];
+    s.strip_prefix(boxed).unwrap_or("")
+}
+
+/// Record a pending item as a task item when its paragraph has text after
+/// the box; GitHub shows a box with nothing after it as a literal "[ ]".
+fn finish_item(list: &mut Checklist, open: &mut [OpenListItem], pending: PendingItem) {
+    let PendingItem {
+        mut item, text, strike, ..
+    } = pending;
     let full = collapse(&text);
-    let item = &mut list.items[index];
+    if full.is_empty() {
+        return;
+    }
     let name = match strike {
         Strike::After(name) => Some(collapse(&name)),
         _ => None,
     };
-    if let Some(name) = name.filter(|s| !s.is_empty()) {
-        let rest = full.strip_prefix(name.as_str()).unwrap_or("");
-        if let Some(waiver) = waiver_of(rest) {
-            item.text = name;
-            item.waiver = Some(waiver);
-            return;
-        }
-    }
     item.text = full;
+    if let Some(name) = name.filter(|s| !s.is_empty())
+        && let Some(waiver) = waiver_of(item.text.strip_prefix(name.as_str()).unwrap_or(""))
+    {
+        item.text = name;
+        item.waiver = Some(waiver);
+    }
+    if let Some(o) = open.last_mut() {
+        o.task = Some(list.items.len());
+    }
+    list.items.push(item);
 }
 
 fn is_inline(tag: &Tag) -> bool {
@@ -442,6 +550,95 @@ mod tests {
         assert_eq!(list.items[1].depth, 2);
         assert_eq!(list.items[1].parent, Some(0));
         assert_eq!(list.items[0].parent, None);
+    }
+
+    // GitHub's task rules (issue 10 §3): the box opens the item's first
+    // block, a paragraph; it is `[ ]`, `[x]`, `[X]` or `[<TAB>]`; whitespace
+    // (a line ending counts) and then more text in that paragraph follow.
+
+    #[test]
+    fn a_box_with_nothing_after_it_is_not_a_task() {
+        // GitHub shows a literal "[ ]" nobody can tick: counting it would block
+        // the gate forever.
+        assert!(items("- [ ]\n\n+ [ ] \n\n* [x]\t\n").is_empty());
+        let list = parse("t.md", "- [ ]\n  - [ ] nested\n");
+        assert_eq!(list.items.len(), 1);
+        assert_eq!((list.items[0].line, list.items[0].depth), (2, 1));
+        assert_eq!(list.items[0].parent, None, "the empty parent is not a task");
+    }
+
+    #[test]
+    fn a_box_followed_by_a_line_ending_and_text_is_a_task() {
+        assert_eq!(
+            items("* [ ]\n  Text on the next line.\n\n1. [x]\n   Ordered.\n"),
+            vec![
+                (1, false, "Text on the next line.".into(), 0),
+                (4, true, "Ordered.".into(), 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tab_inside_the_box_is_an_open_task() {
+        assert_eq!(items("- [\t] tabbed\n"), vec![(1, false, "tabbed".into(), 0)]);
+    }
+
+    #[test]
+    fn a_box_after_a_blank_first_line_is_a_task() {
+        // Loose (own paragraph) and tight, checked and not.
+        assert_eq!(
+            items("-\n  [ ] After a blank\n"),
+            vec![(1, false, "After a blank".into(), 0)]
+        );
+        assert_eq!(
+            items("-\n  [x] one\n- two\n-\n  [X] three **bold**\n"),
+            vec![(1, true, "one".into(), 0), (4, true, "three bold".into(), 0)]
+        );
+        assert_eq!(items("-\n  [ ]\n"), vec![], "still needs text after the box");
+    }
+
+    #[test]
+    fn a_box_in_a_heading_of_the_item_is_not_a_task() {
+        let list = parse(
+            "t.md",
+            "+ [ ] In a setext heading\n  ===\n\n+ # [ ] In an ATX heading\n",
+        );
+        assert!(list.items.is_empty());
+        let titles: Vec<&str> = list.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["[ ] In a setext heading", "[ ] In an ATX heading"],
+            "the box stays text"
+        );
+    }
+
+    #[test]
+    fn boxes_that_are_not_boxes() {
+        let md = "- [ ]No space\n- [  ] two spaces\n- [ x] a\n- [x ] b\n- [-] dash\n- \\[ ] escaped\n\
+                  - &#91; ] entity\n-\n  \\[ ] escaped after a blank\n- First\n\n  [ ] second paragraph\n\
+                  - > [ ] in a quote\n";
+        assert_eq!(items(md), vec![]);
+    }
+
+    #[test]
+    fn nested_items_in_loose_lists_have_their_parent() {
+        // The parent was lost when items were separated by blank lines: the
+        // box then sits inside a paragraph (seed 001 had 157 of 172 nested
+        // items without a parent).
+        let md =
+            "- [ ] top\n\n  - [x] child\n\n    - [ ] grandchild\n\n  - **Group**\n\n    - [ ] cousin\n\n- [ ] next\n";
+        let list = parse("t.md", md);
+        let got: Vec<(usize, usize, Option<usize>)> = list.items.iter().map(|i| (i.line, i.depth, i.parent)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, 0, None),
+                (3, 1, Some(0)),
+                (5, 2, Some(1)),
+                (9, 2, Some(0)),
+                (11, 0, None)
+            ]
+        );
     }
 
     #[test]

@@ -500,7 +500,10 @@ mod tests {
             &Context::default(),
         );
         assert_eq!(r.requirements[0].code, Code::OpenItem);
-        assert_eq!(r.requirements[0].open[0].text, "Tests :white_check_mark:", "shown as written");
+        assert_eq!(
+            r.requirements[0].open[0].text, "Tests :white_check_mark:",
+            "shown as written"
+        );
         assert!(r.requirements[1].passed, "{:?}", r.requirements[1]);
     }
 

@@ -158,3 +158,32 @@ fn seeds_parse_without_error_through_list() {
         out.stderr
     );
 }
+
+#[test]
+fn seed_001_nested_items_in_loose_lists_name_their_parent() {
+    // Items separated by blank lines sit in paragraphs; the parent link was
+    // lost there, and 157 of seed 001's 172 nested items had none.
+    let Some(seed) = common::seed("001") else { return };
+    let out = checkgate(Path::new("."), &["list", "--format", "json", seed.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let items = v["items"].as_array().expect("items");
+    let nested: Vec<&serde_json::Value> = items.iter().filter(|i| i["depth"].as_u64() > Some(0)).collect();
+    assert_eq!(nested.len(), 172);
+    let orphans: Vec<u64> = nested
+        .iter()
+        .filter(|i| i["parent"].is_null())
+        .map(|i| i["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(orphans, Vec::<u64>::new(), "nested items without a parent");
+    // Each parent is an earlier, shallower item.
+    for item in &nested {
+        let parent_line = item["parent"].as_u64().unwrap();
+        let parent = items
+            .iter()
+            .find(|p| p["line"].as_u64() == Some(parent_line))
+            .expect("parent is an item");
+        assert!(parent_line < item["line"].as_u64().unwrap());
+        assert!(parent["depth"].as_u64() < item["depth"].as_u64());
+    }
+}
