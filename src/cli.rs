@@ -173,7 +173,9 @@ fn list(args: &ListArgs) -> Exit {
                         })
                         .collect(),
                 };
-                out.push_str(&serde_json::to_string(&file).unwrap_or_default());
+                out.push_str(&crate::sanitize::json(
+                    &serde_json::to_string(&file).unwrap_or_default(),
+                ));
                 out.push('\n');
             }
             ListFormat::Text => {
@@ -322,7 +324,10 @@ fn check(args: &CheckArgs) -> Exit {
         CheckFormat::Text => report::text(&report),
         CheckFormat::Json => report::json(&report) + "\n",
         CheckFormat::Markdown => report::markdown(&report, &MarkdownOptions::default()),
-        CheckFormat::Github => report::github_commands(&report),
+        CheckFormat::Github => {
+            report::emit_commands(&report::github_commands(&report));
+            return if report.passed { Exit::Pass } else { Exit::Fail };
+        }
     };
     report::emit(&rendered);
     if report.passed { Exit::Pass } else { Exit::Fail }

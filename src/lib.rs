@@ -18,3 +18,4 @@ pub mod input;
 pub mod normalize;
 pub mod policy;
 pub mod report;
+pub mod sanitize;

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use crate::eval::{ChecklistReport, Level, OpenItem, Report, RequirementReport};
 use crate::policy::Source;
+use crate::sanitize;
 
 /// The JSON report (`check --format json`): [`Report`] serialised as is.
 ///
@@ -21,8 +22,12 @@ use crate::policy::Source;
 ///     "section": ["Go-Live Criteria", "Must Have"]}], "message": "3 of 6 items open",
 ///     "checked": 3, "total": 6}]}]}
 /// ```
+///
+/// Strings are defused ([`sanitize::json`]): `##[`, `::`, U+2028/9 and the
+/// C1 controls are `\u` escapes, so echoing the JSON in a workflow cannot
+/// issue a command; it decodes to the same values.
 pub fn json(report: &Report) -> String {
-    serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    sanitize::json(&serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")))
 }
 
 fn status(r: &RequirementReport) -> &'static str {
@@ -371,28 +376,29 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
     out
 }
 
-/// Write rendered output to stdout. A closed pipe (`checkgate list | head`)
-/// is not an error worth reporting.
+/// Write rendered output to stdout, each line defused ([`sanitize::text`]):
+/// in a workflow, stdout is a command channel. A closed pipe
+/// (`checkgate list | head`) is not an error worth reporting.
 pub fn emit(rendered: &str) {
+    write_stdout(&sanitize::text(rendered));
+}
+
+/// Write workflow commands built by [`github_commands`] to stdout as they are.
+pub fn emit_commands(commands: &str) {
+    write_stdout(commands);
+}
+
+fn write_stdout(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(rendered.as_bytes()).and_then(|()| out.flush());
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
-/// Write an error message to stderr, one line per line of `message`.
+/// Write an error message to stderr, one line per line of `message`, each
+/// defused: it may quote a heading, a path or a server's words.
 pub fn emit_error(message: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "{message}");
-}
-
-/// GitHub's escaping for workflow-command data.
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
-
-/// GitHub's escaping for workflow-command property values.
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+    let _ = writeln!(std::io::stderr().lock(), "{}", sanitize::text(message));
 }
 
 /// Workflow commands that annotate each open item's line in the PR's diff.
@@ -405,14 +411,14 @@ pub fn github_commands(report: &Report) -> String {
                 Level::Deny => "error",
                 Level::Warn => "warning",
             };
-            let title = escape_property(&format!("checkgate: {}", r.rule));
+            let title = format!("checkgate: {}", r.rule);
             if r.open.is_empty() {
-                let file = if is_file {
-                    format!("file={},", escape_property(&c.path))
+                let props: &[(&str, &str)] = if is_file {
+                    &[("file", &c.path), ("title", &title)]
                 } else {
-                    String::new()
+                    &[("title", &title)]
                 };
-                let _ = writeln!(out, "::{command} {file}title={title}::{}", escape_data(&r.message));
+                out.push_str(&sanitize::command(command, props, &r.message));
                 continue;
             }
             for o in &r.open {
@@ -420,17 +426,13 @@ pub fn github_commands(report: &Report) -> String {
                     Some(n) => format!("{} ({n}) — {}", o.text, r.message),
                     None => format!("open: {} — {}", o.text, r.message),
                 };
-                if is_file {
-                    let _ = writeln!(
-                        out,
-                        "::{command} file={},line={},title={title}::{}",
-                        escape_property(&c.path),
-                        o.line,
-                        escape_data(&what)
-                    );
+                let line = o.line.to_string();
+                let props: &[(&str, &str)] = if is_file {
+                    &[("file", &c.path), ("line", &line), ("title", &title)]
                 } else {
-                    let _ = writeln!(out, "::{command} title={title}::{}", escape_data(&what));
-                }
+                    &[("title", &title)]
+                };
+                out.push_str(&sanitize::command(command, props, &what));
             }
         }
     }

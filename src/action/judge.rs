@@ -149,7 +149,10 @@ pub(super) async fn judge<T: github::Transport>(
     let policy = Policy::parse(&policy_path, &policy_text)?;
 
     let mut loader = MemLoader {
-        pr_body: facts.pull.as_ref().map(|p| p.body.clone().unwrap_or_default()),
+        pr_body: facts
+            .pull
+            .as_ref()
+            .map(|p| client.redact(p.body.as_deref().unwrap_or_default())),
         ..MemLoader::default()
     };
     for cp in &policy.checklists {
@@ -263,7 +266,8 @@ fn repo_path(path: &Path) -> Result<String, ActionError> {
     Ok(trimmed.to_string())
 }
 
-/// A UTF-8 file at `git_ref`; `None` when it does not exist there.
+/// A UTF-8 file at `git_ref`, redacted (before anything escapes, renders or
+/// cuts it); `None` when it does not exist there.
 async fn fetch_text<T: github::Transport>(
     client: &Client<T>,
     path: &str,
@@ -273,7 +277,7 @@ async fn fetch_text<T: github::Transport>(
     match client.get_file(path, git_ref, max_bytes).await? {
         Content::File(bytes) => {
             checklist::decode(path, &bytes).map_err(EngineError::from)?;
-            Ok(Some(String::from_utf8(bytes).unwrap_or_default()))
+            Ok(Some(client.redact(&String::from_utf8(bytes).unwrap_or_default())))
         }
         Content::Missing => Ok(None),
         Content::NotAFile(kind) => Err(ActionError::NotAFile {

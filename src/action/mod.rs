@@ -38,9 +38,10 @@ use crate::exit::Exit;
 use crate::github::{self, Client, GithubError, RetryPolicy};
 use crate::policy::PolicyError;
 
+use crate::sanitize::{self, Redactor};
 use event::read_target;
 use judge::judge;
-use outputs::{append, fail};
+use outputs::Log;
 use publish::report_and_publish;
 
 /// The check run's name, and the `title=` of workflow commands.
@@ -125,19 +126,22 @@ pub fn run(args: &ActionArgs) -> ExitCode {
 pub fn execute(args: &ActionArgs) -> Exit {
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
+    let token = args.token.as_ref().map(Secret::expose);
+    let mut log = Log::new(&mut out, &mut err, Redactor::new(token));
     let env = match GithubEnv::from_vars(|name| std::env::var(name).ok()) {
         Ok(env) => env,
-        Err(e) => return fail(&mut out, &mut err, &e.to_string()),
+        Err(e) => return log.fail(&e.to_string()),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => return fail(&mut out, &mut err, &format!("cannot start: {e}")),
+        Err(e) => return log.fail(&format!("cannot start: {e}")),
     };
     runtime.block_on(run_with(args, &env, RetryPolicy::default(), &mut out, &mut err))
 }
 
 /// Run the action with an explicit context; `out` is the step log (workflow
-/// commands), `err` gets errors and `--verbose` request lines.
+/// commands), `err` gets errors and `--verbose` request lines. Everything
+/// written anywhere goes through one [`Log`], which redacts and defuses it.
 pub async fn run_with(
     args: &ActionArgs,
     env: &GithubEnv,
@@ -146,23 +150,20 @@ pub async fn run_with(
     err: &mut dyn Write,
 ) -> Exit {
     let token = args.token.as_ref().map(Secret::expose).filter(|t| !t.is_empty());
-    let redact = |s: &str| match token {
-        Some(t) => s.replace(t, "***"),
-        None => s.to_string(),
-    };
+    let mut log = Log::new(out, err, Redactor::new(token)).with_files(env.step_summary.clone(), env.output.clone());
     let (target, client) = match read_target(env).and_then(|t| Ok((t, connect(env, token, retry)?))) {
         Ok(c) => c,
-        Err(e) => return fail(out, err, &redact(&e.to_string())),
+        Err(e) => return log.fail(&e.to_string()),
     };
-    let judged = judge(args, env, &client, &target).await;
-    let exit = match judged {
-        Ok(judged) => report_and_publish(args, env, &client, judged, out, err).await,
+    let exit = match judge(args, env, &client, &target).await {
+        Ok(judged) => report_and_publish(args, &client, judged, &mut log).await,
         Err(e) => {
-            let message = redact(&e.to_string());
-            if let Some(path) = &env.step_summary {
-                let _ = append(path, &format!("## checkgate could not run\n\n```\n{message}\n```\n"));
-            }
-            fail(out, err, &message)
+            let message = e.to_string();
+            let _ = log.summary(&format!(
+                "## checkgate could not run\n\n```\n{}\n```\n",
+                sanitize::line(&message)
+            ));
+            log.fail(&message)
         }
     };
     if args.verbose || env.debug {
@@ -170,7 +171,7 @@ pub async fn run_with(
             let status = t
                 .status
                 .map_or_else(|| "transport error".to_string(), |s| s.to_string());
-            let _ = writeln!(err, "checkgate: {} {} -> {status}", t.method, t.path);
+            log.stderr(&format!("checkgate: {} {} -> {status}", t.method, t.path));
         }
     }
     exit

@@ -4,10 +4,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::CHECK_NAME;
+use std::path::PathBuf;
+
+use super::{ActionError, CHECK_NAME};
 use crate::eval::{Level, Report};
 use crate::exit::Exit;
 use crate::report;
+use crate::sanitize::{self, Redactor};
 
 /// The step outputs: `passed`, `checked`, `total`, `open`, `report`.
 pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
@@ -38,7 +41,7 @@ pub fn write_outputs(path: &Path, pairs: &[(&str, String)]) -> std::io::Result<(
     append(path, &text)
 }
 
-pub(super) fn append(path: &Path, text: &str) -> std::io::Result<()> {
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
     f.write_all(text.as_bytes())
 }
@@ -57,23 +60,95 @@ fn random_hex() -> String {
     )
 }
 
-/// GitHub's escaping for a workflow command's message.
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+/// Every channel the step writes to: the log (workflow commands on stdout),
+/// stderr, the job summary and the outputs file. Each write is redacted, then
+/// defused ([`sanitize`]); the action writes to none of them another way.
+pub(super) struct Log<'a> {
+    out: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+    redactor: Redactor,
+    summary: Option<PathBuf>,
+    output: Option<PathBuf>,
 }
 
-pub(super) fn notice(out: &mut dyn Write, message: &str) {
-    let _ = writeln!(out, "::notice title={CHECK_NAME}::{}", escape_data(message));
-}
+impl<'a> Log<'a> {
+    pub(super) fn new(out: &'a mut dyn Write, err: &'a mut dyn Write, redactor: Redactor) -> Log<'a> {
+        Log {
+            out,
+            err,
+            redactor,
+            summary: None,
+            output: None,
+        }
+    }
 
-pub(super) fn warn(out: &mut dyn Write, message: &str) {
-    let _ = writeln!(out, "::warning title={CHECK_NAME}::{}", escape_data(message));
-}
+    /// Also write the job summary and step outputs to these files.
+    pub(super) fn with_files(mut self, summary: Option<PathBuf>, output: Option<PathBuf>) -> Log<'a> {
+        self.summary = summary;
+        self.output = output;
+        self
+    }
 
-pub(super) fn fail(out: &mut dyn Write, err: &mut dyn Write, message: &str) -> Exit {
-    let _ = writeln!(out, "::error title={CHECK_NAME}::{}", escape_data(message));
-    let _ = writeln!(err, "checkgate: error: {message}");
-    Exit::Error
+    fn redact<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        self.redactor.redact(text)
+    }
+
+    fn command(&mut self, name: &str, message: &str) {
+        let line = sanitize::command(name, &[("title", CHECK_NAME)], &self.redact(message));
+        let _ = self.out.write_all(line.as_bytes());
+    }
+
+    /// Workflow command lines built with [`sanitize::command`].
+    pub(super) fn commands(&mut self, lines: &str) {
+        let lines = self.redact(lines).into_owned();
+        let _ = self.out.write_all(lines.as_bytes());
+    }
+
+    pub(super) fn notice(&mut self, message: &str) {
+        self.command("notice", message);
+    }
+
+    pub(super) fn warn(&mut self, message: &str) {
+        self.command("warning", message);
+    }
+
+    /// An `::error::` in the log and the same message on stderr; exit 2.
+    pub(super) fn fail(&mut self, message: &str) -> Exit {
+        self.command("error", message);
+        self.stderr(&format!("checkgate: error: {message}"));
+        Exit::Error
+    }
+
+    /// One line on stderr.
+    pub(super) fn stderr(&mut self, line: &str) {
+        let line = sanitize::line(&self.redact(line)).into_owned();
+        let _ = writeln!(self.err, "{line}");
+    }
+
+    /// Append markdown to the job summary, if there is one.
+    pub(super) fn summary(&mut self, markdown: &str) -> Result<(), ActionError> {
+        let Some(path) = &self.summary else { return Ok(()) };
+        let text = sanitize::text(&self.redact(markdown));
+        append(path, &text).map_err(|source| ActionError::Write {
+            what: "the step summary",
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Write the step outputs, if there is an outputs file.
+    pub(super) fn outputs(&mut self, pairs: &[(&str, String)]) -> Result<(), ActionError> {
+        let Some(path) = &self.output else { return Ok(()) };
+        let pairs: Vec<(&str, String)> = pairs
+            .iter()
+            .map(|(k, v)| (*k, sanitize::text(&self.redactor.redact(v))))
+            .collect();
+        write_outputs(path, &pairs).map_err(|source| ActionError::Write {
+            what: "the step outputs",
+            path: path.display().to_string(),
+            source,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,9 @@
 //! Publishing a verdict: annotations, job summary and step outputs first, then
 //! the sticky comment and the check run.
 
-use std::io::Write;
-
 use super::judge::Judged;
-use super::outputs::{append, fail, notice, outputs, warn, write_outputs};
-use super::{ActionArgs, ActionError, CHECK_NAME, CommentMode, GithubEnv, MAX_ANNOTATIONS};
+use super::outputs::{Log, outputs};
+use super::{ActionArgs, ActionError, CHECK_NAME, CommentMode, MAX_ANNOTATIONS};
 use crate::eval::{Level, Report};
 use crate::exit::Exit;
 use crate::github::{self, Annotation, CheckRun, Client, CommentOutcome, CommentWhen, GithubError};
@@ -17,11 +15,9 @@ use crate::report;
 /// turn it into an error (2), never into a pass.
 pub(super) async fn report_and_publish<T: github::Transport>(
     args: &ActionArgs,
-    env: &GithubEnv,
     client: &Client<T>,
     judged: Judged,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
+    log: &mut Log<'_>,
 ) -> Exit {
     let Judged {
         report,
@@ -30,52 +26,28 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         head_sha,
     } = judged;
     // Checklist text is the pull request author's: nothing derived from it
-    // may carry the token out.
+    // may carry the token out (it was redacted as it was read; this is the
+    // second line of defence).
     let markdown = client.redact(&markdown);
-    let _ = out.write_all(client.redact(&report::github_commands(&report)).as_bytes());
-    let mut local_error = None;
-    if let Some(path) = &env.step_summary
-        && let Err(source) = append(path, &format!("{markdown}\n"))
-    {
-        local_error = Some(ActionError::Write {
-            what: "the step summary",
-            path: path.display().to_string(),
-            source,
-        });
-    }
-    if let Some(path) = &env.output
-        && let Err(source) = write_outputs(
-            path,
-            &outputs(&report)
-                .into_iter()
-                .map(|(k, v)| (k, client.redact(&v)))
-                .collect::<Vec<_>>(),
-        )
-    {
-        local_error = Some(ActionError::Write {
-            what: "the step outputs",
-            path: path.display().to_string(),
-            source,
-        });
-    }
+    log.commands(&report::github_commands(&report));
+    let summary = log.summary(&format!("{markdown}\n"));
+    let outputs = log.outputs(&outputs(&report));
+    let local_error = summary.and(outputs).err();
 
-    let api_error = match publish(args, client, pull, head_sha.as_deref(), &report, &markdown, out).await {
+    let api_error = match publish(args, client, pull, head_sha.as_deref(), &report, &markdown, log).await {
         Ok(()) => None,
         Err(e) if e.is_read_only() => {
-            warn(out, &read_only_warning(&client.redact(&e.to_string())));
-            if let Some(path) = &env.step_summary {
-                let _ = append(
-                    path,
-                    "> [!WARNING]\n> The token is read-only here, so checkgate posted no comment or check run. \
-                     For fork pull requests, use the `pull_request_target` recipe in checkgate's README.\n",
-                );
-            }
+            log.warn(&read_only_warning(&e.to_string()));
+            let _ = log.summary(
+                "> [!WARNING]\n> The token is read-only here, so checkgate posted no comment or check run. \
+                 For fork pull requests, use the `pull_request_target` recipe in checkgate's README.\n",
+            );
             None
         }
         Err(e) => Some(ActionError::from(e)),
     };
     if let Some(e) = local_error.or(api_error) {
-        return fail(out, err, &client.redact(&e.to_string()));
+        return log.fail(&e.to_string());
     }
     match (report.passed, args.fail) {
         (true, _) | (false, false) => Exit::Pass,
@@ -91,7 +63,7 @@ async fn publish<T: github::Transport>(
     head_sha: Option<&str>,
     report: &Report,
     markdown: &str,
-    out: &mut dyn Write,
+    log: &mut Log<'_>,
 ) -> Result<(), GithubError> {
     let Some(head_sha) = head_sha else {
         return Ok(());
@@ -111,15 +83,13 @@ async fn publish<T: github::Transport>(
         match outcome {
             CommentOutcome::Created {
                 author: Some(author), ..
-            } if !identities.iter().any(|i| i.eq_ignore_ascii_case(&author)) => warn(
-                out,
+            } if !identities.iter().any(|i| i.eq_ignore_ascii_case(&author)) => log.warn(
                 &format!(
                     "the comment was posted as `{author}`, not `{}`; set the `comment-author` input to `{author}` so later runs update it instead of adding another",
                     args.comment_author
                 ),
             ),
-            CommentOutcome::Superseded { head } => notice(
-                out,
+            CommentOutcome::Superseded { head } => log.notice(
                 &format!(
                     "the pull request moved on to {head} while this run judged {head_sha}; the comment is left to the run for the newer commit"
                 ),

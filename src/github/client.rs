@@ -9,7 +9,8 @@ use http::Method;
 use serde_json::Value;
 
 use super::retry::RetryPolicy;
-use super::{GithubError, Repo};
+use super::{GithubError, Repo, truncate_chars};
+use crate::sanitize::{self, Redactor};
 
 /// A response as the retry logic needs it.
 #[derive(Debug, Clone)]
@@ -84,7 +85,7 @@ pub struct Client<T> {
     pub(super) transport: T,
     pub(super) repo: Repo,
     pub(super) retry: RetryPolicy,
-    pub(super) secret: Option<String>,
+    pub(super) redactor: Redactor,
     pub(super) waited: RefCell<Duration>,
     pub(super) trace: RefCell<Vec<Trace>>,
 }
@@ -96,7 +97,7 @@ impl<T: Transport> Client<T> {
             transport,
             repo,
             retry,
-            secret: secret.filter(|s| !s.is_empty()),
+            redactor: Redactor::new(secret.as_deref()),
             waited: RefCell::new(Duration::ZERO),
             trace: RefCell::new(Vec::new()),
         }
@@ -112,11 +113,23 @@ impl<T: Transport> Client<T> {
         *self.waited.borrow()
     }
 
-    /// Replace the token (and common encodings of it) wherever it appears.
+    /// Replace the token (and the encodings [`Redactor`] knows) wherever it appears.
     pub fn redact(&self, text: &str) -> String {
-        match &self.secret {
-            Some(secret) => text.replace(secret.as_str(), "***"),
-            None => text.to_string(),
+        self.redactor.redact(text).into_owned()
+    }
+
+    /// The redactor for this client's token.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// A [`GithubError::Decode`] whose message (which may quote the body) is
+    /// redacted, then flattened onto one line, then cut.
+    pub(super) fn decode_error(&self, method: Method, path: &str, message: &str) -> GithubError {
+        GithubError::Decode {
+            method,
+            path: path.to_string(),
+            message: truncate_chars(&sanitize::line(&self.redact(message)), 300),
         }
     }
 
@@ -130,11 +143,7 @@ impl<T: Transport> Client<T> {
         path: &str,
         r: &RawResponse,
     ) -> Result<D, GithubError> {
-        serde_json::from_str(&r.body).map_err(|e| GithubError::Decode {
-            method,
-            path: path.to_string(),
-            message: e.to_string(),
-        })
+        serde_json::from_str(&r.body).map_err(|e| self.decode_error(method, path, &e.to_string()))
     }
 
     /// GET every page of a list endpoint, 100 per page, up to `max_pages`.

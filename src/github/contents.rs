@@ -6,7 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::client::{Client, Transport};
-use super::{GithubError, encode_path, encode_segment};
+use super::{GithubError, encode_path, encode_segment, truncate_chars};
+use crate::sanitize;
 
 /// A file read through the contents API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,13 +53,14 @@ impl<T: Transport> Client<T> {
         if value.is_array() {
             return Ok(Content::NotAFile("directory".into()));
         }
-        let entry: Entry = serde_json::from_value(value).map_err(|e| GithubError::Decode {
-            method: Method::GET,
-            path: url.clone(),
-            message: e.to_string(),
-        })?;
+        let entry: Entry =
+            serde_json::from_value(value).map_err(|e| self.decode_error(Method::GET, &url, &e.to_string()))?;
         if entry.kind != "file" {
-            return Ok(Content::NotAFile(entry.kind));
+            // The kind is the server's word: one short line of it at most.
+            return Ok(Content::NotAFile(truncate_chars(
+                &sanitize::line(&self.redact(&entry.kind)),
+                40,
+            )));
         }
         if entry.size > max_bytes {
             return Ok(Content::TooLarge(entry.size));
@@ -79,20 +81,11 @@ impl<T: Transport> Client<T> {
             }
         };
         if encoding != "base64" {
-            return Err(GithubError::Decode {
-                method: Method::GET,
-                path: from,
-                message: format!("unexpected content encoding `{encoding}`"),
-            });
+            return Err(self.decode_error(Method::GET, &from, &format!("unexpected content encoding `{encoding}`")));
         }
         let compact: Vec<u8> = encoded.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, compact).map_err(|e| {
-            GithubError::Decode {
-                method: Method::GET,
-                path: from,
-                message: format!("content is not base64: {e}"),
-            }
-        })?;
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, compact)
+            .map_err(|e| self.decode_error(Method::GET, &from, &format!("content is not base64: {e}")))?;
         if bytes.len() as u64 > max_bytes {
             return Ok(Content::TooLarge(bytes.len() as u64));
         }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::client::{Client, RawResponse, Trace, Transport};
 use super::{GithubError, truncate_chars};
+use crate::sanitize;
 
 /// How hard to retry. The budget counts the waits GitHub asks for, so a
 /// `retry-after: 3600` gives up at once instead of sleeping for an hour.
@@ -54,13 +55,8 @@ impl<T: Transport> Client<T> {
         replayable: bool,
     ) -> Result<RawResponse, GithubError> {
         // Never send the token in a body, whatever the checklists contained.
-        let scrubbed: Option<Value> = match (body, &self.secret) {
-            (Some(b), Some(secret)) if b.to_string().contains(secret.as_str()) => {
-                serde_json::from_str(&self.redact(&b.to_string())).ok()
-            }
-            _ => None,
-        };
-        let body = scrubbed.as_ref().or(body);
+        let scrubbed: Option<Value> = body.map(|b| self.redactor.redact_json(b));
+        let body = scrubbed.as_ref();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -98,7 +94,7 @@ impl<T: Transport> Client<T> {
         let r = match result {
             Ok(r) => r,
             Err(message) => {
-                let message = self.redact(&message);
+                let message = truncate_chars(&sanitize::line(&self.redact(&message)), 300);
                 return if replayable {
                     Verdict::Retry {
                         wait: None,
@@ -116,7 +112,7 @@ impl<T: Transport> Client<T> {
         if (200..300).contains(&r.status) {
             return Verdict::Done(r);
         }
-        let message = self.redact(&error_message(&r.body));
+        let message = self.error_message(&r.body);
         let header = |name: &str| r.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
         let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
         let exhausted = header("x-ratelimit-remaining") == Some("0");
@@ -152,18 +148,19 @@ impl<T: Transport> Client<T> {
     }
 }
 
-/// GitHub's `message` field of an error body, or the start of the body.
-fn error_message(body: &str) -> String {
-    let from_json = serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string));
-    let message = from_json.unwrap_or_else(|| body.trim().to_string());
-    let message = if message.is_empty() {
-        "(no message)".to_string()
-    } else {
-        message
-    };
-    truncate_chars(&message.replace(['\r', '\n'], " "), 300)
+impl<T: Transport> Client<T> {
+    /// GitHub's `message` field of an error body, or the body: redacted
+    /// before and after decoding (a JSON-escaped token decodes to a plain
+    /// one), then flattened onto one line, then cut.
+    fn error_message(&self, body: &str) -> String {
+        let body = self.redact(body);
+        let from_json = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string));
+        let message = self.redact(from_json.as_deref().unwrap_or(body.trim()));
+        let message = if message.is_empty() { "(no message)" } else { &message };
+        truncate_chars(&sanitize::line(&message.replace(['\r', '\n'], " ")), 300)
+    }
 }
 
 fn unix_now() -> u64 {
@@ -178,6 +175,19 @@ mod tests {
 
     #[test]
     fn error_message_prefers_githubs_message_field() {
+        struct Never;
+        impl Transport for Never {
+            async fn send(&self, _: Method, _: &str, _: Option<&Value>) -> Result<RawResponse, String> {
+                Err("unused".into())
+            }
+        }
+        let client = Client::new(
+            Never,
+            super::super::Repo::parse("o/r").unwrap(),
+            RetryPolicy::default(),
+            None,
+        );
+        let error_message = |body: &str| client.error_message(body);
         assert_eq!(
             error_message(r#"{"message":"Resource not accessible by integration","documentation_url":"x"}"#),
             "Resource not accessible by integration"

@@ -1,0 +1,336 @@
+//! What every byte checkgate prints or posts passes through: the token
+//! [`Redactor`] and the defusing of text the Actions runner would obey.
+//!
+//! The runner reads a step's stdout and stderr line by line (a line ends at
+//! LF, CR or CR LF) and obeys `::command::` at the start of a line (after
+//! whitespace) and the legacy `##[command]` anywhere in it. Checklist text,
+//! policy headings, file paths, logins and API responses all reach checkgate's
+//! messages, so the rule is applied where text leaves, not where it is made:
+//!
+//! - [`line`] makes one line, or one value quoted in a line (a heading in an
+//!   error, an API error message, a login), inert: line breaks (LF, CR, VT,
+//!   FF, NEL, U+2028, U+2029) and other control characters are shown escaped
+//!   (`\n`, `\u{2028}`), `##[` becomes `##⁠[` and a leading `::` becomes
+//!   `:⁠:` (both with U+2060 WORD JOINER, which no parser treats as
+//!   whitespace); [`text`] does it to each line of a multi-line text;
+//! - [`command`] is the only way to build a `::command::` line: its
+//!   properties and message are escaped as GitHub documents and defused too;
+//! - [`json`] defuses serialised JSON without changing what it decodes to.
+//!
+//! The order on every path is **redact, then escape, then truncate**: text
+//! from a checklist or a server is redacted as it is read, before markdown
+//! escaping could split the token (`ghs\_…`) or truncation could cut it, and
+//! every sink redacts again.
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use regex::Regex;
+
+/// U+2060 WORD JOINER: invisible, not whitespace, breaks `::` and `##[`.
+const JOINER: char = '\u{2060}';
+
+/// Whether `c` would end a line for some reader, or is a control character
+/// that has no business in a log line. Tab stays.
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+fn escaped(c: char) -> String {
+    match c {
+        '\n' => "\\n".to_string(),
+        '\r' => "\\r".to_string(),
+        c => format!("\\u{{{:x}}}", c as u32),
+    }
+}
+
+/// One line of plain output, or one value quoted inside a line (a heading in
+/// an error, an API error message, a `type` field), made inert: every line
+/// break and control character but tab is shown escaped (`\n`, `\r`,
+/// `\u{2028}`), `##[` and a leading `::` are broken with a word joiner.
+pub fn line(s: &str) -> Cow<'_, str> {
+    let needs = s.chars().any(|c| is_unsafe(c) || c == '\n') || s.contains("##[") || s.trim_start().starts_with("::");
+    if !needs {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) || c == '\n' {
+            out.push_str(&escaped(c));
+            continue;
+        }
+        if c == '[' && out.ends_with("##") {
+            out.push(JOINER);
+        }
+        out.push(c);
+    }
+    // Escaping first means no separator is left to count as leading whitespace.
+    let lead = out.len() - out.trim_start().len();
+    if out[lead..].starts_with("::") {
+        out.insert(lead + 1, JOINER);
+    }
+    Cow::Owned(out)
+}
+
+/// Multi-line plain output (a report, a summary), each line made inert by
+/// [`line`]; its LFs are kept.
+pub fn text(s: &str) -> String {
+    s.split('\n').map(line).collect::<Vec<_>>().join("\n")
+}
+
+/// GitHub's escaping for a workflow command's message.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// GitHub's escaping for a workflow command's property value.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A workflow command line (`::name k=v,k=v::message`, LF-terminated).
+/// Values are escaped as GitHub documents and then defused, so nothing in
+/// them can start or smuggle another command.
+pub fn command(name: &str, properties: &[(&str, &str)], message: &str) -> String {
+    let props = properties
+        .iter()
+        .map(|(k, v)| format!("{k}={}", defuse_escaped(&escape_property(v))))
+        .collect::<Vec<_>>()
+        .join(",");
+    let space = if props.is_empty() { "" } else { " " };
+    format!("::{name}{space}{props}::{}\n", defuse_escaped(&escape_data(message)))
+}
+
+/// After GitHub's `%` escaping no CR or LF is left; the other separators and
+/// `##[` still need defusing. `::` inside a command is harmless.
+fn defuse_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_unsafe(c) {
+            out.push_str(&escaped(c));
+            continue;
+        }
+        if c == '[' && out.ends_with("##") {
+            out.push(JOINER);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Serialised JSON, defused without changing its value: inside strings (the
+/// only place these can occur) `##[`, `::`, DEL, the C1 controls and U+2028/9
+/// are written as `\u` escapes, which every JSON reader decodes back.
+pub fn json(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '[' if out.ends_with("##") => out.push_str("\\u005b"),
+            ':' if out.ends_with(':') => out.push_str("\\u003a"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                // serde_json already escapes below U+0020; these are the rest.
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Replaces a secret, and the encodings of it that a checklist, a server or a
+/// proxy could echo, with `***`:
+///
+/// - the literal token, each character optionally backslash-escaped (markdown)
+///   or written as `%HH` (URL encoding, either case) or `\u00HH` (JSON);
+/// - base64, standard and URL-safe alphabets, at each of the three byte
+///   alignments the token can have inside a longer encoded string (the
+///   characters that depend on the token alone), padded or not.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    pattern: Option<Regex>,
+}
+
+/// Base64 runs shorter than this are not redacted: too likely to occur by chance.
+const MIN_BASE64_CORE: usize = 12;
+
+impl Redactor {
+    /// A redactor for `secret`; an empty or absent secret redacts nothing.
+    pub fn new(secret: Option<&str>) -> Redactor {
+        let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+            return Redactor::default();
+        };
+        let mut alternatives = vec![Self::literal(secret)];
+        for engine in [
+            base64::engine::general_purpose::STANDARD_NO_PAD,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ] {
+            for offset in 0..3 {
+                let core = base64_core(&engine, secret.as_bytes(), offset);
+                if core.len() >= MIN_BASE64_CORE {
+                    alternatives.push(regex::escape(&core));
+                }
+            }
+        }
+        alternatives.sort();
+        alternatives.dedup();
+        // The pattern is built from escaped pieces; it cannot fail to compile
+        // short of the size limit, which a token never approaches. Should it,
+        // redaction falls back to the literal.
+        let pattern = Regex::new(&alternatives.join("|")).or_else(|_| Regex::new(&regex::escape(secret)));
+        Redactor { pattern: pattern.ok() }
+    }
+
+    fn literal(secret: &str) -> String {
+        let mut out = String::new();
+        for c in secret.chars() {
+            let mut forms = vec![regex::escape(&c.to_string())];
+            if c.is_ascii_punctuation() {
+                forms[0] = format!(r"\\?{}", forms[0]);
+            }
+            let mut utf8 = [0u8; 4];
+            let hex: Vec<String> = c
+                .encode_utf8(&mut utf8)
+                .bytes()
+                .map(|b| format!("(?i:%{b:02x})"))
+                .collect();
+            forms.push(hex.concat());
+            if (c as u32) < 0x1_0000 {
+                forms.push(format!(r"(?i:\\u{:04x})", c as u32));
+            }
+            out.push_str(&format!("(?:{})", forms.join("|")));
+        }
+        out
+    }
+
+    /// Whether there is a secret to redact.
+    pub fn is_active(&self) -> bool {
+        self.pattern.is_some()
+    }
+
+    /// `text` with every form of the secret replaced by `***`.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match &self.pattern {
+            Some(p) => p.replace_all(text, "***"),
+            None => Cow::Borrowed(text),
+        }
+    }
+
+    /// Every string in a JSON value, redacted.
+    pub fn redact_json(&self, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => Value::String(self.redact(s).into_owned()),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.redact_json(v)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (self.redact(k).into_owned(), self.redact_json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+/// The base64 characters that encode `secret` alone when it starts `offset`
+/// bytes into a 3-byte group: the same whatever bytes surround it.
+fn base64_core(engine: &base64::engine::GeneralPurpose, secret: &[u8], offset: usize) -> String {
+    let mut padded = vec![0u8; offset];
+    padded.extend_from_slice(secret);
+    let encoded = engine.encode(&padded);
+    let bits_start = 8 * offset;
+    let bits_end = 8 * (offset + secret.len());
+    let first = bits_start.div_ceil(6);
+    let last = bits_end / 6;
+    encoded.get(first..last).unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "ghs_FAKEtoken0123456789checkgateSECRET";
+
+    #[test]
+    fn lines_cannot_carry_workflow_commands() {
+        assert_eq!(line("plain text"), "plain text");
+        assert_eq!(line("::set-output name=x::y"), ":\u{2060}:set-output name=x::y");
+        assert_eq!(line("  ::error::x"), "  :\u{2060}:error::x");
+        assert_eq!(
+            line("heading ##[set-output name=passed;]true"),
+            "heading ##\u{2060}[set-output name=passed;]true"
+        );
+        assert_eq!(
+            line("a\rb\u{2028}c\u{2029}d\u{85}e\u{b}f\u{c}g\u{1b}[31m"),
+            "a\\rb\\u{2028}c\\u{2029}d\\u{85}e\\u{b}f\\u{c}g\\u{1b}[31m"
+        );
+        assert_eq!(line("a: b :: c"), "a: b :: c");
+        assert_eq!(line("file\n::error::x"), "file\\n::error::x");
+        assert_eq!(
+            text("ok\n::warning::x\n  ##[group]y"),
+            "ok\n:\u{2060}:warning::x\n  ##\u{2060}[group]y"
+        );
+    }
+
+    #[test]
+    fn commands_escape_and_defuse_their_values() {
+        assert_eq!(
+            command(
+                "error",
+                &[("file", "a,b:c.md"), ("title", "t")],
+                "50%\nnext ##[x]\u{2028}"
+            ),
+            "::error file=a%2Cb%3Ac.md,title=t::50%25%0Anext ##\u{2060}[x]\\u{2028}\n"
+        );
+        assert_eq!(command("notice", &[], "::x"), "::notice::::x\n");
+    }
+
+    #[test]
+    fn json_is_defused_but_decodes_to_the_same_value() {
+        let value = serde_json::json!({"text": "##[set-output name=x]y ::error::z \u{2028}\u{85}\u{7f}"});
+        let out = json(&value.to_string());
+        assert!(
+            !out.contains("##[") && !out.contains("::") && !out.contains('\u{2028}'),
+            "{out}"
+        );
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), value);
+    }
+
+    #[test]
+    fn the_token_is_redacted_in_every_promised_encoding() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+        let r = Redactor::new(Some(TOKEN));
+        let escaped_md = TOKEN.replace('_', "\\_");
+        let percent: String = TOKEN.bytes().map(|b| format!("%{b:02X}")).collect();
+        let percent_lower = percent.to_lowercase();
+        let json_escaped: String = TOKEN.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+        let mut cases = vec![TOKEN.to_string(), escaped_md, percent, percent_lower, json_escaped];
+        for prefix in ["", "x", "xy", "x-access-token:"] {
+            let plain = format!("{prefix}{TOKEN}!");
+            cases.push(STANDARD.encode(&plain));
+            cases.push(URL_SAFE.encode(&plain));
+        }
+        for case in cases {
+            let text = format!("before {case} after");
+            let out = r.redact(&text);
+            assert!(out.contains("***"), "not redacted: {case}");
+            assert!(!out.contains("0123456789"), "{out}");
+            // No 12-character run of the original survives.
+            assert!(
+                !out.contains(&case[case.len() / 2..case.len() / 2 + 12]),
+                "{case} -> {out}"
+            );
+        }
+        assert_eq!(r.redact("nothing here"), "nothing here");
+        assert_eq!(Redactor::new(None).redact(TOKEN), TOKEN);
+    }
+
+    #[test]
+    fn json_values_are_redacted_string_by_string() {
+        let r = Redactor::new(Some(TOKEN));
+        let v = serde_json::json!({"body": format!("a {TOKEN}"), "n": 1, "list": [TOKEN]});
+        assert_eq!(
+            r.redact_json(&v),
+            serde_json::json!({"body": "a ***", "n": 1, "list": ["***"]})
+        );
+    }
+}

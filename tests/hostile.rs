@@ -1,0 +1,322 @@
+//! Attacks on what checkgate prints and posts, made against the local GitHub
+//! API of tests/support: text a pull request author or a hostile server
+//! controls must never become a workflow command (§2.5), never carry the
+//! token out in any encoding (§2.6), and never make the bot link or
+//! cross-reference anything (§2.7).
+
+mod support;
+
+use std::path::PathBuf;
+
+use base64::Engine;
+use checkgate::action::{self, ActionArgs, CommentMode, GithubEnv, Secret};
+use checkgate::cli::Exit;
+use checkgate::github::RetryPolicy;
+use serde_json::{Value, json};
+use support::{BOT, ChangedFile, FakeGitHub, Pull, Scripted, TOKEN};
+
+const HEAD: &str = "3333333333333333333333333333333333333333";
+const BASE: &str = "4444444444444444444444444444444444444444";
+const PR: u64 = 9;
+
+const POLICY: &str = "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Must\"\n";
+
+/// One run and everything it left where a user (or the runner) reads it.
+struct Ran {
+    exit: Exit,
+    out: String,
+    err: String,
+    summary: String,
+    outputs: String,
+    /// Every body checkgate sent to GitHub (comments, check runs).
+    posted: String,
+}
+
+impl Ran {
+    fn everything(&self) -> String {
+        [&self.out, &self.err, &self.summary, &self.outputs, &self.posted]
+            .map(String::as_str)
+            .join("\n")
+    }
+
+    /// The runner obeys `::cmd::` at a line's start and `##[cmd]` anywhere;
+    /// a line ends at LF, CR or CR LF. The only commands allowed are
+    /// checkgate's own, whose properties are escaped (no `:` left in them).
+    fn assert_no_smuggled_command(&self) {
+        let own = regex::Regex::new(r"^::(error|warning|notice) [^:]*::").expect("regex");
+        for (channel, text) in [
+            ("stdout", &self.out),
+            ("stderr", &self.err),
+            ("summary", &self.summary),
+            ("outputs", &self.outputs),
+        ] {
+            for line in text.split(['\n', '\r']) {
+                assert!(!line.contains("##["), "{channel}: legacy command in {line:?}");
+                if line.trim_start().starts_with("::") {
+                    assert!(
+                        channel == "stdout" && own.is_match(line),
+                        "{channel}: command in {line:?}"
+                    );
+                }
+                for c in ['\u{2028}', '\u{2029}', '\u{85}', '\u{b}', '\u{c}'] {
+                    assert!(!line.contains(c), "{channel}: separator {c:?} in {line:?}");
+                }
+            }
+        }
+    }
+}
+
+fn args() -> ActionArgs {
+    ActionArgs {
+        token: Some(TOKEN.parse::<Secret>().expect("infallible")),
+        policy: PathBuf::from(".github/checkgate.toml"),
+        comment: CommentMode::Always,
+        check_run: true,
+        fail: true,
+        comment_author: BOT.to_string(),
+        verbose: true,
+    }
+}
+
+/// The base has the policy and `base_list`, the head `head_list`; pull
+/// request 9 changes READY.md.
+fn repo(gh: &FakeGitHub, base_list: &str, head_list: &str) {
+    gh.put_file(BASE, ".github/checkgate.toml", POLICY);
+    gh.put_file(BASE, "READY.md", base_list);
+    gh.put_file(HEAD, "READY.md", head_list);
+    gh.set_pull(Pull::new(PR, HEAD, BASE));
+    gh.set_changed_files(vec![ChangedFile::modified("READY.md")]);
+}
+
+async fn run_args(gh: &FakeGitHub, args: &ActionArgs) -> Ran {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let payload = json!({"number": PR, "pull_request": {"number": PR, "body": null,
+        "head": {"sha": HEAD}, "base": {"sha": BASE}}});
+    let env: GithubEnv = support::action_env(gh, dir.path(), "pull_request", &payload, HEAD);
+    let retry = RetryPolicy {
+        time_scale: 0.0,
+        ..RetryPolicy::default()
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let exit = action::run_with(args, &env, retry, &mut out, &mut err).await;
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap_or_default();
+    let posted = gh
+        .requests()
+        .iter()
+        .filter_map(|r| r.body.as_ref().map(Value::to_string))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ran {
+        exit,
+        out: String::from_utf8(out).expect("utf-8"),
+        err: String::from_utf8(err).expect("utf-8"),
+        summary: read("summary.md"),
+        outputs: read("output"),
+        posted,
+    }
+}
+
+async fn run(gh: &FakeGitHub) -> Ran {
+    run_args(gh, &args()).await
+}
+
+const READY: &str = "# Ready\n## Must\n- [x] Tests pass\n- [ ] Rollback plan\n";
+
+// §2.5 Nothing printed is a command ---------------------------------------------
+
+#[tokio::test]
+async fn an_ambiguous_heading_quoted_in_an_error_cannot_set_an_output() {
+    // The pull request makes `section = "Must"` ambiguous with a heading that
+    // carries a legacy command; the error quotes the heading path.
+    let gh = FakeGitHub::start().await;
+    let head = "# A ##[set-output name=passed;]true\n## Must\n- [ ] x\n# B\u{2028}::set-output name=passed::true\n## Must\n- [ ] y\n";
+    repo(&gh, READY, head);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Error, "{}", ran.err);
+    ran.assert_no_smuggled_command();
+    assert!(
+        ran.err.contains(
+            "section \"Must\" matches 2 sections in READY.md: line 2 \"A ##\u{2060}[set-output name=passed;]true > Must\", \
+             line 5 \"B ::set-output name=passed::true > Must\""
+        ),
+        "{}",
+        ran.err
+    );
+}
+
+#[tokio::test]
+async fn a_contents_type_with_line_breaks_is_flattened() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, READY, READY);
+    gh.script(Scripted::json(
+        "GET",
+        "/contents/READY.md",
+        200,
+        json!({"type": "submodule\n::set-output name=passed::true\r##[error]x", "size": 1, "sha": "x",
+               "name": "READY.md", "path": "READY.md"}),
+    ));
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Error);
+    ran.assert_no_smuggled_command();
+    assert!(
+        ran.err.contains(&format!(
+            "checkgate: error: READY.md at {HEAD} is a submodule\\n::set-output name=passed::tr…, not a file"
+        )),
+        "{}",
+        ran.err
+    );
+}
+
+#[tokio::test]
+async fn an_api_error_body_cannot_issue_commands() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, READY, READY);
+    gh.script(Scripted::new(
+        "GET",
+        &format!("/pulls/{PR}"),
+        422,
+        "nope\u{2029}::add-mask::x ##[set-output name=passed;]true\u{85}\u{1b}[2J",
+    ));
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Error);
+    ran.assert_no_smuggled_command();
+    assert!(
+        ran.err
+            .contains("HTTP 422: nope\\u{2029}::add-mask::x ##\u{2060}[set-output name=passed;]true\\u{85}\\u{1b}[2J"),
+        "{}",
+        ran.err
+    );
+}
+
+#[tokio::test]
+async fn a_login_from_the_server_cannot_issue_commands() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, READY, READY);
+    gh.script(
+        Scripted::json(
+            "POST",
+            &format!("/issues/{PR}/comments"),
+            201,
+            json!({"id": 1001, "body": "<!-- checkgate -->", "user": {"login": "evil ##[set-output name=passed;]true"}}),
+        )
+        .applied(),
+    );
+    let ran = run(&gh).await;
+    ran.assert_no_smuggled_command();
+    assert!(
+        ran.out
+            .contains("the comment was posted as `evil ##\u{2060}[set-output name=passed;]true`"),
+        "{}",
+        ran.out
+    );
+}
+
+#[tokio::test]
+async fn item_text_cannot_issue_commands_in_any_channel() {
+    let gh = FakeGitHub::start().await;
+    let head = "# Ready\n## Must\n- [ ] ##[set-output name=passed;]true :: ::error::x \u{2028}::warning::y\n";
+    repo(&gh, head, head);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail);
+    ran.assert_no_smuggled_command();
+    // The report output still decodes to the item's own text.
+    let report = ran.outputs.split_once("report<<").expect("report output").1;
+    let json_text = report.split_once('\n').expect("delimiter").1;
+    let value: Value = serde_json::Deserializer::from_str(json_text)
+        .into_iter()
+        .next()
+        .expect("json")
+        .expect("valid json");
+    assert_eq!(
+        value.pointer("/checklists/0/requirements/0/open/0/text"),
+        Some(&json!("##[set-output name=passed;]true :: ::error::x ::warning::y"))
+    );
+}
+
+// §2.6 The token, in any encoding, is redacted first -----------------------------
+
+/// The token written the ways a checklist, a server or a proxy could.
+fn encodings() -> Vec<(&'static str, String)> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    let mut out = vec![
+        ("literal", TOKEN.to_string()),
+        ("percent", TOKEN.bytes().map(|b| format!("%{b:02X}")).collect()),
+        ("percent-lower", TOKEN.bytes().map(|b| format!("%{b:02x}")).collect()),
+        (
+            "json-escaped",
+            TOKEN.chars().map(|c| format!("\\u{:04x}", c as u32)).collect(),
+        ),
+    ];
+    for (name, prefix) in [
+        ("base64", ""),
+        ("base64+1", "x"),
+        ("base64+2", "xy"),
+        ("basic-auth", "x-access-token:"),
+    ] {
+        out.push((name, STANDARD.encode(format!("{prefix}{TOKEN}"))));
+        out.push((name, URL_SAFE.encode(format!("{prefix}{TOKEN}?>"))));
+    }
+    out
+}
+
+/// The middle of an encoding: always inside the part that encodes the token.
+fn middle(encoded: &str) -> &str {
+    let at = encoded.len() / 2;
+    &encoded[at - 8..at + 8]
+}
+
+/// No 10-character run of `secret` is left in `text`.
+fn assert_gone(what: &str, secret: &str, text: &str) {
+    let chars: Vec<char> = secret.chars().collect();
+    for w in chars.windows(10) {
+        let piece: String = w.iter().collect();
+        assert!(!text.contains(&piece), "{what}: `{piece}` survived in\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_checklist_quoting_the_token_in_any_encoding_publishes_none_of_it() {
+    for (name, encoded) in encodings() {
+        let gh = FakeGitHub::start().await;
+        // `_` is escaped by the markdown renderer: redaction must come first.
+        let head = format!("# Ready\n## Must\n- [ ] rotate {encoded} now\n");
+        repo(&gh, READY, &head);
+        let ran = run(&gh).await;
+        assert_eq!(ran.exit, Exit::Fail, "{name}: {}", ran.err);
+        // Redacted, then escaped: `***` reaches the markdown as `\*\*\*`
+        // (with the one or two base64 characters either side that mix in a
+        // neighbour).
+        assert!(
+            ran.summary.contains("rotate ") && ran.summary.contains("\\*\\*\\*"),
+            "{name}: {}",
+            ran.summary
+        );
+        assert!(
+            !ran.everything().contains(middle(&encoded)),
+            "{name}: {}",
+            ran.everything()
+        );
+        assert_gone(name, TOKEN, &ran.everything());
+        assert_gone(name, &TOKEN.replace('_', "\\_"), &ran.everything());
+    }
+}
+
+#[tokio::test]
+async fn a_token_past_300_characters_of_an_error_body_is_redacted_before_the_cut() {
+    for (name, encoded) in encodings() {
+        let gh = FakeGitHub::start().await;
+        repo(&gh, READY, READY);
+        let message = format!("{}{encoded} trailing", "x".repeat(290));
+        gh.script(Scripted::new("GET", "/files", 422, &message));
+        let ran = run(&gh).await;
+        assert_eq!(ran.exit, Exit::Error, "{name}");
+        assert!(ran.err.contains(&"x".repeat(200)), "{name}: {}", ran.err);
+        assert!(
+            !ran.everything().contains(middle(&encoded)),
+            "{name}: {}",
+            ran.everything()
+        );
+        // What survives the cut is no prefix of the token either.
+        assert!(!ran.everything().contains(&TOKEN[..6]), "{name}: {}", ran.everything());
+    }
+}
