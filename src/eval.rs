@@ -45,6 +45,11 @@ pub enum Code {
     ItemUnticked,
     /// A checklist named by the policy is missing (deleted, renamed, or never added).
     ChecklistMissing,
+    /// Required items the base branch gained after the pull request branched off.
+    BehindBase,
+    /// The pull request changes a workflow or local action, so the run judging
+    /// it may be running the pull request's own workflow.
+    WorkflowChanged,
 }
 
 impl Code {
@@ -65,6 +70,8 @@ impl Code {
         Code::SectionRemoved,
         Code::ItemUnticked,
         Code::ChecklistMissing,
+        Code::BehindBase,
+        Code::WorkflowChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +92,8 @@ impl Code {
             Code::SectionRemoved => "section-removed",
             Code::ItemUnticked => "item-unticked",
             Code::ChecklistMissing => "checklist-missing",
+            Code::BehindBase => "behind-base",
+            Code::WorkflowChanged => "workflow-changed",
         }
     }
 
@@ -106,6 +115,8 @@ impl Code {
             Code::SectionRemoved => "a required section at the base was emptied or removed",
             Code::ItemUnticked => "an item checked at the base is unchecked at the head",
             Code::ChecklistMissing => "a checklist named by the policy does not exist",
+            Code::BehindBase => "the base branch has required items this branch lacks",
+            Code::WorkflowChanged => "the pull request changes the workflow that judges it",
         }
     }
 }

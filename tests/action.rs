@@ -412,7 +412,7 @@ async fn a_secondary_rate_limit_is_waited_out_as_retry_after_says() {
         Some(TOKEN.to_string()),
     );
     let report = checkgate::eval::Report::new(Vec::new(), Vec::new());
-    let run = action::check_run(&report, HEAD, "all good", true);
+    let run = action::check_run(&report, HEAD, "all good", false);
     client.publish_check_run(&run).await.expect("published after waiting");
 
     assert_eq!(client.waited(), Duration::from_secs(7));
@@ -618,15 +618,18 @@ async fn comment_never_and_check_run_false_make_no_writes() {
     assert_eq!(gh.request_lines(), reads());
 }
 
+/// Issue 8 §1.1: `fail: false` made the check run `neutral`, which branch
+/// protection counts as passing, and the input is the workflow's, which a
+/// `pull_request` author controls. Now it changes only the exit code.
 #[tokio::test]
-async fn fail_false_reports_a_neutral_check_and_exits_0() {
+async fn fail_false_changes_only_the_exit_code_and_the_check_run_still_fails() {
     let gh = FakeGitHub::start().await;
     let mut case = Case::pr(&gh, FAILING);
     case.args.fail = false;
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Pass);
     assert_eq!(ran.output("passed").as_deref(), Some("false"));
-    assert_eq!(gh.state().check_runs[0].created["conclusion"], "neutral");
+    assert_eq!(gh.state().check_runs[0].created["conclusion"], "failure");
 }
 
 #[tokio::test]

@@ -96,6 +96,10 @@ fn args() -> ActionArgs {
 }
 
 async fn run_event(gh: &FakeGitHub, event: &str, payload: &Value) -> Ran {
+    run_with_args(gh, event, payload, &args()).await
+}
+
+async fn run_with_args(gh: &FakeGitHub, event: &str, payload: &Value, args: &ActionArgs) -> Ran {
     let dir = tempfile::tempdir().expect("temp dir");
     let env = support::action_env(gh, dir.path(), event, payload, HEAD);
     let retry = RetryPolicy {
@@ -103,7 +107,7 @@ async fn run_event(gh: &FakeGitHub, event: &str, payload: &Value) -> Ran {
         ..RetryPolicy::default()
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let exit = action::run_with(&args(), &env, retry, &mut out, &mut err).await;
+    let exit = action::run_with(args, &env, retry, &mut out, &mut err).await;
     let outputs = std::fs::read_to_string(dir.path().join("output")).unwrap_or_default();
     let report = outputs
         .split_once("report<<")
@@ -705,4 +709,195 @@ fn checkgate_pull_json(head: &str) -> Value {
         "base": { "sha": BASE, "ref": "main", "label": "octocat:main" },
         "html_url": format!("https://github.com/{OWNER}/{REPO}/pull/{PR}"),
     })
+}
+
+// 9. The pull request edits its own workflow (issue 8 §1.1) -------------------------
+
+/// A head checklist with every required item ticked: only the workflow change
+/// can fail the gate.
+const DONE_LIST: &str = "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n- [x] Runbook written\n";
+
+const WORKFLOW: &str = ".github/workflows/checkgate.yml";
+
+fn workflow_message(changed: &str, own: bool) -> String {
+    let own = if own {
+        format!(" (including {WORKFLOW}, the workflow running checkgate)")
+    } else {
+        String::new()
+    };
+    format!(
+        "this pull request changes {changed}{own}, and GitHub runs `pull_request` workflows from the pull request \
+         itself: the checkgate step that judged it, and its inputs, may be the author's. A maintainer should review \
+         the workflow change before merging; to keep the gate trustworthy for such pull requests, run checkgate on \
+         `pull_request_target`, which always runs the base branch's workflow"
+    )
+}
+
+#[tokio::test]
+async fn a_pull_request_that_edits_its_own_workflow_fails_with_workflow_changed() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, DONE_LIST);
+    gh.set_changed_files(vec![ChangedFile::modified("READY.md"), ChangedFile::modified(WORKFLOW)]);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail, "{}", ran.err);
+    assert_eq!(
+        ran.findings(),
+        [("workflow-changed".to_string(), workflow_message(WORKFLOW, true))]
+    );
+    assert_eq!(ran.report["checklists"][0]["path"], WORKFLOW);
+    assert_eq!(gh.state().check_runs[0].created["conclusion"], "failure");
+    assert!(ran.out.contains(&format!("::error file={WORKFLOW},title=checkgate%3A workflow unchanged by the pull request::this pull request changes")), "{}", ran.out);
+}
+
+#[tokio::test]
+async fn fail_false_from_an_edited_workflow_is_ignored_with_a_warning() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, DONE_LIST);
+    gh.set_changed_files(vec![ChangedFile::modified(WORKFLOW)]);
+    let mut args = args();
+    args.fail = false;
+    let ran = run_with_args(&gh, "pull_request", &payload(HEAD, None), &args).await;
+    assert_eq!(ran.exit, Exit::Fail, "{}", ran.err);
+    assert!(
+        ran.out.contains(
+            "::warning title=checkgate::the `fail: false` input is ignored: this pull request changes a workflow, so \
+             the input may be the author's; the step fails with the gate (see the workflow-changed finding)\n"
+        ),
+        "{}",
+        ran.out
+    );
+    assert_eq!(gh.state().check_runs[0].created["conclusion"], "failure");
+}
+
+#[tokio::test]
+async fn local_actions_renames_and_deletions_of_workflows_count_as_workflow_changes() {
+    for (changed, named) in [
+        (
+            ChangedFile::modified(".github/actions/setup/action.yml"),
+            ".github/actions/setup/action.yml",
+        ),
+        (
+            ChangedFile::modified("tools/gate/action.yaml"),
+            "tools/gate/action.yaml",
+        ),
+        (
+            ChangedFile::removed(".github/workflows/other.yml"),
+            ".github/workflows/other.yml",
+        ),
+        // Renamed away: the old name is a workflow.
+        (
+            ChangedFile::renamed(".github/workflows/ci.yml", "docs/ci.yml.txt"),
+            ".github/workflows/ci.yml",
+        ),
+        (ChangedFile::added(".GitHub/Workflows/x.yml"), ".GitHub/Workflows/x.yml"),
+    ] {
+        let gh = FakeGitHub::start().await;
+        repo(&gh, DONE_LIST);
+        gh.set_changed_files(vec![changed]);
+        let ran = run(&gh).await;
+        assert_eq!(ran.exit, Exit::Fail, "{named}: {}", ran.err);
+        assert_eq!(
+            ran.findings(),
+            [("workflow-changed".to_string(), workflow_message(named, false))],
+            "{named}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_base_policy_sets_the_workflow_changed_level_and_may_make_the_check_neutral() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, DONE_LIST);
+    gh.put_file(
+        BASE,
+        POLICY_PATH,
+        &format!("[action]\nworkflow-changed = \"warn\"\n{POLICY}"),
+    );
+    gh.set_changed_files(vec![ChangedFile::modified(WORKFLOW)]);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.err);
+    assert_eq!(ran.report["checklists"][0]["requirements"][0]["level"], "warn");
+    assert_eq!(gh.state().check_runs[0].created["conclusion"], "success");
+
+    // report-only at the base: a failing gate concludes neutral; the head's
+    // copy of the policy saying so would change nothing.
+    let gh = FakeGitHub::start().await;
+    repo(&gh, BASE_LIST);
+    gh.put_file(BASE, POLICY_PATH, &format!("[action]\nreport-only = true\n{POLICY}"));
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail, "the `fail` input still decides the exit code");
+    assert_eq!(gh.state().check_runs[0].created["conclusion"], "neutral");
+
+    let gh = FakeGitHub::start().await;
+    repo(&gh, BASE_LIST);
+    gh.put_file(HEAD, POLICY_PATH, &format!("[action]\nreport-only = true\n{POLICY}"));
+    gh.set_changed_files(vec![ChangedFile::modified(POLICY_PATH)]);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(gh.state().check_runs[0].created["conclusion"], "failure");
+}
+
+#[tokio::test]
+async fn pull_request_target_runs_the_base_workflow_so_a_workflow_change_is_not_flagged() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, DONE_LIST);
+    gh.set_changed_files(vec![ChangedFile::modified(WORKFLOW)]);
+    let ran = run_event(&gh, "pull_request_target", &payload(HEAD, None)).await;
+    assert_eq!(ran.exit, Exit::Pass, "{:#}", ran.report);
+}
+
+#[tokio::test]
+async fn a_merge_group_whose_pull_request_edits_a_workflow_is_flagged() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, DONE_LIST);
+    let group = "5555555555555555555555555555555555555555";
+    gh.put_file(group, "READY.md", DONE_LIST);
+    gh.set_changed_files(vec![ChangedFile::modified(WORKFLOW)]);
+    let event = json!({"action": "checks_requested", "merge_group": {
+        "head_sha": group, "base_sha": BASE,
+        "head_ref": format!("refs/heads/gh-readonly-queue/main/pr-{PR}-{HEAD}")}});
+    let ran = run_event(&gh, "merge_group", &event).await;
+    assert_eq!(ran.exit, Exit::Fail, "{:#}", ran.report);
+    let (code, message) = &ran.findings()[0];
+    assert_eq!(code, "workflow-changed");
+    assert!(
+        message.contains(
+            "GitHub runs `merge_group` workflows from the merge group's head, which includes this pull request"
+        ),
+        "{message}"
+    );
+}
+
+/// Issue 8 §1.1: with `policy:` pointed at a file the pull request adds, the
+/// base had "no policy", and the first-policy exemption passed the gate.
+#[tokio::test]
+async fn pointing_the_policy_input_at_a_new_file_does_not_escape_the_default_policy() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, BASE_LIST);
+    gh.put_file(HEAD, "ci/lenient.toml", "[[checklist]]\npath = \"READY.md\"\n");
+    gh.set_changed_files(vec![ChangedFile::added("ci/lenient.toml")]);
+    let mut args = args();
+    args.policy = PathBuf::from("ci/lenient.toml");
+    let ran = run_with_args(&gh, "pull_request", &payload(HEAD, None), &args).await;
+    assert_eq!(ran.exit, Exit::Fail, "{}", ran.err);
+    assert!(
+        ran.summary.contains(
+            "the base has no policy at ci/lenient.toml \\(the \\`policy\\` input\\) but has .github/checkgate.toml; judged by that one"
+        ),
+        "{}",
+        ran.summary
+    );
+    assert_eq!(ran.findings()[0].0, "open-item");
+}
+
+#[tokio::test]
+async fn adding_the_first_policy_does_not_excuse_a_workflow_change() {
+    let gh = FakeGitHub::start().await;
+    gh.put_file(HEAD, POLICY_PATH, POLICY);
+    gh.put_file(HEAD, "READY.md", BASE_LIST);
+    gh.set_pull(Pull::new(PR, HEAD, BASE));
+    gh.set_changed_files(vec![ChangedFile::added(POLICY_PATH), ChangedFile::added(WORKFLOW)]);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail, "{}", ran.err);
+    assert_eq!(ran.findings()[0].0, "workflow-changed");
 }

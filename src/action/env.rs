@@ -59,7 +59,10 @@ pub struct ActionArgs {
     #[arg(long = "check-run", env = "INPUT_CHECK-RUN", default_value = "true",
           value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub check_run: bool,
-    /// Exit 1 when the gate fails (`false`: report only; check run `neutral`).
+    /// Exit 1 when the gate fails (`false`: exit 0 anyway). Only the step's
+    /// exit code: the check run's conclusion is the base policy's
+    /// (`[action] report-only`), and a pull request that changes a workflow
+    /// cannot use this to pass.
     #[arg(long, env = "INPUT_FAIL", default_value = "true",
           value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub fail: bool,
@@ -87,9 +90,19 @@ pub struct GithubEnv {
     pub sha: Option<String>,
     /// `RUNNER_DEBUG=1`.
     pub debug: bool,
+    /// `GITHUB_WORKFLOW_REF`: `owner/repo/.github/workflows/x.yml@ref`, the
+    /// workflow file this run comes from.
+    pub workflow_ref: Option<String>,
 }
 
 impl GithubEnv {
+    /// The running workflow's path in the repository, from `GITHUB_WORKFLOW_REF`.
+    pub fn workflow_path(&self) -> Option<&str> {
+        let rest = self.workflow_ref.as_deref()?.strip_prefix(self.repository.as_str())?;
+        let path = rest.strip_prefix('/')?.split('@').next()?;
+        (!path.is_empty()).then_some(path)
+    }
+
     /// Read the context through `var` (`std::env::var` in production).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<GithubEnv, ActionError> {
         let get = |name| var(name).filter(|v| !v.is_empty());
@@ -104,6 +117,7 @@ impl GithubEnv {
             output: get("GITHUB_OUTPUT").map(PathBuf::from),
             sha: get("GITHUB_SHA"),
             debug: get("RUNNER_DEBUG").as_deref() == Some("1"),
+            workflow_ref: get("GITHUB_WORKFLOW_REF"),
         })
     }
 }

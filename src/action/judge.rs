@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{ActionArgs, ActionError, GithubEnv, Target};
+use super::{ActionArgs, ActionError, GithubEnv, Target, workflow};
 use crate::checklist;
 use crate::engine::{self, EngineError, MemLoader};
 use crate::eval::{Context, Report, Signoffs};
@@ -20,6 +20,11 @@ pub(super) struct Judged {
     pub(super) pull: Option<u64>,
     /// The commit judged: the check run goes here.
     pub(super) head_sha: Option<String>,
+    /// The base policy lets a failing gate's check run conclude `neutral`.
+    pub(super) report_only: bool,
+    /// A deny-level `workflow-changed` finding: the workflow's own inputs
+    /// (`fail`) cannot be trusted to soften the verdict.
+    pub(super) workflow_changed: bool,
 }
 
 /// Everything the run learnt from GitHub before evaluating.
@@ -116,23 +121,36 @@ pub(super) async fn judge<T: github::Transport>(
     target: &Target,
 ) -> Result<Judged, ActionError> {
     let mut facts = facts(env, client, target).await?;
-    let policy_path = repo_path(&args.policy)?;
+    let mut policy_path = repo_path(&args.policy)?;
+    let mut policy_text = fetch_text(client, &policy_path, &facts.policy_ref, policy::MAX_BYTES).await?;
+    if policy_text.is_none() && policy_path != policy::DEFAULT_PATH {
+        // Under `pull_request` the `policy` input is the pull request's to
+        // write: pointing it at a file the base lacks must not escape a
+        // policy the base has at the default path.
+        if let Some(text) = fetch_text(client, policy::DEFAULT_PATH, &facts.policy_ref, policy::MAX_BYTES).await? {
+            facts.notes.push(format!(
+                "the base has no policy at {policy_path} (the `policy` input) but has {}; judged by that one",
+                policy::DEFAULT_PATH
+            ));
+            policy_path = policy::DEFAULT_PATH.to_string();
+            policy_text = Some(text);
+        }
+    }
     let changed = |path: &str| facts.files.as_ref().and_then(|f| f.find(path));
     let policy_change = changed(&policy_path).map(|f| f.status.clone().unwrap_or_default());
 
-    let policy_text = match fetch_text(client, &policy_path, &facts.policy_ref, policy::MAX_BYTES).await? {
+    let policy_text = match policy_text {
         Some(text) => text,
         None if policy_change.as_deref() == Some("added") => {
-            // The pull request that introduces the gate cannot be judged by it.
+            // The pull request that introduces the gate cannot be judged by
+            // it; a workflow it changes still can be.
             facts.notes.push(format!(
                 "this pull request adds the policy {policy_path}; it takes effect after merge (the base has none yet)"
             ));
-            return Ok(finish(
-                env,
-                target,
-                &facts,
-                Report::new(Vec::new(), facts.notes.clone()),
-            ));
+            let action = policy::ActionPolicy::default();
+            let checklists = workflow_finding(env, &facts, &action).into_iter().collect();
+            let report = Report::new(checklists, facts.notes.clone());
+            return Ok(finish(env, target, &facts, &action, report));
         }
         None => {
             return Err(ActionError::NoPolicy {
@@ -194,10 +212,39 @@ pub(super) async fn judge<T: github::Transport>(
     }
     let mut report = engine::check(&policy, &loader, &ctx)?;
     report.notes.splice(0..0, facts.notes.iter().cloned());
-    Ok(finish(env, target, &facts, report))
+    if let Some(found) = workflow_finding(env, &facts, &policy.action) {
+        report.checklists.insert(0, found);
+        report = Report::new(report.checklists, report.notes);
+    }
+    Ok(finish(env, target, &facts, &policy.action, report))
 }
 
-fn finish(env: &GithubEnv, target: &Target, facts: &Facts, report: Report) -> Judged {
+/// The `workflow-changed` finding, on the events whose workflow file may come
+/// from the pull request.
+fn workflow_finding(
+    env: &GithubEnv,
+    facts: &Facts,
+    action: &policy::ActionPolicy,
+) -> Option<crate::eval::ChecklistReport> {
+    if !matches!(env.event_name.as_str(), "pull_request" | "merge_group") {
+        return None;
+    }
+    let files = facts.files.as_ref()?;
+    workflow::finding(
+        &files.paths(),
+        files.truncated,
+        action.workflow_changed?,
+        &env.event_name,
+        env.workflow_path(),
+    )
+}
+
+fn finish(env: &GithubEnv, target: &Target, facts: &Facts, action: &policy::ActionPolicy, report: Report) -> Judged {
+    let workflow_changed = report
+        .checklists
+        .iter()
+        .flat_map(|c| &c.requirements)
+        .any(|r| r.code == crate::eval::Code::WorkflowChanged && r.level == policy::Level::Deny);
     let opts = MarkdownOptions {
         link_base: Some(format!(
             "{}/{}/blob/{}/",
@@ -219,6 +266,8 @@ fn finish(env: &GithubEnv, target: &Target, facts: &Facts, report: Report) -> Ju
             Target::NoPullRequest { .. } => None,
             _ => Some(facts.head_ref.clone()),
         },
+        report_only: action.report_only,
+        workflow_changed,
     }
 }
 
@@ -260,7 +309,7 @@ async fn signoffs<T: github::Transport>(
 fn repo_path(path: &Path) -> Result<String, ActionError> {
     let text = path.to_string_lossy().replace('\\', "/");
     let trimmed = text.trim_start_matches("./");
-    if trimmed.is_empty() || trimmed.starts_with('/') || trimmed.split('/').any(|s| s == "..") {
+    if policy::path_problem(trimmed).is_some() {
         return Err(ActionError::BadPolicyPath(text));
     }
     Ok(trimmed.to_string())

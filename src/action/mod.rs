@@ -24,6 +24,7 @@ mod event;
 mod judge;
 mod outputs;
 mod publish;
+pub mod workflow;
 
 pub use env::{ActionArgs, CommentMode, GithubEnv, Secret};
 pub use event::{Target, parse_event, queued_pull};

@@ -24,6 +24,8 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         markdown,
         pull,
         head_sha,
+        report_only,
+        workflow_changed,
     } = judged;
     // Checklist text is the pull request author's: nothing derived from it
     // may carry the token out (it was redacted as it was read; this is the
@@ -34,7 +36,12 @@ pub(super) async fn report_and_publish<T: github::Transport>(
     let outputs = log.outputs(&outputs(&report));
     let local_error = summary.and(outputs).err();
 
-    let api_error = match publish(args, client, pull, head_sha.as_deref(), &report, &markdown, log).await {
+    let published = Published {
+        pull,
+        head_sha: head_sha.as_deref(),
+        report_only,
+    };
+    let api_error = match publish(args, client, &published, &report, &markdown, log).await {
         Ok(()) => None,
         Err(e) if e.is_read_only() => {
             log.warn(&read_only_warning(&e.to_string()));
@@ -49,26 +56,41 @@ pub(super) async fn report_and_publish<T: github::Transport>(
     if let Some(e) = local_error.or(api_error) {
         return log.fail(&e.to_string());
     }
-    match (report.passed, args.fail) {
+    // `fail` is a workflow input: when the workflow may be the pull
+    // request's own, it cannot soften the verdict.
+    let fail = args.fail || workflow_changed;
+    if !args.fail && workflow_changed && !report.passed {
+        log.warn(
+            "the `fail: false` input is ignored: this pull request changes a workflow, so the input may be the \
+             author's; the step fails with the gate (see the workflow-changed finding)",
+        );
+    }
+    match (report.passed, fail) {
         (true, _) | (false, false) => Exit::Pass,
         (false, true) => Exit::Fail,
     }
+}
+
+/// Where a verdict goes, and what the base policy says about its conclusion.
+struct Published<'a> {
+    pull: Option<u64>,
+    head_sha: Option<&'a str>,
+    report_only: bool,
 }
 
 /// Post the comment and the check run.
 async fn publish<T: github::Transport>(
     args: &ActionArgs,
     client: &Client<T>,
-    pull: Option<u64>,
-    head_sha: Option<&str>,
+    to: &Published<'_>,
     report: &Report,
     markdown: &str,
     log: &mut Log<'_>,
 ) -> Result<(), GithubError> {
-    let Some(head_sha) = head_sha else {
+    let Some(head_sha) = to.head_sha else {
         return Ok(());
     };
-    if let (Some(number), Some(when)) = (pull, comment_when(args.comment)) {
+    if let (Some(number), Some(when)) = (to.pull, comment_when(args.comment)) {
         let identities = vec![args.comment_author.clone()];
         let outcome = github::upsert_sticky_comment(
             client,
@@ -99,7 +121,7 @@ async fn publish<T: github::Transport>(
     }
     if args.check_run {
         client
-            .publish_check_run(&check_run(report, head_sha, markdown, args.fail))
+            .publish_check_run(&check_run(report, head_sha, markdown, to.report_only))
             .await?;
     }
     Ok(())
@@ -122,18 +144,20 @@ fn read_only_warning(cause: &str) -> String {
     )
 }
 
-/// The check run for `report` on `head_sha`.
-pub fn check_run(report: &Report, head_sha: &str, markdown: &str, fail: bool) -> CheckRun {
+/// The check run for `report` on `head_sha`. A failing gate concludes
+/// `failure`, or `neutral` when the base policy says `report-only`: branch
+/// protection counts `neutral` as passing, so only the base may choose it.
+pub fn check_run(report: &Report, head_sha: &str, markdown: &str, report_only: bool) -> CheckRun {
     let mut annotations = annotations(report);
     let omitted = annotations.len().saturating_sub(MAX_ANNOTATIONS);
     annotations.truncate(MAX_ANNOTATIONS);
     CheckRun {
         name: CHECK_NAME.to_string(),
         head_sha: head_sha.to_string(),
-        conclusion: match (report.passed, fail) {
+        conclusion: match (report.passed, report_only) {
             (true, _) => "success",
-            (false, true) => "failure",
-            (false, false) => "neutral",
+            (false, false) => "failure",
+            (false, true) => "neutral",
         },
         title: report::verdict(report),
         summary: markdown.to_string(),

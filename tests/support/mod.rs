@@ -44,6 +44,9 @@ pub fn action_env(
         output: Some(dir.join("output")),
         sha: Some(sha.to_string()),
         debug: false,
+        workflow_ref: Some(format!(
+            "{OWNER}/{REPO}/.github/workflows/checkgate.yml@refs/pull/7/merge"
+        )),
     }
 }
 
