@@ -320,3 +320,78 @@ async fn a_token_past_300_characters_of_an_error_body_is_redacted_before_the_cut
         assert!(!ran.everything().contains(&TOKEN[..6]), "{name}: {}", ran.everything());
     }
 }
+
+// §1.4 A list that cannot be read completely is never trusted --------------------
+
+#[tokio::test]
+async fn a_flood_of_comment_reviews_cannot_hide_a_change_request() {
+    // alice approves, 3,000 comment-only reviews follow, then alice requests
+    // changes: the deciding review is past the 30 pages checkgate reads.
+    let gh = FakeGitHub::start().await;
+    repo(&gh, READY, READY);
+    let policy = "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nitem = \"Tests pass\"\napproved-by = [\"alice\"]\n";
+    gh.put_file(BASE, ".github/checkgate.toml", policy);
+    gh.add_review("alice", "APPROVED", HEAD);
+    for _ in 0..3_000 {
+        gh.add_review("mallory", "COMMENTED", HEAD);
+    }
+    gh.add_review("alice", "CHANGES_REQUESTED", HEAD);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Error, "{}", ran.out);
+    assert!(
+        ran.err.contains(&format!(
+            "checkgate: error: GET /repos/{}/{}/pulls/{PR}/reviews: the list goes on past the 3000 entries checkgate reads; it cannot be judged from part of the list",
+            support::OWNER,
+            support::REPO
+        )),
+        "{}",
+        ran.err
+    );
+}
+
+#[tokio::test]
+async fn a_file_list_shorter_than_the_pull_requests_count_applies_every_when_changed_rule() {
+    // GitHub says 5 files change but lists one (no further page): the file
+    // that triggers the rule may be among the four missing.
+    let gh = FakeGitHub::start().await;
+    repo(&gh, READY, READY);
+    let policy = "[[checklist]]\npath = \"READY.md\"\nwhen-changed = [\"migrations/**\"]\n[[checklist.require]]\nsection = \"Must\"\n";
+    gh.put_file(BASE, ".github/checkgate.toml", policy);
+    gh.update_pull(|p| p.changed_files = Some(5));
+    gh.set_changed_files(vec![ChangedFile::modified("docs/x.md")]);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail, "{}", ran.err);
+    assert!(
+        ran.summary.contains(
+            "GitHub listed 1 of the 5 files this pull request changes: the list is incomplete, so every when-changed rule is applied and every checklist is compared with the base"
+        ),
+        "{}",
+        ran.summary
+    );
+    // The same list, complete, skips the rule: the count is what decides.
+    gh.update_pull(|p| p.changed_files = None);
+    assert_eq!(run(&gh).await.exit, Exit::Pass);
+}
+
+#[tokio::test]
+async fn a_comment_list_past_the_pages_read_is_an_error_not_a_second_comment() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, READY, READY);
+    let mut script = Scripted::json("GET", "/issues/9/comments", 200, json!([]));
+    script = script.header(
+        "link",
+        "<https://api.github.com/repositories/1/issues/9/comments?per_page=100&page=2>; rel=\"next\"",
+    );
+    // Every page says there is another.
+    for _ in 0..300 {
+        gh.script(script.clone());
+    }
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Error);
+    assert!(
+        ran.err.contains("/issues/9/comments: the list goes on past the 0 entries checkgate reads"),
+        "{}",
+        ran.err
+    );
+    assert!(gh.marked_comments().is_empty());
+}

@@ -54,7 +54,8 @@ async fn facts<T: github::Transport>(
             // Fresh: a rerun after the author edits the description or pushes
             // sees the pull request as it is now, not as the event saw it.
             let pull = client.get_pull(*number).await?;
-            let files = client.list_pull_files(*number).await?;
+            let mut files = client.list_pull_files(*number).await?;
+            files.expect(pull.changed_files);
             let mut notes = Vec::new();
             if pull.head.sha != *head_sha {
                 notes.push(format!(
@@ -79,10 +80,12 @@ async fn facts<T: github::Transport>(
             pull,
         } => {
             let (pull, files) = match pull {
-                Some(n) => (
-                    Some(client.get_pull(*n).await?),
-                    Some(client.list_pull_files(*n).await?),
-                ),
+                Some(n) => {
+                    let pull = client.get_pull(*n).await?;
+                    let mut files = client.list_pull_files(*n).await?;
+                    files.expect(pull.changed_files);
+                    (Some(pull), Some(files))
+                }
                 None => (None, None),
             };
             Ok(Facts {
@@ -204,11 +207,8 @@ pub(super) async fn judge<T: github::Transport>(
         changed_files_truncated: facts.files.as_ref().is_some_and(|f| f.truncated),
         signoffs,
     };
-    if ctx.changed_files_truncated {
-        facts.notes.push(format!(
-            "this pull request changes more than GitHub lists ({} files): when-changed rules that match none of the listed files are applied anyway",
-            github::PULL_FILES_LIMIT
-        ));
+    if let Some(note) = facts.files.as_ref().and_then(github::ChangedFiles::incomplete_note) {
+        facts.notes.push(note);
     }
     let mut report = engine::check(&policy, &loader, &ctx)?;
     report.notes.splice(0..0, facts.notes.iter().cloned());

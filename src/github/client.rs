@@ -146,6 +146,24 @@ impl<T: Transport> Client<T> {
         serde_json::from_str(&r.body).map_err(|e| self.decode_error(method, path, &e.to_string()))
     }
 
+    /// Every item of a list endpoint; an error (never a partial list) when
+    /// GitHub still offers pages after `max_pages`. A reader of a partial list
+    /// could miss what decides the verdict (a later change request among
+    /// thousands of comment-only reviews).
+    pub(super) async fn list_all<D: serde::de::DeserializeOwned>(
+        &self,
+        base: &str,
+        max_pages: u32,
+    ) -> Result<Vec<D>, GithubError> {
+        match self.list_pages(base, max_pages).await? {
+            (all, false) => Ok(all),
+            (all, true) => Err(GithubError::Incomplete {
+                path: base.to_string(),
+                read: all.len(),
+            }),
+        }
+    }
+
     /// GET every page of a list endpoint, 100 per page, up to `max_pages`.
     /// Stops at GitHub's last page (no `rel="next"` link), or, if a server
     /// sends no `Link` header at all, at the first short page. The flag is

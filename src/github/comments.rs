@@ -68,10 +68,8 @@ impl Comment {
 impl<T: Transport> Client<T> {
     /// Every comment on an issue or pull request, oldest first, 100 per page.
     pub async fn list_comments(&self, issue: u64) -> Result<Vec<Comment>, GithubError> {
-        let (all, _) = self
-            .list_pages(&self.repo_path(&format!("issues/{issue}/comments")), 300)
-            .await?;
-        Ok(all)
+        self.list_all(&self.repo_path(&format!("issues/{issue}/comments")), 300)
+            .await
     }
 
     /// Delete a comment (only ever one of checkgate's own duplicates).

@@ -61,6 +61,11 @@ pub enum GithubError {
         attempts: u32,
         last: String,
     },
+    /// A list had more pages than checkgate reads; judging part of it could pass what the rest fails.
+    #[error(
+        "GET {path}: the list goes on past the {read} entries checkgate reads; it cannot be judged from part of the list"
+    )]
+    Incomplete { path: String, read: usize },
     #[error("{method} {path}: unexpected response: {message}")]
     Decode {
         method: Method,

@@ -21,6 +21,9 @@ pub struct PullRequest {
     pub body: Option<String>,
     pub head: Commitish,
     pub base: Commitish,
+    /// How many files GitHub says the pull request changes.
+    #[serde(default)]
+    pub changed_files: Option<u64>,
 }
 
 /// A pull request's `head` or `base`.
@@ -45,11 +48,40 @@ pub struct ChangedFile {
 #[derive(Debug, Clone, Default)]
 pub struct ChangedFiles {
     pub files: Vec<ChangedFile>,
-    /// The list stopped at GitHub's [`PULL_FILES_LIMIT`].
+    /// The list may be incomplete: it stopped at GitHub's
+    /// [`PULL_FILES_LIMIT`], or it is shorter than the pull request's
+    /// `changed_files`. Every `when-changed` rule then applies.
     pub truncated: bool,
+    /// `changed_files` of the pull request, when the list came up short of it.
+    pub expected: Option<u64>,
 }
 
 impl ChangedFiles {
+    /// Hold the list to the count GitHub gives on the pull request: a list
+    /// shorter than that (with no further page) is incomplete, not trusted.
+    pub fn expect(&mut self, changed_files: Option<u64>) {
+        if let Some(n) = changed_files
+            && (self.files.len() as u64) < n
+        {
+            self.truncated = true;
+            self.expected = Some(n);
+        }
+    }
+
+    /// Why the list is incomplete, for the report's notes.
+    pub fn incomplete_note(&self) -> Option<String> {
+        match (self.truncated, self.expected) {
+            (false, _) => None,
+            (true, Some(n)) => Some(format!(
+                "GitHub listed {} of the {n} files this pull request changes: the list is incomplete, so every when-changed rule is applied and every checklist is compared with the base",
+                self.files.len()
+            )),
+            (true, None) => Some(format!(
+                "this pull request changes more than GitHub lists ({PULL_FILES_LIMIT} files): when-changed rules that match none of the listed files are applied anyway"
+            )),
+        }
+    }
+
     /// Every path the pull request touches, old names of renames included.
     pub fn paths(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -122,15 +154,17 @@ impl<T: Transport> Client<T> {
             .list_pages(&self.repo_path(&format!("pulls/{number}/files")), pages)
             .await?;
         let truncated = more || files.len() >= PULL_FILES_LIMIT;
-        Ok(ChangedFiles { files, truncated })
+        Ok(ChangedFiles {
+            files,
+            truncated,
+            expected: None,
+        })
     }
 
     /// Every review of a pull request, oldest first.
     pub async fn list_reviews(&self, number: u64) -> Result<Vec<Review>, GithubError> {
-        let (all, _) = self
-            .list_pages(&self.repo_path(&format!("pulls/{number}/reviews")), 30)
-            .await?;
-        Ok(all)
+        self.list_all(&self.repo_path(&format!("pulls/{number}/reviews")), 30)
+            .await
     }
 
     /// Whether `login` is an active member of `org`'s team `team` (404: no).
