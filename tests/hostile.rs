@@ -329,7 +329,8 @@ async fn a_flood_of_comment_reviews_cannot_hide_a_change_request() {
     // changes: the deciding review is past the 30 pages checkgate reads.
     let gh = FakeGitHub::start().await;
     repo(&gh, READY, READY);
-    let policy = "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nitem = \"Tests pass\"\napproved-by = [\"alice\"]\n";
+    let policy =
+        "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nitem = \"Tests pass\"\napproved-by = [\"alice\"]\n";
     gh.put_file(BASE, ".github/checkgate.toml", policy);
     gh.add_review("alice", "APPROVED", HEAD);
     for _ in 0..3_000 {
@@ -389,9 +390,84 @@ async fn a_comment_list_past_the_pages_read_is_an_error_not_a_second_comment() {
     let ran = run(&gh).await;
     assert_eq!(ran.exit, Exit::Error);
     assert!(
-        ran.err.contains("/issues/9/comments: the list goes on past the 0 entries checkgate reads"),
+        ran.err
+            .contains("/issues/9/comments: the list goes on past the 0 entries checkgate reads"),
         "{}",
         ran.err
     );
     assert!(gh.marked_comments().is_empty());
+}
+
+// §3 Bounded in time, memory and input; no panics ----------------------------------
+
+/// The built binary as a runner starts it, with `extra` environment on top.
+fn run_binary(gh: &FakeGitHub, extra: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let payload = dir.path().join("event.json");
+    let event = json!({"number": PR, "pull_request": {"number": PR, "body": null,
+        "head": {"sha": HEAD}, "base": {"sha": BASE}}});
+    std::fs::write(&payload, event.to_string()).expect("write event");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_checkgate"));
+    cmd.arg("action").current_dir(dir.path());
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if name.starts_with("GITHUB_") || name.starts_with("INPUT_") || name.starts_with("RUNNER_") {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd.envs([
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_EVENT_PATH", &payload.display().to_string()),
+        ("GITHUB_REPOSITORY", &format!("{}/{}", support::OWNER, support::REPO)),
+        ("GITHUB_API_URL", &gh.uri()),
+        ("GITHUB_SHA", HEAD),
+        ("INPUT_TOKEN", TOKEN),
+    ]);
+    cmd.envs(extra.iter().copied());
+    let output = cmd.output().expect("run checkgate");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_token_with_a_line_break_or_control_character_is_an_error_not_a_panic() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, READY, READY);
+    for bad in ["ghs_a\nb", "ghs_a\rb", "ghs_a\u{7f}b", "ghs_a\u{1}b"] {
+        let (code, out, err) = run_binary(&gh, &[("INPUT_TOKEN", bad)]);
+        assert_eq!(code, Some(2), "{bad:?}: {err}");
+        assert_eq!(
+            err,
+            "checkgate: error: the token contains a character an HTTP header cannot carry (a line break or another control character); check the `token` input\n",
+            "{bad:?}"
+        );
+        assert!(out.starts_with("::error title=checkgate::the token contains"), "{out}");
+    }
+    assert!(gh.requests().is_empty(), "nothing is sent with a bad token");
+}
+
+#[tokio::test]
+async fn a_retry_after_too_large_for_a_duration_is_an_error_not_a_panic() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, READY, READY);
+    // A 5xx first, so a wait is already on the books when the huge one comes.
+    gh.script(Scripted::new("GET", &format!("/pulls/{PR}"), 502, "bad gateway"));
+    gh.script(
+        Scripted::new("GET", &format!("/pulls/{PR}"), 429, "slow down").header("retry-after", "18446744073709551615"),
+    );
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Error);
+    assert!(
+        ran.err.contains(&format!(
+            "GET /repos/{}/{}/pulls/{PR}: gave up after 2 attempt(s): HTTP 429: slow down (next wait of 18446744073709551615 s exceeds the retry budget)",
+            support::OWNER,
+            support::REPO
+        )),
+        "{}",
+        ran.err
+    );
 }

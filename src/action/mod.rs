@@ -94,6 +94,10 @@ pub enum ActionError {
         "no token: `checkgate action` reads the policy and checklists through the GitHub API (set the `token` input)"
     )]
     NoToken,
+    #[error(
+        "the token contains a character an HTTP header cannot carry (a line break or another control character); check the `token` input"
+    )]
+    BadToken,
     #[error("the `policy` input `{0}` must be a path inside the repository")]
     BadPolicyPath(String),
     #[error(
@@ -182,6 +186,11 @@ fn connect(env: &GithubEnv, token: Option<&str>, retry: RetryPolicy) -> Result<C
     let repo =
         github::Repo::parse(&env.repository).ok_or_else(|| ActionError::BadRepository(env.repository.clone()))?;
     let token = token.ok_or(ActionError::NoToken)?;
+    // A line break or control character cannot go in a header; octocrab
+    // would panic building the request.
+    if http::HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
+        return Err(ActionError::BadToken);
+    }
     let transport = github::Octocrab::new(&env.api_url, Some(token))?;
     Ok(Client::new(transport, repo, retry, Some(token.to_string())))
 }

@@ -73,12 +73,14 @@ impl<T: Transport> Client<T> {
             };
             let wait = wait.unwrap_or_else(|| self.retry.backoff.saturating_mul(1 << (attempt - 1).min(8)));
             let waited = *self.waited.borrow();
-            if attempt >= self.retry.attempts || waited + wait > self.retry.budget {
+            // Saturating: a server's `retry-after` may be any u64.
+            let over_budget = waited.saturating_add(wait) > self.retry.budget;
+            if attempt >= self.retry.attempts || over_budget {
                 return Err(GithubError::GaveUp {
                     method,
                     path: path.to_string(),
                     attempts: attempt,
-                    last: if waited + wait > self.retry.budget {
+                    last: if over_budget {
                         format!("{why} (next wait of {} s exceeds the retry budget)", wait.as_secs())
                     } else {
                         why
@@ -118,7 +120,7 @@ impl<T: Transport> Client<T> {
         let exhausted = header("x-ratelimit-remaining") == Some("0");
         let reset_wait = header("x-ratelimit-reset")
             .and_then(|v| v.parse::<u64>().ok())
-            .map(|reset| Duration::from_secs(reset.saturating_sub(unix_now()) + 1));
+            .map(|reset| Duration::from_secs(reset.saturating_sub(unix_now()).saturating_add(1)));
         let rate_limited = r.status == 429
             || (r.status == 403
                 && (retry_after.is_some() || exhausted || message.to_ascii_lowercase().contains("rate limit")));
