@@ -60,7 +60,9 @@ impl ChangedFiles {
     /// Hold the list to the count GitHub gives on the pull request: a list
     /// shorter than that (with no further page) is incomplete, not trusted.
     pub fn expect(&mut self, changed_files: Option<u64>) {
+        // Past GitHub's limit the shortfall is expected and already noted.
         if let Some(n) = changed_files
+            && !self.truncated
             && (self.files.len() as u64) < n
         {
             self.truncated = true;
