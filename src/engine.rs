@@ -59,6 +59,11 @@ pub trait Loader {
     fn base(&self, _source: &Source) -> Result<Option<String>, EngineError> {
         Ok(None)
     }
+    /// The markdown at the base branch's tip, when the branch is behind it
+    /// (otherwise the tip is the base).
+    fn tip(&self, _source: &Source) -> Result<Option<String>, EngineError> {
+        Ok(None)
+    }
 }
 
 /// Reads checklist files from a directory (the repository root locally).
@@ -159,7 +164,11 @@ pub struct MemLoader {
     pub head: std::collections::HashMap<String, Option<String>>,
     /// Path → markdown at the base; a path absent here has no known base.
     pub base: std::collections::HashMap<String, Option<String>>,
+    /// Path → markdown at the base branch's tip, for a branch behind it.
+    pub tip: std::collections::HashMap<String, Option<String>>,
     pub pr_body: Option<String>,
+    /// The description's baseline: the pull request template at the base.
+    pub pr_body_base: Option<String>,
 }
 
 impl Loader for MemLoader {
@@ -174,6 +183,14 @@ impl Loader for MemLoader {
     fn base(&self, source: &Source) -> Result<Option<String>, EngineError> {
         Ok(match source {
             Source::File(p) => self.base.get(p).cloned().flatten(),
+            Source::PrBody => self.pr_body_base.clone(),
+            Source::PrComments { .. } => None,
+        })
+    }
+
+    fn tip(&self, source: &Source) -> Result<Option<String>, EngineError> {
+        Ok(match source {
+            Source::File(p) => self.tip.get(p).cloned().flatten(),
             Source::PrBody | Source::PrComments { .. } => None,
         })
     }
@@ -200,9 +217,11 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
         }
         let head: Option<Checklist> = head_md.map(|md| checklist::parse(shown, &md));
         let base: Option<Checklist> = loader.base(&cp.source)?.map(|md| checklist::parse(shown, &md));
+        let tip: Option<Checklist> = loader.tip(&cp.source)?.map(|md| checklist::parse(shown, &md));
         let subject = Subject {
             head: head.as_ref(),
             base: base.as_ref(),
+            tip: tip.as_ref(),
         };
         match eval::evaluate_checklist(cp, subject, ctx) {
             Ok(r) => reports.push(r),

@@ -254,6 +254,7 @@ mod tests {
         let subject = Subject {
             head: Some(&head),
             base: base.as_ref(),
+            tip: None,
         };
         evaluate_checklist(&p.checklists[0], subject, ctx).expect("no policy errors")
     }
@@ -586,7 +587,12 @@ impl Signoffs {
 pub struct Subject<'a> {
     /// `None` when the file does not exist at the head.
     pub head: Option<&'a Checklist>,
+    /// Where the pull request started (the merge base): what it changed is
+    /// the difference from here. `None` when unknown or when unchanged.
     pub base: Option<&'a Checklist>,
+    /// The base branch's tip, when it has moved on since the merge base:
+    /// what the pull request would merge into.
+    pub tip: Option<&'a Checklist>,
 }
 
 /// Normalised keys of a checklist's headings and items, computed on first use.
@@ -1030,6 +1036,8 @@ pub fn evaluate_checklist(
     let Some(head) = subject.head else {
         let existed = if subject.base.is_some() {
             " at the head: this pull request deletes or renames it (it exists at the base)"
+        } else if subject.tip.is_some() {
+            " at the head: the base branch added it after this branch was created; merge or rebase"
         } else if ctx.changed_files.is_some() {
             " (deleted or renamed by this pull request?)"
         } else {
@@ -1057,6 +1065,8 @@ pub fn evaluate_checklist(
     };
     let keys = Keys::new(head);
     let base_keys = subject.base.map(Keys::new);
+    let tip_keys = subject.tip.map(Keys::new);
+    let mut behind = Behind::default();
     let empty_allowed = cp.allow_empty && head.items.is_empty();
     if empty_allowed {
         notes.push(format!("no task items found in {path}; allow-empty skips its rules"));
@@ -1120,6 +1130,11 @@ pub fn evaluate_checklist(
                 });
             }
         }
+        if cp.stale.is_some()
+            && let Some(tip_keys) = &tip_keys
+        {
+            behind.add(tip_keys, &keys, base_keys.as_ref(), req);
+        }
         let Some(mut v) = verdict else { continue };
         if let Some((ok, message)) = signoff(req, ctx) {
             let found = !matches!(
@@ -1146,6 +1161,11 @@ pub fn evaluate_checklist(
             help: req.help.clone(),
             optional: v.optional,
         });
+    }
+    if let (Some(level), Some(tip)) = (cp.stale, subject.tip)
+        && let Some(report) = behind.report(tip, level)
+    {
+        requirements.push(report);
     }
     if let (Some(level), Some(base)) = (cp.untick, subject.base) {
         let head_keys = keys.items();
@@ -1204,6 +1224,67 @@ pub fn evaluate_checklist(
         waived,
         notes,
     })
+}
+
+/// Required items at the base branch's tip that the head lacks and the pull
+/// request did not remove: the base gained them after the branch was made.
+#[derive(Default)]
+struct Behind<'t> {
+    items: Vec<&'t Item>,
+    /// Some deny-level rule requires one of them.
+    denied: bool,
+}
+
+impl<'t> Behind<'t> {
+    fn add(&mut self, tip: &Keys<'t>, head: &Keys, base: Option<&Keys>, req: &Requirement) {
+        // An item also at the merge base was removed by the pull request
+        // itself: that is the tamper check's finding, not staleness.
+        let at_base: std::collections::HashSet<&str> = base
+            .map(|b| b.items().iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        for item in removed_since_base(tip, head, req) {
+            if at_base.contains(normalize::key(&item.text).as_str()) {
+                continue;
+            }
+            self.denied |= req.level == Level::Deny;
+            if !self.items.iter().any(|i| i.line == item.line) {
+                self.items.push(item);
+            }
+        }
+    }
+
+    fn report(mut self, tip: &Checklist, level: Level) -> Option<RequirementReport> {
+        if self.items.is_empty() {
+            return None;
+        }
+        self.items.sort_by_key(|i| i.line);
+        let n = self.items.len();
+        Some(RequirementReport {
+            rule: "up to date with the base branch".to_string(),
+            level: if self.denied { level } else { Level::Warn },
+            passed: false,
+            code: Code::BehindBase,
+            open: self
+                .items
+                .iter()
+                .map(|i| {
+                    open_item(
+                        tip,
+                        i,
+                        Some("on the base branch, added after this branch was made".into()),
+                    )
+                })
+                .collect(),
+            message: format!(
+                "the base has {} this branch does not; merge or rebase",
+                plural(n, "required item", "required items")
+            ),
+            checked: 0,
+            total: n,
+            help: None,
+            optional: Vec::new(),
+        })
+    }
 }
 
 /// Fill in the policy file name on diagnostics found during evaluation.

@@ -137,11 +137,13 @@ impl Case {
 }
 
 /// What every pull request run reads first: the pull request (fresh), its
-/// files, the policy at the base and the checklist at the head.
+/// files, how its branch relates to the base branch now, the policy at the
+/// base and the checklist at the head.
 fn reads() -> Vec<String> {
     vec![
         format!("GET /repos/{OWNER}/{REPO}/pulls/42"),
         format!("GET /repos/{OWNER}/{REPO}/pulls/42/files?per_page=100&page=1"),
+        format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
         format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
         format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={HEAD}"),
     ]
@@ -234,7 +236,7 @@ async fn first_run_posts_one_comment_and_a_check_run_on_the_head_sha() {
 }
 
 #[tokio::test]
-async fn rerun_updates_the_same_comment_in_seven_requests() {
+async fn rerun_updates_the_same_comment_in_eight_requests() {
     let gh = FakeGitHub::start().await;
     let case = Case::pr(&gh, FAILING);
     assert_eq!(case.run().await.exit, Exit::Fail);
@@ -245,7 +247,7 @@ async fn rerun_updates_the_same_comment_in_seven_requests() {
     let ran = case.run().await;
 
     assert_eq!(ran.exit, Exit::Pass);
-    // The steady state the README quotes: four reads, then list the comments
+    // The steady state the README quotes: five reads, then list the comments
     // once, update once, one check run.
     assert_eq!(
         gh.request_lines(),
@@ -709,7 +711,7 @@ async fn a_bad_policy_exits_2_and_says_so_in_the_summary() {
     assert_eq!(ran.exit, Exit::Error);
     assert!(ran.summary.starts_with("## checkgate could not run"), "{}", ran.summary);
     assert!(ran.err.contains(".github/checkgate.toml:2:1"), "{}", ran.err);
-    assert_eq!(gh.request_lines(), reads()[..3]);
+    assert_eq!(gh.request_lines(), reads()[..4]);
 }
 
 #[tokio::test]
@@ -791,7 +793,7 @@ async fn a_checklist_over_1_mb_is_read_through_the_blobs_api() {
         "GET /repos/{OWNER}/{REPO}/git/blobs/{}",
         support::blob_sha(big.as_bytes())
     );
-    assert_eq!(gh.request_lines()[4], blob, "{:#?}", gh.request_lines());
+    assert_eq!(gh.request_lines()[5], blob, "{:#?}", gh.request_lines());
     assert_eq!(ran.output("open").as_deref(), Some("2"));
     gh.assert_valid();
 }

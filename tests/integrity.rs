@@ -901,3 +901,131 @@ async fn adding_the_first_policy_does_not_excuse_a_workflow_change() {
     assert_eq!(ran.exit, Exit::Fail, "{}", ran.err);
     assert_eq!(ran.findings()[0].0, "workflow-changed");
 }
+
+// 10. Stale branches (issue 8 §1.3) -------------------------------------------------
+
+const MERGE_BASE: &str = "3333333333333333333333333333333333333333";
+
+/// The checklist when the branch was made: everything required was done.
+const OLD_LIST: &str = "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n";
+
+/// The base branch since then: a new open required item.
+const TIP_LIST: &str = "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n- [ ] Security review\n";
+
+/// Pull request 7 branched at MERGE_BASE; the base branch has since moved
+/// on to BASE, whose checklist is `TIP_LIST`.
+fn stale_repo(gh: &FakeGitHub, head_list: &str, changed: Vec<ChangedFile>) {
+    gh.put_file(MERGE_BASE, POLICY_PATH, POLICY);
+    gh.put_file(MERGE_BASE, "READY.md", OLD_LIST);
+    gh.put_file(BASE, POLICY_PATH, POLICY);
+    gh.put_file(BASE, "READY.md", TIP_LIST);
+    gh.put_file(HEAD, POLICY_PATH, POLICY);
+    gh.put_file(HEAD, "READY.md", head_list);
+    gh.set_pull(Pull::new(PR, HEAD, BASE));
+    gh.set_behind(BASE, MERGE_BASE);
+    gh.set_changed_files(changed);
+}
+
+/// Issue 8 §1.3: the base copy was read only when the pull request touched
+/// the checklist, so a branch made before the base gained an open required
+/// item passed on its old copy, and merging it would land that item open.
+#[tokio::test]
+async fn a_stale_branch_missing_a_required_item_the_base_gained_fails_with_merge_or_rebase() {
+    let gh = FakeGitHub::start().await;
+    stale_repo(&gh, OLD_LIST, vec![ChangedFile::modified("src/lib.rs")]);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail, "{:#}", ran.report);
+    assert_eq!(
+        ran.findings(),
+        [
+            ("ok".to_string(), "all 2 items checked".to_string()),
+            ("ok".to_string(), "checked".to_string()),
+            (
+                "behind-base".to_string(),
+                "the base has 1 required item this branch does not; merge or rebase".to_string()
+            ),
+        ]
+    );
+    let behind = &ran.report["checklists"][0]["requirements"][2];
+    assert_eq!(behind["rule"], "up to date with the base branch");
+    assert_eq!(behind["open"][0]["text"], "Security review");
+    assert_eq!(behind["open"][0]["line"], 5);
+    assert!(!ran.comment_and_summary().contains("tamper"), "not called tampering");
+    // The policy and the checklist are read at the base branch's tip; the
+    // merge base is not needed for a checklist the pull request left alone.
+    let lines = gh.request_lines();
+    for wanted in [
+        format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
+        format!("GET /repos/{OWNER}/{REPO}/contents/{POLICY_PATH}?ref={BASE}"),
+        format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={BASE}"),
+    ] {
+        assert!(lines.contains(&wanted), "{wanted} not in {lines:#?}");
+    }
+    assert!(!lines.iter().any(|l| l.contains(MERGE_BASE)), "{lines:#?}");
+}
+
+#[tokio::test]
+async fn what_the_pull_request_removed_is_tampering_even_on_a_stale_branch() {
+    let gh = FakeGitHub::start().await;
+    stale_repo(
+        &gh,
+        "# Ready\n## Must\n- [x] Tests pass\n",
+        vec![ChangedFile::modified("READY.md")],
+    );
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail);
+    let findings = ran.findings();
+    let codes: Vec<&str> = findings.iter().map(|(c, _)| c.as_str()).collect();
+    assert!(codes.contains(&"item-removed"), "{findings:?}");
+    assert!(
+        findings.contains(&(
+            "behind-base".to_string(),
+            "the base has 1 required item this branch does not; merge or rebase".to_string()
+        )),
+        "only the item the base gained is the branch's staleness: {findings:?}"
+    );
+    // Tamper checks compare with the merge base, not the moved base.
+    assert!(
+        gh.request_lines()
+            .contains(&format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={MERGE_BASE}"))
+    );
+}
+
+#[tokio::test]
+async fn a_branch_that_merged_the_base_passes() {
+    let gh = FakeGitHub::start().await;
+    let merged = "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n- [x] Security review\n";
+    stale_repo(&gh, merged, vec![ChangedFile::modified("READY.md")]);
+    gh.state().merge_base = None;
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Pass, "{:#}", ran.report);
+}
+
+#[tokio::test]
+async fn stale_is_set_by_the_base_policy() {
+    let gh = FakeGitHub::start().await;
+    stale_repo(&gh, OLD_LIST, vec![ChangedFile::modified("src/lib.rs")]);
+    let policy = POLICY.replace("path = \"READY.md\"", "path = \"READY.md\"\nstale = \"warn\"");
+    gh.put_file(BASE, POLICY_PATH, &policy);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Pass, "{:#}", ran.report);
+    assert_eq!(ran.report["checklists"][0]["requirements"][2]["level"], "warn");
+}
+
+#[tokio::test]
+async fn a_checklist_the_base_added_after_the_branch_was_made_says_merge_or_rebase() {
+    let gh = FakeGitHub::start().await;
+    stale_repo(&gh, OLD_LIST, vec![ChangedFile::modified("src/lib.rs")]);
+    gh.delete_file(MERGE_BASE, "READY.md");
+    gh.delete_file(HEAD, "READY.md");
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(
+        ran.findings(),
+        [(
+            "checklist-missing".to_string(),
+            "checklist READY.md not found at the head: the base branch added it after this branch was created; merge or rebase"
+                .to_string()
+        )]
+    );
+}

@@ -33,8 +33,12 @@ struct Facts {
     policy_ref: String,
     /// Commit the checklists are read at.
     head_ref: String,
-    /// Commit the checklists are compared with for tamper checks.
+    /// Commit the checklists are compared with for tamper checks: where the
+    /// pull request's branch left its base (the merge base).
     base_ref: Option<String>,
+    /// The base branch's tip, when it has moved on since the merge base: the
+    /// checklists there are what the pull request would merge into.
+    tip_ref: Option<String>,
     pull: Option<github::PullRequest>,
     files: Option<github::ChangedFiles>,
     /// The changed-file list covers every change from base to head, so a
@@ -56,6 +60,10 @@ async fn facts<T: github::Transport>(
             let pull = client.get_pull(*number).await?;
             let mut files = client.list_pull_files(*number).await?;
             files.expect(pull.changed_files);
+            // The payload's (and the API's) `base.sha` is the base branch as
+            // it was at some past event, not the merge base and not its tip.
+            let base_branch = pull.base.git_ref.clone().unwrap_or_else(|| pull.base.sha.clone());
+            let cmp = client.compare(&base_branch, &pull.head.sha).await?;
             let mut notes = Vec::new();
             if pull.head.sha != *head_sha {
                 notes.push(format!(
@@ -65,9 +73,10 @@ async fn facts<T: github::Transport>(
                 ));
             }
             Ok(Facts {
-                policy_ref: pull.base.sha.clone(),
+                policy_ref: cmp.base_tip.clone(),
                 head_ref: pull.head.sha.clone(),
-                base_ref: Some(pull.base.sha.clone()),
+                base_ref: Some(cmp.merge_base.clone()),
+                tip_ref: (cmp.behind_by > 0 && cmp.base_tip != cmp.merge_base).then(|| cmp.base_tip.clone()),
                 files_exact: !files.truncated,
                 files: Some(files),
                 pull: Some(pull),
@@ -92,6 +101,8 @@ async fn facts<T: github::Transport>(
                 policy_ref: base_sha.clone(),
                 head_ref: head_sha.clone(),
                 base_ref: Some(base_sha.clone()),
+                // The group's head is built on its base: nothing to be behind.
+                tip_ref: None,
                 pull,
                 files,
                 // The group's head may hold other queued pull requests' changes.
@@ -106,6 +117,7 @@ async fn facts<T: github::Transport>(
             })?,
             head_ref: env.sha.clone().ok_or(ActionError::MissingEnv("GITHUB_SHA"))?,
             base_ref: None,
+            tip_ref: None,
             pull: None,
             files: None,
             files_exact: false,
@@ -186,6 +198,10 @@ pub(super) async fn judge<T: github::Transport>(
         if let Some(base_ref) = facts.base_ref.as_ref().filter(|_| !unchanged || head.is_none()) {
             let base = fetch_text(client, path, base_ref, engine::DEFAULT_MAX_BYTES).await?;
             loader.base.insert(path.clone(), base);
+        }
+        if let Some(tip_ref) = &facts.tip_ref {
+            let tip = fetch_text(client, path, tip_ref, engine::DEFAULT_MAX_BYTES).await?;
+            loader.tip.insert(path.clone(), tip);
         }
         loader.head.insert(path.clone(), head);
     }

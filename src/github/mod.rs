@@ -18,6 +18,7 @@ mod checks;
 mod client;
 mod comments;
 mod contents;
+mod history;
 mod pulls;
 mod retry;
 
@@ -28,6 +29,7 @@ pub use comments::{
     upsert_sticky_comment,
 };
 pub use contents::Content;
+pub use history::{Comparison, TreeEntry};
 pub use pulls::{ChangedFile, ChangedFiles, Commitish, PULL_FILES_LIMIT, PullRequest, Review, approvers};
 pub use retry::RetryPolicy;
 

@@ -273,6 +273,14 @@ pub struct State {
     pub teams: HashMap<(String, String), Vec<String>>,
     /// Team memberships answer 403, as for a `GITHUB_TOKEN`.
     pub teams_forbidden: bool,
+    /// Branch → tip commit, for the compare API; a branch not listed here is
+    /// the pull request's base branch at its `base_sha`.
+    pub branch_tips: HashMap<String, String>,
+    /// The merge base the compare API reports; by default the base tip (a
+    /// branch that is not behind).
+    pub merge_base: Option<String>,
+    /// Trees listings say `truncated: true`.
+    pub trees_truncated: bool,
     next_id: u64,
 }
 
@@ -375,6 +383,15 @@ impl FakeGitHub {
             .entry((org.to_ascii_lowercase(), team_slug.to_ascii_lowercase()))
             .or_default()
             .push(login.to_string());
+    }
+
+    /// The base branch moved on to `tip` after the pull request branched
+    /// off at `merge_base`.
+    pub fn set_behind(&self, tip: &str, merge_base: &str) {
+        let mut s = self.state();
+        let branch = s.pull.as_ref().map_or("main".to_string(), |p| p.base_ref.clone());
+        s.branch_tips.insert(branch, tip.to_string());
+        s.merge_base = Some(merge_base.to_string());
     }
 
     pub fn script(&self, reply: Scripted) {
@@ -565,6 +582,32 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
                 None => error(404, "Not Found"),
             }
         }
+        ("GET", ["compare", basehead @ ..]) if !basehead.is_empty() => {
+            let basehead = basehead.join("/");
+            let Some((base, head)) = basehead.split_once("...") else {
+                return error(404, "Not Found");
+            };
+            let tip = match (s.branch_tips.get(base), &s.pull) {
+                (Some(tip), _) => tip.clone(),
+                (None, Some(p)) if p.base_ref == base => p.base_sha.clone(),
+                _ => base.to_string(),
+            };
+            let merge_base = s.merge_base.clone().unwrap_or_else(|| tip.clone());
+            let behind_by = u64::from(merge_base != tip);
+            let commit = |sha: &str| json!({ "sha": sha, "url": format!("https://api.github.com/repos/{OWNER}/{REPO}/commits/{sha}") });
+            reply(
+                200,
+                &json!({
+                    "url": format!("https://api.github.com/repos/{OWNER}/{REPO}/compare/{basehead}"),
+                    "html_url": format!("https://github.com/{OWNER}/{REPO}/compare/{basehead}"),
+                    "base_commit": commit(&tip), "merge_base_commit": commit(&merge_base),
+                    "status": if behind_by > 0 { "diverged" } else { "ahead" },
+                    "ahead_by": 1, "behind_by": behind_by, "total_commits": 1,
+                    "commits": [commit(head)], "files": [],
+                }),
+            )
+        }
+        ("GET", ["git", "trees", sha]) => trees(s, sha),
         ("GET", ["pulls", n]) => match &s.pull {
             Some(p) if p.number.to_string() == *n => {
                 let mut v = pull_json(p);
@@ -704,6 +747,75 @@ fn wrapped_base64(bytes: &[u8]) -> String {
     out
 }
 
+/// A tree sha standing for directory `dir` at `git_ref`.
+pub fn tree_sha(git_ref: &str, dir: &str) -> String {
+    let hex: String = format!("{git_ref}:{dir}").bytes().map(|b| format!("{b:02x}")).collect();
+    format!("t{hex}")
+}
+
+/// `GET git/trees/{sha}` as GitHub answers it, not recursive: `sha` is a
+/// commit (the root directory) or a [`tree_sha`].
+fn trees(s: &State, sha: &str) -> ResponseTemplate {
+    let (git_ref, dir) = match sha.strip_prefix('t') {
+        Some(hex) if hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+                .collect();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            match text.split_once(':') {
+                Some((r, d)) => (r.to_string(), d.to_string()),
+                None => return error(404, "Not Found"),
+            }
+        }
+        _ => (sha.to_string(), String::new()),
+    };
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let mut entries: Vec<(String, Value)> = Vec::new();
+    for ((r, p), entry) in &s.files {
+        let Some(rest) = p.strip_prefix(&prefix).filter(|_| r == &git_ref) else {
+            continue;
+        };
+        let (name, deeper) = match rest.split_once('/') {
+            Some((name, _)) => (name, true),
+            None => (rest, false),
+        };
+        if name.is_empty() || entries.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let full = format!("{prefix}{name}");
+        let v = match (deeper, entry) {
+            (true, _) | (false, Entry::Dir) => {
+                json!({ "path": name, "mode": "040000", "type": "tree", "sha": tree_sha(&git_ref, &full) })
+            }
+            (false, Entry::File(bytes)) => {
+                json!({ "path": name, "mode": "100644", "type": "blob", "sha": blob_sha(bytes), "size": bytes.len() })
+            }
+            (false, Entry::Symlink(target)) => {
+                json!({ "path": name, "mode": "120000", "type": "blob", "sha": blob_sha(target.as_bytes()), "size": target.len() })
+            }
+        };
+        entries.push((name.to_string(), v));
+    }
+    if entries.is_empty() && !dir.is_empty() {
+        return error(404, "Not Found");
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    reply(
+        200,
+        &json!({
+            "sha": sha,
+            "url": format!("https://api.github.com/repos/{OWNER}/{REPO}/git/trees/{sha}"),
+            "tree": entries.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+            "truncated": s.trees_truncated,
+        }),
+    )
+}
+
 /// `GET contents/{path}?ref=` as GitHub answers it.
 fn contents(s: &State, git_ref: &str, path: &str) -> ResponseTemplate {
     let api = format!("https://api.github.com/repos/{OWNER}/{REPO}");
@@ -802,7 +914,11 @@ fn review_json(r: &StoredReview) -> Value {
 /// - List reviews for a pull request: docs.github.com/rest/pulls/reviews
 /// - Get team membership for a user: docs.github.com/rest/teams/members
 /// - Get a blob: docs.github.com/rest/git/blobs
+/// - Compare two commits: docs.github.com/rest/commits/commits
+/// - Get a tree: docs.github.com/rest/git/trees (`recursive` is a string flag)
 pub const UNDESCRIBED: &[(&str, &str, &[&str])] = &[
+    ("GET", "/repos/{owner}/{repo}/compare/{basehead}", &["per_page", "page"]),
+    ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", &[]),
     (
         "GET",
         "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
