@@ -38,15 +38,21 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ListFormat {
+    /// One line per item (`file:line: [x] text  (section)`) and a count.
     Text,
+    /// One JSON object per file per line, in `gfm-oracle`'s shape.
     Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum CheckFormat {
+    /// Each requirement with ok/FAIL/warn and its open items as `file:line`.
     Text,
+    /// The report as JSON (fields are only ever added).
     Json,
+    /// The markdown of the pull request comment and job summary.
     Markdown,
+    /// GitHub workflow-command annotations (`::error file=…,line=…::…`).
     Github,
 }
 
@@ -55,6 +61,7 @@ pub struct ListArgs {
     /// Markdown files to read.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
     /// Refuse files larger than this many bytes.
@@ -69,6 +76,7 @@ pub struct CheckArgs {
     /// Policy file.
     #[arg(long, default_value = policy::DEFAULT_PATH)]
     pub policy: PathBuf,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
     /// Directory the policy's checklist paths are relative to.
@@ -90,14 +98,16 @@ pub struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
-    /// The checklist to write a policy for, relative to the repository root.
+    /// The checklist to write a policy for (the policy names it relative to
+    /// the repository root, wherever you run this).
     pub checklist: PathBuf,
     /// Write the policy to --policy instead of printing it.
     #[arg(long)]
     pub write: bool,
-    /// Where --write puts the policy.
-    #[arg(long, default_value = policy::DEFAULT_PATH)]
-    pub policy: PathBuf,
+    /// Where --write puts the policy [default: .github/checkgate.toml at the
+    /// repository root].
+    #[arg(long, requires = "write")]
+    pub policy: Option<PathBuf>,
     /// Overwrite an existing policy file.
     #[arg(long, requires = "write")]
     pub force: bool,
@@ -123,7 +133,7 @@ fn read_checklist(path: &Path, max_bytes: u64) -> Result<Checklist, EngineError>
     let shown = path.display().to_string();
     match engine::read_markdown(path, &shown, max_bytes)? {
         Some(md) => Ok(checklist::parse(&shown, &md)),
-        None => Err(EngineError::NotFound { path: shown }),
+        None => Err(not_found(path)),
     }
 }
 
@@ -189,12 +199,11 @@ fn list(args: &ListArgs) -> Exit {
                     }
                     out.push('\n');
                 }
-                out.push_str(&format!(
-                    "{}: {} items, {} checked\n",
-                    list.path,
-                    list.items.len(),
-                    list.checked()
-                ));
+                let items = match list.items.len() {
+                    1 => "1 item".to_string(),
+                    n => format!("{n} items"),
+                };
+                out.push_str(&format!("{}: {items}, {} checked\n", list.path, list.checked()));
             }
         }
     }
@@ -215,6 +224,15 @@ fn load_policy(path: &Path) -> Result<Policy, Exit> {
                 diags.len()
             ));
             Err(Exit::Error)
+        }
+        Err(PolicyError::Read { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound && path == Path::new(policy::DEFAULT_PATH) =>
+        {
+            Err(fail(format!(
+                "no policy at {} ({}); to start one: checkgate init CHECKLIST.md --write",
+                path.display(),
+                engine::looked_for(Path::new("."), path)
+            )))
         }
         Err(e) => Err(fail(e)),
     }
@@ -262,11 +280,29 @@ fn select(policy: &mut Policy, files: &[PathBuf], root: &Path) -> Result<(), Str
     Ok(())
 }
 
+/// A file named on the command line that does not exist: an I/O error
+/// (exit 2), the same for `list`, `check` and `init`.
+fn not_found(path: &Path) -> EngineError {
+    EngineError::NotFound {
+        path: path.display().to_string(),
+        looked_for: engine::looked_for(Path::new("."), path),
+    }
+}
+
 fn check(args: &CheckArgs) -> Exit {
     let mut policy = match load_policy(&args.policy) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
+    // A file named here is not a policy checklist gone missing (exit 1) but
+    // a mistyped argument: the same error as `list FILE`.
+    if let Some(missing) = args
+        .files
+        .iter()
+        .find(|f| std::fs::symlink_metadata(f).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound))
+    {
+        return fail(not_found(missing));
+    }
     if let Err(e) = select(&mut policy, &args.files, &args.root) {
         return fail(e);
     }
@@ -274,9 +310,7 @@ fn check(args: &CheckArgs) -> Exit {
         Some(p) => match engine::read_markdown(p, &p.display().to_string(), args.max_bytes) {
             Ok(Some(md)) => Some(md),
             Ok(None) => {
-                return fail(EngineError::NotFound {
-                    path: p.display().to_string(),
-                });
+                return fail(not_found(p));
             }
             Err(e) => return fail(e),
         },
@@ -372,11 +406,9 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
             continue;
         }
         let checked = inside.iter().filter(|i| i.checked).count();
-        let dupes = list
-            .sections
-            .iter()
-            .filter(|o| o.level == top && o.title == s.title)
-            .count();
+        // Any heading of the same name, at any level, would make the bare
+        // title ambiguous (a policy error), so name the path then.
+        let dupes = list.sections.iter().filter(|o| o.title == s.title).count();
         let selector = if dupes > 1 {
             list.section_path(Some(idx)).join(" > ")
         } else {
@@ -393,33 +425,67 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
     out
 }
 
+/// The repository root: the nearest directory at or above `start` holding
+/// `.git` (a directory, or a file in a worktree), else `start` itself.
+fn repository_root(start: &Path) -> PathBuf {
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(start)
+        .to_path_buf()
+}
+
 fn init(args: &InitArgs) -> Exit {
     let list = match read_checklist(&args.checklist, engine::DEFAULT_MAX_BYTES) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
-    let shown = args.checklist.to_string_lossy().trim_start_matches("./").to_string();
+    // The policy names checklists relative to the repository root, however
+    // the checklist was named here (absolute, or from a subdirectory).
+    let resolved = std::fs::canonicalize(&args.checklist);
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+    let (resolved, cwd) = match (resolved, cwd) {
+        (Ok(r), Ok(c)) => (r, c),
+        (Err(e), _) | (_, Err(e)) => return fail(format!("{}: {e}", args.checklist.display())),
+    };
+    let root = repository_root(&cwd);
+    let Ok(relative) = resolved.strip_prefix(&root) else {
+        return fail(format!(
+            "{} is outside the repository at {}; a policy names checklists inside it",
+            args.checklist.display(),
+            root.display()
+        ));
+    };
+    let shown = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
     let text = starter_policy(&shown, &list);
     if !args.write {
         report::emit(&text);
         return Exit::Pass;
     }
-    if args.policy.exists() && !args.force {
+    let target = match &args.policy {
+        Some(p) => p.clone(),
+        None => root.join(policy::DEFAULT_PATH),
+    };
+    if target.exists() && !args.force {
         return fail(format!(
             "{} already exists; pass --force to overwrite it",
-            args.policy.display()
+            target.display()
         ));
     }
-    if let Some(dir) = args.policy.parent().filter(|d| !d.as_os_str().is_empty())
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
         && let Err(e) = std::fs::create_dir_all(dir)
     {
         return fail(format!("{}: cannot create directory: {e}", dir.display()));
     }
-    match std::fs::write(&args.policy, text) {
+    match std::fs::write(&target, text) {
         Ok(()) => {
-            report::emit_error(&format!("wrote {}", args.policy.display()));
+            report::emit_error(&format!("wrote {}", target.display()));
             Exit::Pass
         }
-        Err(e) => fail(format!("{}: cannot write: {e}", args.policy.display())),
+        Err(e) => fail(format!("{}: cannot write: {e}", target.display())),
     }
 }

@@ -19,8 +19,8 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: no such file")]
-    NotFound { path: String },
+    #[error("{path}: no such file; {looked_for}")]
+    NotFound { path: String, looked_for: String },
     #[error("{path}: is a directory, not a checklist file")]
     IsDirectory { path: String },
     #[error("{path}: not a regular file (a device, FIFO or socket); checklists must be files")]
@@ -63,6 +63,23 @@ pub trait Loader {
     /// (otherwise the tip is the base).
     fn tip(&self, _source: &Source) -> Result<Option<String>, EngineError> {
         Ok(None)
+    }
+    /// Where a missing checklist was looked for, for its message
+    /// (e.g. `looked for /repo/docs/X.md`); `None` when that says nothing new.
+    fn looked_for(&self, _source: &Source) -> Option<String> {
+        None
+    }
+}
+
+/// `looked for /abs/path` for `rel` under `root`, naming `--root` when it is
+/// not the current directory.
+pub fn looked_for(root: &Path, rel: &Path) -> String {
+    let joined = root.join(rel);
+    let shown = std::path::absolute(&joined).unwrap_or(joined);
+    if root == Path::new(".") || root.as_os_str().is_empty() {
+        format!("looked for {}", shown.display())
+    } else {
+        format!("looked for {} (--root {})", shown.display(), root.display())
     }
 }
 
@@ -143,6 +160,13 @@ impl DirLoader {
 }
 
 impl Loader for DirLoader {
+    fn looked_for(&self, source: &Source) -> Option<String> {
+        match source {
+            Source::File(p) => Some(looked_for(&self.root, Path::new(p))),
+            _ => None,
+        }
+    }
+
     fn head(&self, source: &Source) -> Result<Option<String>, EngineError> {
         match source {
             Source::File(p) => match self.resolve(p)? {
@@ -222,6 +246,11 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
             head: head.as_ref(),
             base: base.as_ref(),
             tip: tip.as_ref(),
+            looked_for: if head.is_none() {
+                loader.looked_for(&cp.source)
+            } else {
+                None
+            },
         };
         match eval::evaluate_checklist(cp, subject, ctx) {
             Ok(r) => reports.push(r),

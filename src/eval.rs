@@ -255,6 +255,7 @@ mod tests {
             head: Some(&head),
             base: base.as_ref(),
             tip: None,
+            looked_for: None,
         };
         evaluate_checklist(&p.checklists[0], subject, ctx).expect("no policy errors")
     }
@@ -520,6 +521,38 @@ mod tests {
     }
 
     #[test]
+    fn misspelled_sections_and_items_get_the_closest_suggestions() {
+        let head = "## Sign-off\n- [ ] Rollback plan tested\n## Signals\n- [x] x\n";
+        let r = judge(
+            "[[checklist.require]]\nsection = \"Sign off\"\n",
+            head,
+            None,
+            &Context::default(),
+        );
+        assert_eq!(
+            r.requirements[0].message,
+            "required section \"Sign off\" not found; did you mean \"Sign-off\"?"
+        );
+        let r = judge(
+            "[[checklist.require]]\nitem = \"Rollback plan test\"\n",
+            head,
+            None,
+            &Context::default(),
+        );
+        assert_eq!(
+            r.requirements[0].message,
+            "required item \"Rollback plan test\" not found; did you mean \"Rollback plan tested\"?"
+        );
+        let r = judge(
+            "[[checklist.require]]\nsection = \"Deployment\"\n",
+            head,
+            None,
+            &Context::default(),
+        );
+        assert_eq!(r.requirements[0].message, "required section \"Deployment\" not found");
+    }
+
+    #[test]
     fn codes_unique() {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
@@ -593,6 +626,8 @@ pub struct Subject<'a> {
     /// The base branch's tip, when it has moved on since the merge base:
     /// what the pull request would merge into.
     pub tip: Option<&'a Checklist>,
+    /// Where a missing head was looked for (`looked for /repo/X.md`).
+    pub looked_for: Option<String>,
 }
 
 /// Normalised keys of a checklist's headings and items, computed on first use.
@@ -650,12 +685,65 @@ impl<'a> Keys<'a> {
         }
     }
 
+    /// `; did you mean "Sign-off"?` for the headings closest to the
+    /// selector's innermost part, or nothing when none is close.
+    fn suggest_section(&self, sel: &SectionSelector) -> String {
+        let Some(want) = sel.keys.last() else {
+            return String::new();
+        };
+        let keys = self.sections();
+        did_you_mean(
+            want,
+            self.list
+                .sections
+                .iter()
+                .zip(keys)
+                .map(|(s, k)| (k.as_str(), s.title.as_str())),
+        )
+    }
+
+    /// The same for an item's text, among the items in `scope`.
+    fn suggest_item(&self, want: &str, scope: Option<usize>) -> String {
+        let keys = self.items();
+        did_you_mean(
+            want,
+            self.in_scope(scope)
+                .map(|(i, item)| (keys[i].as_str(), item.text.as_str())),
+        )
+    }
+
     fn in_scope(&self, scope: Option<usize>) -> impl Iterator<Item = (usize, &'a Item)> + '_ {
         let list = self.list;
         list.items
             .iter()
             .enumerate()
             .filter(move |(_, item)| scope.is_none_or(|s| list.section_within(item.section, s)))
+    }
+}
+
+/// How alike two normalised texts must be (0..1, normalised Damerau-
+/// Levenshtein) to be offered as a correction.
+const SUGGEST_SIMILARITY: f64 = 0.7;
+
+/// `; did you mean "A"?` / `"A" or "B"?` for up to three candidates (key,
+/// shown text) closest to `want`, best first; empty when none is close.
+fn did_you_mean<'a>(want: &str, candidates: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut close: Vec<(f64, &str)> = candidates
+        .map(|(key, shown)| (strsim::normalized_damerau_levenshtein(want, key), shown))
+        .filter(|(score, _)| *score >= SUGGEST_SIMILARITY)
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut shown: Vec<&str> = Vec::new();
+    for (_, s) in close {
+        if !shown.contains(&s) && shown.len() < 3 {
+            shown.push(s);
+        }
+    }
+    let quoted: Vec<String> = shown.iter().map(|s| format!("\"{s}\"")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        [init @ .., last] => format!("; did you mean {} or {last}?", init.join(", ")),
     }
 }
 
@@ -879,7 +967,11 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
         Selector::Section(sel) => match resolve(Some(sel), diags)? {
             Err(()) => not_found(
                 Code::SectionNotFound,
-                format!("required section \"{}\" not found", sel.raw),
+                format!(
+                    "required section \"{}\" not found{}",
+                    sel.raw,
+                    keys.suggest_section(sel)
+                ),
             ),
             Ok(scope) => {
                 let items: Vec<&Item> = keys.in_scope(scope).map(|(_, i)| i).collect();
@@ -898,8 +990,9 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
             Err(()) => not_found(
                 Code::SectionNotFound,
                 format!(
-                    "section \"{}\" of required item \"{text}\" not found",
-                    within.as_ref().map_or("", |w| w.raw.as_str())
+                    "section \"{}\" of required item \"{text}\" not found{}",
+                    within.as_ref().map_or("", |w| w.raw.as_str()),
+                    within.as_ref().map_or(String::new(), |w| keys.suggest_section(w))
                 ),
             ),
             Ok(scope) => {
@@ -910,7 +1003,8 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
                     .map(|(_, item)| item)
                     .collect();
                 if matched.is_empty() {
-                    not_found(Code::ItemNotFound, format!("required item \"{text}\" not found"))
+                    let near = keys.suggest_item(key, scope);
+                    not_found(Code::ItemNotFound, format!("required item \"{text}\" not found{near}"))
                 } else {
                     all_done(list, matched.into_iter(), req)
                 }
@@ -920,9 +1014,10 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
             Err(()) => not_found(
                 Code::SectionNotFound,
                 format!(
-                    "section \"{}\" of `item-regex` {} not found",
+                    "section \"{}\" of `item-regex` {} not found{}",
                     within.as_ref().map_or("", |w| w.raw.as_str()),
-                    regex.as_str()
+                    regex.as_str(),
+                    within.as_ref().map_or(String::new(), |w| keys.suggest_section(w))
                 ),
             ),
             Ok(scope) => {
@@ -1053,7 +1148,10 @@ pub fn evaluate_checklist(
                 passed: false,
                 code: Code::ChecklistMissing,
                 open: Vec::new(),
-                message: format!("checklist {path} not found{existed}"),
+                message: match &subject.looked_for {
+                    Some(looked) => format!("checklist {path} not found{existed}; {looked}"),
+                    None => format!("checklist {path} not found{existed}"),
+                },
                 checked: 0,
                 total: 0,
                 help: None,

@@ -92,6 +92,10 @@ impl Loader for GitBase {
         self.dir.head(source)
     }
 
+    fn looked_for(&self, source: &Source) -> Option<String> {
+        self.dir.looked_for(source)
+    }
+
     fn base(&self, source: &Source) -> Result<Option<String>, EngineError> {
         let Source::File(path) = source else { return Ok(None) };
         let to_engine = |e: GitError| EngineError::Source(e.to_string());

@@ -393,6 +393,7 @@ impl Policy {
             file,
             text,
             diags: Vec::new(),
+            no_requirements: None,
         };
         let (doc, errors) = DeTable::parse_recoverable(text);
         if !errors.is_empty() {
@@ -403,6 +404,18 @@ impl Policy {
             return Err(v.finish());
         }
         let policy = v.policy(doc.get_ref());
+        // Only once everything else is right: an unedited `init` policy is
+        // valid TOML that would pass every pull request.
+        if v.diags.is_empty()
+            && let Some(span) = v.no_requirements.take()
+        {
+            v.error(
+                span,
+                "no [[checklist.require]] in this policy, so it would pass every pull request; \
+                 uncomment a requirement `checkgate init` wrote, or add one (e.g. `all = true`)"
+                    .to_string(),
+            );
+        }
         match policy {
             Some(p) if v.diags.is_empty() => Ok(p),
             _ => Err(v.finish()),
@@ -450,6 +463,8 @@ struct Validator<'a> {
     file: &'a str,
     text: &'a str,
     diags: Vec<Diagnostic>,
+    /// The first `[[checklist]]` when no checklist has a requirement.
+    no_requirements: Option<Range<usize>>,
 }
 
 fn type_name(v: &DeValue) -> &'static str {
@@ -737,7 +752,17 @@ impl Validator<'_> {
         let mut checklists = Vec::new();
         match doc.get("checklist") {
             Some(value) => {
-                for table in self.table_array("checklist", value) {
+                let tables = self.table_array("checklist", value);
+                // Counted on the raw tables, so a requirement with an error
+                // of its own does not also trigger this one.
+                let has_require = tables.iter().any(|t| match t.get_ref() {
+                    DeValue::Table(t) => t.get("require").is_some(),
+                    _ => false,
+                });
+                if !has_require {
+                    self.no_requirements = tables.first().map(|t| t.span());
+                }
+                for table in tables {
                     if let Some(c) = self.checklist(table) {
                         checklists.push(c);
                     }
@@ -1152,7 +1177,7 @@ min-checked = "two"
     fn the_action_table_and_template_default_safely() {
         let p = Policy::parse(
             "p.toml",
-            "[[checklist]]\nsource = \"pr-body\"\n[[checklist]]\npath = \"a.md\"\n",
+            "[[checklist]]\nsource = \"pr-body\"\n[[checklist.require]]\nall = true\n[[checklist]]\npath = \"a.md\"\n",
         )
         .unwrap();
         assert_eq!(p.action, ActionPolicy::default());
@@ -1167,7 +1192,7 @@ min-checked = "two"
         assert_eq!(p.checklists[1].stale, Some(Level::Deny));
         let p = Policy::parse(
             "p.toml",
-            "[action]\nworkflow-changed = \"warn\"\nreport-only = true\n[[checklist]]\nsource = \"pr-body\"\ntemplate = \"docs/T.md\"\n[[checklist]]\nsource = \"pr-body\"\ntemplate = false\n",
+            "[action]\nworkflow-changed = \"warn\"\nreport-only = true\n[[checklist]]\nsource = \"pr-body\"\ntemplate = \"docs/T.md\"\n[[checklist.require]]\nall = true\n[[checklist]]\nsource = \"pr-body\"\ntemplate = false\n",
         )
         .unwrap();
         assert_eq!(p.action.workflow_changed, Some(Level::Warn));

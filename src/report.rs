@@ -78,7 +78,8 @@ pub fn verdict(report: &Report) -> String {
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
     for c in &report.checklists {
-        let _ = writeln!(out, "{}: {} of {} items checked", c.path, c.checked, c.total);
+        let noun = if c.total == 1 { "item" } else { "items" };
+        let _ = writeln!(out, "{}: {} of {} {noun} checked", c.path, c.checked, c.total);
         for r in &c.requirements {
             // The message carries the counts ("1 of 2 items open"); a
             // separate "(1/2)" would repeat them and read "(0/0)" on a

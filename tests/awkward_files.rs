@@ -139,9 +139,13 @@ fn symlink_loop() {
 #[test]
 fn missing_checklist_and_missing_policy() {
     let dir = workspace(&[]);
+    let looked = std::fs::canonicalize(dir.path()).unwrap().join("READY.md");
     error(
         checkgate(dir.path(), &["list", "READY.md"]),
-        "checkgate: error: READY.md: no such file\n",
+        &format!(
+            "checkgate: error: READY.md: no such file; looked for {}\n",
+            looked.display()
+        ),
     );
     error(
         checkgate(dir.path(), &["check", "--policy", "p.toml"]),

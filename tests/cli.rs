@@ -146,7 +146,10 @@ fn missing_policy_file_is_an_io_error() {
 
 #[test]
 fn non_utf8_checklist_names_line_and_column() {
-    let dir = workspace(&[("p.toml", "[[checklist]]\npath = \"c.md\"\n")]);
+    let dir = workspace(&[(
+        "p.toml",
+        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\n",
+    )]);
     std::fs::write(dir.path().join("c.md"), b"# T\n- [ ] ok\n- [ ] b\xffd\n").unwrap();
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
     assert_eq!(out.code, 2);
@@ -271,12 +274,107 @@ fn list_json_matches_the_oracle_shape() {
     );
 }
 
+/// Issue 10 §5: `check FILE` said `checklist-missing` (exit 1) where `list
+/// FILE` said "no such file" (exit 2). A mistyped argument is an I/O error
+/// (exit 2, as the README's table says) with the same message for both, and
+/// the message says where it looked.
 #[test]
-fn list_of_a_missing_file_is_an_error() {
-    let dir = workspace(&[]);
-    let out = checkgate(dir.path(), &["list", "nope.md"]);
+fn list_and_check_agree_on_a_missing_file() {
+    let dir = workspace(&[(
+        "p.toml",
+        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\n",
+    )]);
+    let abs = std::fs::canonicalize(dir.path()).unwrap().join("nope.md");
+    let expected = format!(
+        "checkgate: error: nope.md: no such file; looked for {}\n",
+        abs.display()
+    );
+    let list = checkgate(dir.path(), &["list", "nope.md"]);
+    assert_eq!((list.code, list.stderr.as_str()), (2, expected.as_str()));
+    let check = checkgate(dir.path(), &["check", "--policy", "p.toml", "nope.md"]);
+    assert_eq!(
+        (check.code, check.stderr.as_str(), check.stdout.as_str()),
+        (2, expected.as_str(), "")
+    );
+    let init = checkgate(dir.path(), &["init", "nope.md"]);
+    assert_eq!((init.code, init.stderr.as_str()), (2, expected.as_str()));
+}
+
+/// Issue 10 §5: a policy's checklist that does not exist says where it was
+/// looked for, naming `--root`.
+#[test]
+fn a_missing_policy_checklist_says_where_it_looked() {
+    let dir = workspace(&[
+        (
+            "p.toml",
+            "[[checklist]]\npath = \"docs/READY.md\"\n[[checklist.require]]\nall = true\n",
+        ),
+        ("repo/README.md", "x\n"),
+    ]);
+    let abs = std::fs::canonicalize(dir.path()).unwrap().join("repo/docs/READY.md");
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--root", "repo"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "docs/READY.md: 0 of 0 items checked\n\
+             \x20 FAIL  checklist: docs/READY.md — checklist docs/READY.md not found; looked for {} (--root repo)\n\
+             checkgate: FAIL: 1 of 1 requirements failing\n",
+            abs.display()
+        )
+    );
+}
+
+/// Issue 10 §5: `check` where there is no policy said only "cannot read
+/// policy: no such file".
+#[test]
+fn check_without_a_policy_says_how_to_start() {
+    let dir = workspace(&[("CHECKLIST.md", "- [ ] a\n")]);
+    let abs = std::fs::canonicalize(dir.path())
+        .unwrap()
+        .join(".github/checkgate.toml");
+    let out = checkgate(dir.path(), &["check"]);
     assert_eq!(out.code, 2);
-    assert_eq!(out.stderr, "checkgate: error: nope.md: no such file\n");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "checkgate: error: no policy at .github/checkgate.toml (looked for {}); to start one: checkgate init CHECKLIST.md --write\n",
+            abs.display()
+        )
+    );
+}
+
+/// Issue 10 §5: an unedited `init` policy (every requirement commented out)
+/// passed every pull request.
+#[test]
+fn a_policy_without_requirements_is_an_error_that_says_to_add_one() {
+    policy_error(
+        "version = 1\n\n[[checklist]]\npath = \"c.md\"\n# [[checklist.require]]\n# section = \"Sec\"\n",
+        "p.toml:3:1: no [[checklist.require]] in this policy, so it would pass every pull request; \
+         uncomment a requirement `checkgate init` wrote, or add one (e.g. `all = true`)\n\
+         checkgate: error: p.toml has 1 problem(s)\n",
+    );
+}
+
+/// Issue 10 §5: the misspelled-selector message suggests the closest headings.
+#[test]
+fn a_misspelled_section_suggests_the_closest_heading() {
+    let dir = workspace(&[
+        ("c.md", "## Sign-off\n- [x] Security review\n"),
+        (
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"Signoff\"\n[[checklist.require]]\nitem = \"Security reveiw\"\n",
+        ),
+    ]);
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "c.md: 1 of 1 item checked\n\
+         \x20 FAIL  section: Signoff — required section \"Signoff\" not found; did you mean \"Sign-off\"?\n\
+         \x20 FAIL  item: Security reveiw — required item \"Security reveiw\" not found; did you mean \"Security review\"?\n\
+         checkgate: FAIL: 2 of 2 requirements failing\n"
+    );
 }
 
 #[test]
@@ -289,19 +387,84 @@ fn init_prints_one_requirement_per_top_level_section_and_it_parses() {
         "# checkgate policy for c.md, generated by `checkgate init`.\n\
          # Uncomment the requirements to enforce; see the README's policy reference.\n\
          version = 1\n\n[[checklist]]\npath = \"c.md\"\n\
-         \n# line 2: 2 items, 1 checked\n# [[checklist.require]]\n# section = \"Sec\"\n\
+         \n# line 2: 2 items, 1 checked\n# [[checklist.require]]\n# section = \"T > Sec\"\n\
          \n# line 5: 1 item, 0 checked\n# [[checklist.require]]\n# section = \"Other\"\n"
     );
     let written = checkgate(dir.path(), &["init", "c.md", "--write", "--policy", "p.toml"]);
     assert_eq!(written.code, 0);
+    // Unedited, it checks nothing: an error until a requirement is uncommented.
     let checked = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
-    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert_eq!(checked.code, 2, "{}", checked.stderr);
+    let policy = std::fs::read_to_string(dir.path().join("p.toml")).unwrap();
+    let policy = policy.replace(
+        "# [[checklist.require]]\n# section = \"T > Sec\"",
+        "[[checklist.require]]\nsection = \"T > Sec\"",
+    );
+    std::fs::write(dir.path().join("p.toml"), policy).unwrap();
+    let checked = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(checked.code, 1, "{}{}", checked.stdout, checked.stderr);
     let again = checkgate(dir.path(), &["init", "c.md", "--write", "--policy", "p.toml"]);
     assert_eq!(again.code, 2, "never overwrites without --force");
     assert_eq!(
         again.stderr,
         "checkgate: error: p.toml already exists; pass --force to overwrite it\n"
     );
+}
+
+/// Issue 10 §5: `init /abs/docs/c.md` wrote the absolute path into the
+/// policy, and `init` from `docs/` created `docs/.github/`. Both now follow
+/// the repository root (the directory holding `.git`).
+#[test]
+fn init_names_the_checklist_and_writes_the_policy_relative_to_the_repository_root() {
+    let dir = workspace(&[("docs/c.md", CHECKLIST), (".git/HEAD", "ref: refs/heads/main\n")]);
+    let docs = dir.path().join("docs");
+    let out = checkgate(&docs, &["init", "c.md", "--write"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    assert_eq!(
+        out.stderr,
+        format!("wrote {}\n", root.join(".github/checkgate.toml").display())
+    );
+    assert!(!docs.join(".github").exists());
+    let policy = std::fs::read_to_string(dir.path().join(".github/checkgate.toml")).unwrap();
+    assert!(policy.contains("\npath = \"docs/c.md\"\n"), "{policy}");
+    let abs = std::fs::canonicalize(docs.join("c.md")).unwrap();
+    let out = checkgate(dir.path(), &["init", abs.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("\npath = \"docs/c.md\"\n"), "{}", out.stdout);
+}
+
+/// Issue 10 §5: `init --policy X` without `--write` printed the policy and
+/// ignored X. `--policy` says where `--write` puts it, so it needs `--write`.
+#[test]
+fn init_policy_without_write_is_a_usage_error() {
+    let dir = workspace(&[("c.md", CHECKLIST)]);
+    let out = checkgate(dir.path(), &["init", "c.md", "--policy", "p.toml"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: the following required arguments were not provided:\n  --write\n\n\
+         Usage: checkgate init --write --policy <POLICY> <CHECKLIST>\n\n\
+         For more information, try '--help'.\n"
+    );
+    assert!(!dir.path().join("p.toml").exists());
+}
+
+/// Issue 10 §5 wording: "1 items" in `list`, a help text for `--format`, and
+/// no dangling `=` after the action's `[env: INPUT_…]`.
+#[test]
+fn list_counts_help_texts_and_env_hints_read_correctly() {
+    let dir = workspace(&[("c.md", "- [x] only\n")]);
+    let out = checkgate(dir.path(), &["list", "c.md"]);
+    assert_eq!(out.stdout, "c.md:1: [x] only\nc.md: 1 item, 1 checked\n");
+    let help = checkgate(dir.path(), &["check", "--help"]).stdout;
+    assert!(
+        help.contains("      --format <FORMAT>\n          Output format\n"),
+        "{help}"
+    );
+    let help = checkgate(dir.path(), &["action", "--help"]).stdout;
+    assert!(help.contains("[env: INPUT_POLICY]\n"), "{help}");
+    assert!(!help.contains("=]"), "{help}");
 }
 
 #[test]
@@ -407,12 +570,15 @@ fn check_named_file_against_a_one_checklist_policy() {
     ]);
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "draft.md"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.starts_with("draft.md: 1 of 1 items checked"));
+    assert!(out.stdout.starts_with("draft.md: 1 of 1 item checked"));
 }
 
 #[test]
 fn a_missing_policy_checklist_fails_the_gate() {
-    let dir = workspace(&[("p.toml", "[[checklist]]\npath = \"gone.md\"\n")]);
+    let dir = workspace(&[(
+        "p.toml",
+        "[[checklist]]\npath = \"gone.md\"\n[[checklist.require]]\nall = true\n",
+    )]);
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
     assert_eq!(out.code, 1);
     assert!(
@@ -494,7 +660,10 @@ fn new_policy_keys_are_validated_with_the_rest() {
 #[test]
 fn check_does_not_read_outside_the_root_through_a_symlink() {
     let outside = workspace(&[("secret.md", "- [x] a\n")]);
-    let dir = workspace(&[("p.toml", "[[checklist]]\npath = \"c.md\"\n")]);
+    let dir = workspace(&[(
+        "p.toml",
+        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\n",
+    )]);
     let root = dir.path().join("repo");
     std::fs::create_dir(&root).unwrap();
     std::os::unix::fs::symlink(outside.path().join("secret.md"), root.join("c.md")).unwrap();
@@ -511,7 +680,7 @@ fn check_does_not_read_outside_the_root_through_a_symlink() {
     // A symlinked directory leads out the same way.
     std::fs::remove_file(root.join("c.md")).unwrap();
     std::os::unix::fs::symlink(outside.path(), root.join("docs")).unwrap();
-    let policy = "[[checklist]]\npath = \"docs/secret.md\"\n";
+    let policy = "[[checklist]]\npath = \"docs/secret.md\"\n[[checklist.require]]\nall = true\n";
     std::fs::write(dir.path().join("p.toml"), policy).unwrap();
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--root", "repo"]);
     assert!(out.stderr.contains("outside --root repo"), "{}", out.stderr);
@@ -519,7 +688,11 @@ fn check_does_not_read_outside_the_root_through_a_symlink() {
     // Inside the root, a symlink is followed as before.
     std::fs::write(root.join("real.md"), "- [x] a\n").unwrap();
     std::os::unix::fs::symlink("real.md", root.join("link.md")).unwrap();
-    std::fs::write(dir.path().join("p.toml"), "[[checklist]]\npath = \"link.md\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        "[[checklist]]\npath = \"link.md\"\n[[checklist.require]]\nall = true\n",
+    )
+    .unwrap();
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--root", "repo"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
@@ -527,7 +700,10 @@ fn check_does_not_read_outside_the_root_through_a_symlink() {
 #[test]
 fn a_file_named_on_the_command_line_outside_the_root_is_refused() {
     let dir = workspace(&[
-        ("p.toml", "[[checklist]]\npath = \"c.md\"\n"),
+        (
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\n",
+        ),
         ("outside.md", "- [x] a\n"),
     ]);
     std::fs::create_dir(dir.path().join("repo")).unwrap();

@@ -138,7 +138,11 @@ async fn a_pull_request_that_loosens_the_policy_is_judged_by_the_base_policy() {
     let gh = FakeGitHub::start().await;
     repo(&gh, BASE_LIST);
     // The attack: drop every requirement in the pull request's own policy.
-    gh.put_file(HEAD, POLICY_PATH, "[[checklist]]\npath = \"READY.md\"\n");
+    gh.put_file(
+        HEAD,
+        POLICY_PATH,
+        "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nall = true\nlevel = \"warn\"\n",
+    );
     gh.set_changed_files(vec![ChangedFile::modified(POLICY_PATH)]);
     let ran = run(&gh).await;
 
@@ -205,7 +209,11 @@ async fn the_workspace_is_never_read() {
     repo(&gh, BASE_LIST);
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join(".github")).expect("mkdir");
-    std::fs::write(dir.path().join(POLICY_PATH), "[[checklist]]\npath = \"READY.md\"\n").expect("write");
+    std::fs::write(
+        dir.path().join(POLICY_PATH),
+        "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nall = true\nlevel = \"warn\"\n",
+    )
+    .expect("write");
     let cwd = std::env::current_dir().expect("cwd");
     assert_ne!(cwd, dir.path());
     let ran = run(&gh).await;
@@ -604,7 +612,11 @@ async fn a_merge_group_is_judged_at_its_head_with_the_base_policy() {
         "READY.md",
         "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n",
     );
-    gh.put_file(group, POLICY_PATH, "[[checklist]]\npath = \"READY.md\"\n");
+    gh.put_file(
+        group,
+        POLICY_PATH,
+        "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nall = true\nlevel = \"warn\"\n",
+    );
     let event = json!({"action": "checks_requested", "merge_group": {
         "head_sha": group, "base_sha": BASE,
         "head_ref": format!("refs/heads/gh-readonly-queue/main/pr-{PR}-{HEAD}")}});

@@ -187,3 +187,19 @@ fn seed_001_nested_items_in_loose_lists_name_their_parent() {
         assert!(parent["depth"].as_u64() < item["depth"].as_u64());
     }
 }
+
+/// Issue 10 §5: a skipped corpus test printed `SKIPPED` into captured output
+/// and counted as a pass. Under CI it is an error; elsewhere the notice says
+/// what did not run.
+#[test]
+fn absent_shared_data_is_a_failure_under_ci_and_a_visible_skip_elsewhere() {
+    let gone = std::path::Path::new("/nonexistent/shared/corpus");
+    assert_eq!(
+        common::skip_message(gone, true),
+        Err("/nonexistent/shared/corpus is absent under CI=true; put the shared data beside the repository instead of skipping".to_string())
+    );
+    assert_eq!(
+        common::skip_message(gone, false),
+        Ok("SKIPPED: /nonexistent/shared/corpus is absent; the tests that need it did not run (under CI=true they fail)".to_string())
+    );
+}

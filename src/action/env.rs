@@ -50,25 +50,25 @@ pub struct ActionArgs {
     #[arg(long, env = "INPUT_TOKEN", hide_env_values = true)]
     pub token: Option<Secret>,
     /// Policy file, relative to the repository root; read at the pull request's base.
-    #[arg(long, env = "INPUT_POLICY", default_value = policy::DEFAULT_PATH)]
+    #[arg(long, env = "INPUT_POLICY", hide_env_values = true, default_value = policy::DEFAULT_PATH)]
     pub policy: PathBuf,
     /// When to post the sticky pull request comment.
-    #[arg(long, env = "INPUT_COMMENT", value_enum, default_value_t = CommentMode::Always)]
+    #[arg(long, env = "INPUT_COMMENT", hide_env_values = true, value_enum, default_value_t = CommentMode::Always)]
     pub comment: CommentMode,
     /// Publish a `checkgate` check run with line annotations.
-    #[arg(long = "check-run", env = "INPUT_CHECK-RUN", default_value = "true",
+    #[arg(long = "check-run", env = "INPUT_CHECK-RUN", hide_env_values = true, default_value = "true",
           value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub check_run: bool,
     /// Exit 1 when the gate fails (`false`: exit 0 anyway). Only the step's
     /// exit code: the check run's conclusion is the base policy's
     /// (`[action] report-only`), and a pull request that changes a workflow
     /// cannot use this to pass.
-    #[arg(long, env = "INPUT_FAIL", default_value = "true",
+    #[arg(long, env = "INPUT_FAIL", hide_env_values = true, default_value = "true",
           value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub fail: bool,
     /// Login the sticky comment is posted as; set it when `token` is not the
     /// workflow's `GITHUB_TOKEN` (a personal token or a GitHub App's).
-    #[arg(long = "comment-author", env = "INPUT_COMMENT-AUTHOR", default_value = github::ACTIONS_BOT)]
+    #[arg(long = "comment-author", env = "INPUT_COMMENT-AUTHOR", hide_env_values = true, default_value = github::ACTIONS_BOT)]
     pub comment_author: String,
     /// Log every API request (method, path, status) to stderr. Also on when
     /// the workflow runs with debug logging (`RUNNER_DEBUG=1`).

@@ -31,8 +31,42 @@ pub fn corpus() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: {} is absent; corpus tests did not run", dir.display());
+        skip(&dir);
         None
+    }
+}
+
+/// Whether the tests run in CI (`CI=true`, as `.ci/run` and GitHub set it).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// What to say when shared data at `path` is absent: a skip notice, or under
+/// CI (where `../shared` must be beside the repository) an error.
+pub fn skip_message(path: &Path, ci: bool) -> Result<String, String> {
+    if ci {
+        Err(format!(
+            "{} is absent under CI=true; put the shared data beside the repository instead of skipping",
+            path.display()
+        ))
+    } else {
+        Ok(format!(
+            "SKIPPED: {} is absent; the tests that need it did not run (under CI=true they fail)",
+            path.display()
+        ))
+    }
+}
+
+/// Report absent shared data. libtest captures `eprintln!` of a passing test,
+/// so a skip would read as a pass: the notice goes straight to the process's
+/// stderr, which the test summary shows, and CI fails instead.
+pub fn skip(path: &Path) {
+    match skip_message(path, in_ci()) {
+        Ok(notice) => {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr().lock(), "{notice}");
+        }
+        Err(error) => panic!("{error}"),
     }
 }
 

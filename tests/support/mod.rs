@@ -13,6 +13,9 @@
 //! checked against [`UNDESCRIBED`], a table written from GitHub's REST docs.
 #![allow(dead_code)]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -60,7 +63,7 @@ pub fn shared() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!("skipping: {} is absent", dir.display());
+        common::skip(&dir);
         None
     }
 }
@@ -71,7 +74,7 @@ pub fn event(name: &str) -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
-        println!("skipping: {} is absent", path.display());
+        common::skip(&path);
         None
     }
 }
@@ -998,7 +1001,7 @@ pub fn openapi() -> Option<&'static OpenApi> {
                 doc: serde_json::from_str(&text).expect("the OpenAPI description is JSON"),
             }),
             Err(_) => {
-                println!("skipping OpenAPI validation: {} is absent", path.display());
+                common::skip(&path);
                 None
             }
         }
