@@ -114,6 +114,8 @@ impl Case {
             fail: true,
             comment_author: BOT.to_string(),
             verbose: false,
+            timeout: std::time::Duration::from_secs(600),
+            request_timeout: std::time::Duration::from_secs(60),
         };
         Case { dir, env, args }
     }

@@ -75,6 +75,8 @@ fn args() -> ActionArgs {
         fail: true,
         comment_author: BOT.to_string(),
         verbose: true,
+        timeout: std::time::Duration::from_secs(600),
+        request_timeout: std::time::Duration::from_secs(60),
     }
 }
 
@@ -467,6 +469,156 @@ async fn a_retry_after_too_large_for_a_duration_is_an_error_not_a_panic() {
             support::OWNER,
             support::REPO
         )),
+        "{}",
+        ran.err
+    );
+}
+
+/// A server on its own thread that answers every request with `head` (status
+/// line and headers) and then whatever `body` writes until the client goes
+/// away. Returns its URL and how many body bytes it got out.
+fn raw_server(
+    head: &'static str,
+    body: fn(&mut std::net::TcpStream) -> std::io::Result<usize>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                request.push(byte[0]);
+            }
+            if stream.write_all(head.as_bytes()).is_err() {
+                continue;
+            }
+            // Bounded so a broken client cannot keep the thread for ever.
+            for _ in 0..100_000 {
+                match body(&mut stream) {
+                    Ok(n) => counter.fetch_add(n as u64, Ordering::Relaxed),
+                    Err(_) => break,
+                };
+            }
+        }
+    });
+    (url, sent)
+}
+
+/// One byte, then a pause: each read succeeds, the response never ends.
+fn drip(stream: &mut std::net::TcpStream) -> std::io::Result<usize> {
+    use std::io::Write;
+    stream.write_all(b" ")?;
+    stream.flush()?;
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    Ok(1)
+}
+
+/// An endless body, 64 KiB at a time.
+fn flood(stream: &mut std::net::TcpStream) -> std::io::Result<usize> {
+    use std::io::Write;
+    stream.write_all(&[b' '; 64 * 1024])?;
+    Ok(64 * 1024)
+}
+
+const STREAMING: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n";
+
+#[tokio::test]
+async fn a_server_dripping_one_byte_at_a_time_meets_the_request_deadline() {
+    let gh = FakeGitHub::start().await;
+    let (url, _) = raw_server(STREAMING, drip);
+    let (code, out, err) = run_binary(&gh, &[("GITHUB_API_URL", &url), ("INPUT_REQUEST-TIMEOUT", "1")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "checkgate: error: GET /repos/{}/{}/pulls/{PR}: no complete response within 1 s (the `request-timeout` input); the server is too slow or stalled\n",
+            support::OWNER,
+            support::REPO
+        )
+    );
+    assert!(out.starts_with("::error title=checkgate::GET "), "{out}");
+}
+
+#[tokio::test]
+async fn a_server_dripping_one_byte_at_a_time_meets_the_run_deadline() {
+    let gh = FakeGitHub::start().await;
+    let (url, _) = raw_server(STREAMING, drip);
+    let env = [
+        ("GITHUB_API_URL", url.as_str()),
+        ("INPUT_TIMEOUT", "0.5"),
+        ("INPUT_REQUEST-TIMEOUT", "120"),
+    ];
+    let (code, _, err) = run_binary(&gh, &env);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "checkgate: error: GET /repos/{}/{}/pulls/{PR}: the run's deadline of 0.5 s (the `timeout` input) passed during this request\n",
+            support::OWNER,
+            support::REPO
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_that_is_not_a_number_of_seconds_is_a_usage_error() {
+    let gh = FakeGitHub::start().await;
+    let (code, _, err) = run_binary(&gh, &[("INPUT_TIMEOUT", "ten minutes")]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains(
+            "invalid value 'ten minutes' for '--timeout <TIMEOUT>': `ten minutes` is not a positive number of seconds"
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_endless_response_is_abandoned_at_the_limit_not_buffered() {
+    let gh = FakeGitHub::start().await;
+    let (url, sent) = raw_server(STREAMING, flood);
+    let (code, _, err) = run_binary(&gh, &[("GITHUB_API_URL", &url)]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "checkgate: error: GET /repos/{}/{}/pulls/{PR}: the response is larger than 33554432 bytes; checkgate stopped reading there\n",
+            support::OWNER,
+            support::REPO
+        )
+    );
+    // What the server got out before checkgate hung up: the limit plus what
+    // the sockets buffer, not the endless rest.
+    let sent = sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(sent < 48 * 1024 * 1024, "{sent} bytes sent");
+}
+
+#[tokio::test]
+async fn a_huge_contents_response_for_a_small_file_is_refused_at_its_own_limit() {
+    // A 100-byte file served inside a 4 MB response: a contents response
+    // carries at most an inlined file (1 MB), far below the general limit.
+    let gh = FakeGitHub::start().await;
+    repo(&gh, READY, READY);
+    let padding = " ".repeat(4 * 1024 * 1024);
+    gh.script(Scripted::json(
+        "GET",
+        "/contents/READY.md",
+        200,
+        json!({"type": "file", "size": 100, "sha": "x", "encoding": "base64",
+               "content": base64::engine::general_purpose::STANDARD.encode(READY), "padding": padding}),
+    ));
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Error);
+    assert!(ran.err.contains("/contents/READY.md?ref="), "{}", ran.err);
+    assert!(
+        ran.err
+            .contains(": the response is larger than 1533542 bytes; checkgate stopped reading there"),
         "{}",
         ran.err
     );

@@ -92,6 +92,8 @@ fn args() -> ActionArgs {
         fail: true,
         comment_author: BOT.to_string(),
         verbose: false,
+        timeout: std::time::Duration::from_secs(600),
+        request_timeout: std::time::Duration::from_secs(60),
     }
 }
 

@@ -2,6 +2,7 @@
 //! the `GITHUB_*` variables that describe the run.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::ActionError;
 use crate::github;
@@ -74,6 +75,24 @@ pub struct ActionArgs {
     /// the workflow runs with debug logging (`RUNNER_DEBUG=1`).
     #[arg(long)]
     pub verbose: bool,
+    /// Seconds the whole run may take, all API requests and retry waits
+    /// included; past it the run stops with exit 2, naming the request.
+    #[arg(long, env = "INPUT_TIMEOUT", default_value = "600", value_parser = seconds)]
+    pub timeout: Duration,
+    /// Seconds one API request may take, from sending it to the last byte of
+    /// the response (a total, not a per-read timeout); past it, exit 2.
+    #[arg(long = "request-timeout", env = "INPUT_REQUEST-TIMEOUT", default_value = "60", value_parser = seconds)]
+    pub request_timeout: Duration,
+}
+
+/// A positive number of seconds (`90`, `0.5`), as the timeout inputs take.
+pub fn seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("`{text}` is not a positive number of seconds"))
 }
 
 /// The `GITHUB_*` variables the action reads.

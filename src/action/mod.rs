@@ -156,7 +156,12 @@ pub async fn run_with(
 ) -> Exit {
     let token = args.token.as_ref().map(Secret::expose).filter(|t| !t.is_empty());
     let mut log = Log::new(out, err, Redactor::new(token)).with_files(env.step_summary.clone(), env.output.clone());
-    let (target, client) = match read_target(env).and_then(|t| Ok((t, connect(env, token, retry)?))) {
+    let deadlines = github::Deadlines {
+        request: args.request_timeout,
+        run: args.timeout,
+    };
+    let connected = read_target(env).and_then(|t| Ok((t, connect(env, token, retry)?.with_deadlines(deadlines))));
+    let (target, client) = match connected {
         Ok(c) => c,
         Err(e) => return log.fail(&e.to_string()),
     };

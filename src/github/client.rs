@@ -1,6 +1,10 @@
 //! The HTTP side of the client: the [`Transport`] trait, its octocrab
 //! implementation, and [`Client`], which scopes requests to one repository,
 //! records them, scrubs the token from messages and decodes JSON bodies.
+//!
+//! Every response is bounded in size (the body is read frame by frame and
+//! abandoned at the limit, never buffered whole first) and every request in
+//! time (see [`Deadlines`]).
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -20,12 +24,51 @@ pub struct RawResponse {
     pub body: String,
 }
 
+/// Most bytes read of any response but a file's contents: a page of 100
+/// comments of GitHub's largest size fits with room to spare.
+pub const MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Why a request got no usable response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// Connection, TLS or protocol failure, described in words.
+    Failed(String),
+    /// The body went past `limit` bytes; reading stopped there.
+    TooLarge { limit: u64 },
+}
+
 /// Sends one request; no retries, no interpretation of the status.
 #[allow(async_fn_in_trait)] // Runs on a current-thread runtime: no `Send` bound is wanted.
 pub trait Transport {
     /// `path` is relative to the API root and may carry a query string.
-    /// `Err` is a transport failure (connection, timeout), described in words.
-    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<RawResponse, String>;
+    /// Reads at most `limit` bytes of the body.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        limit: u64,
+    ) -> Result<RawResponse, TransportError>;
+}
+
+/// How long a request, and the whole run, may take. A per-read timeout
+/// alone lets a server that sends a byte every few seconds keep a run alive
+/// for ever; these are totals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Deadlines {
+    /// From sending a request to the last byte of its response.
+    pub request: Duration,
+    /// From the client's creation to the end of its last request.
+    pub run: Duration,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines {
+            request: Duration::from_secs(60),
+            run: Duration::from_secs(600),
+        }
+    }
 }
 
 /// [`Transport`] over octocrab, pointed at `GITHUB_API_URL`.
@@ -52,7 +95,15 @@ impl Octocrab {
 }
 
 impl Transport for Octocrab {
-    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<RawResponse, String> {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        limit: u64,
+    ) -> Result<RawResponse, TransportError> {
+        use http_body_util::BodyExt;
+        let failed = |e: octocrab::Error| TransportError::Failed(e.to_string());
         let request = http::Request::builder()
             .method(method)
             .uri(path)
@@ -62,11 +113,29 @@ impl Transport for Octocrab {
                 http::header::USER_AGENT,
                 concat!("checkgate/", env!("CARGO_PKG_VERSION")),
             );
-        let request = self.inner.build_request(request, body).map_err(|e| e.to_string())?;
-        let response = self.inner.execute(request).await.map_err(|e| e.to_string())?;
+        let request = self.inner.build_request(request, body).map_err(failed)?;
+        let response = self.inner.execute(request).await.map_err(failed)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = self.inner.body_to_string(response).await.map_err(|e| e.to_string())?;
+        let declared = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(TransportError::TooLarge { limit });
+        }
+        let mut body = response.into_body();
+        let mut bytes: Vec<u8> = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(failed)?;
+            if let Some(data) = frame.data_ref() {
+                if (bytes.len() + data.len()) as u64 > limit {
+                    return Err(TransportError::TooLarge { limit });
+                }
+                bytes.extend_from_slice(data);
+            }
+        }
+        let body = String::from_utf8(bytes)
+            .map_err(|_| TransportError::Failed("the response body is not UTF-8".to_string()))?;
         Ok(RawResponse { status, headers, body })
     }
 }
@@ -88,6 +157,9 @@ pub struct Client<T> {
     pub(super) redactor: Redactor,
     pub(super) waited: RefCell<Duration>,
     pub(super) trace: RefCell<Vec<Trace>>,
+    pub(super) deadlines: Deadlines,
+    /// When the run's deadline passes.
+    pub(super) run_ends: Option<tokio::time::Instant>,
 }
 
 impl<T: Transport> Client<T> {
@@ -100,7 +172,20 @@ impl<T: Transport> Client<T> {
             redactor: Redactor::new(secret.as_deref()),
             waited: RefCell::new(Duration::ZERO),
             trace: RefCell::new(Vec::new()),
+            deadlines: Deadlines {
+                request: Duration::MAX,
+                run: Duration::MAX,
+            },
+            run_ends: None,
         }
+    }
+
+    /// Hold every request, and the run as a whole (counted from now), to
+    /// `deadlines`.
+    pub fn with_deadlines(mut self, deadlines: Deadlines) -> Client<T> {
+        self.deadlines = deadlines;
+        self.run_ends = tokio::time::Instant::now().checked_add(deadlines.run);
+        self
     }
 
     /// Every request made so far.

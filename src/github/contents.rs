@@ -21,6 +21,16 @@ pub enum Content {
     TooLarge(u64),
 }
 
+/// The contents API inlines files up to this size; larger ones come through
+/// the blobs API.
+const INLINE_MAX_BYTES: u64 = 1024 * 1024;
+
+/// Most bytes read of a contents or blob response for a file of at most
+/// `max_bytes`: base64 (4/3, plus GitHub's line breaks) and the JSON around it.
+fn response_limit(max_bytes: u64) -> u64 {
+    max_bytes.saturating_mul(14) / 10 + 64 * 1024
+}
+
 impl<T: Transport> Client<T> {
     /// The file at `path` in commit or branch `git_ref`, through the contents
     /// API (the blobs API for files over 1 MB, which the contents API sends
@@ -44,7 +54,10 @@ impl<T: Transport> Client<T> {
             self.repo_path(&format!("contents/{}", encode_path(path))),
             encode_segment(git_ref)
         );
-        let r = match self.send(Method::GET, &url, None, true).await {
+        // A contents response never carries more than an inlined file, so a
+        // huge one is refused early whatever `max_bytes` allows.
+        let limit = response_limit(max_bytes.min(INLINE_MAX_BYTES));
+        let r = match self.send_limited(Method::GET, &url, None, true, limit).await {
             Ok(r) => r,
             Err(e) if e.is_not_found() => return Ok(Content::Missing),
             Err(e) => return Err(e),
@@ -75,7 +88,8 @@ impl<T: Transport> Client<T> {
                     encoding: String,
                 }
                 let blob_url = self.repo_path(&format!("git/blobs/{}", encode_segment(&entry.sha)));
-                let r = self.send(Method::GET, &blob_url, None, true).await?;
+                let limit = response_limit(max_bytes);
+                let r = self.send_limited(Method::GET, &blob_url, None, true, limit).await?;
                 let blob: Blob = self.decode(Method::GET, &blob_url, &r)?;
                 (blob.content, blob.encoding, blob_url)
             }

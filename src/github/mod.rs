@@ -23,7 +23,7 @@ mod pulls;
 mod retry;
 
 pub use checks::{ANNOTATIONS_PER_REQUEST, Annotation, CHECK_OUTPUT_MAX_CHARS, CheckRun};
-pub use client::{Client, Octocrab, RawResponse, Trace, Transport};
+pub use client::{Client, Deadlines, MAX_RESPONSE_BYTES, Octocrab, RawResponse, Trace, Transport, TransportError};
 pub use comments::{
     ACTIONS_BOT, COMMENT_MAX_CHARS, Comment, CommentOutcome, CommentWhen, HEAD_MARKER, MARKER, User, sticky_body,
     upsert_sticky_comment,
@@ -68,12 +68,37 @@ pub enum GithubError {
         "GET {path}: the list goes on past the {read} entries checkgate reads; it cannot be judged from part of the list"
     )]
     Incomplete { path: String, read: usize },
+    #[error("{method} {path}: the response is larger than {limit} bytes; checkgate stopped reading there")]
+    TooLarge { method: Method, path: String, limit: u64 },
+    #[error(
+        "{method} {path}: no complete response within {} s (the `request-timeout` input); the server is too slow or stalled",
+        seconds(*.after)
+    )]
+    RequestDeadline {
+        method: Method,
+        path: String,
+        after: std::time::Duration,
+    },
+    #[error(
+        "{method} {path}: the run's deadline of {} s (the `timeout` input) passed during this request",
+        seconds(*.after)
+    )]
+    RunDeadline {
+        method: Method,
+        path: String,
+        after: std::time::Duration,
+    },
     #[error("{method} {path}: unexpected response: {message}")]
     Decode {
         method: Method,
         path: String,
         message: String,
     },
+}
+
+/// A duration as a plain number of seconds: `2`, `0.5`.
+fn seconds(d: std::time::Duration) -> String {
+    format!("{}", d.as_secs_f64())
 }
 
 impl GithubError {

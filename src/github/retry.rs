@@ -7,7 +7,7 @@ use std::time::Duration;
 use http::Method;
 use serde_json::Value;
 
-use super::client::{Client, RawResponse, Trace, Transport};
+use super::client::{Client, MAX_RESPONSE_BYTES, RawResponse, Trace, Transport, TransportError};
 use super::{GithubError, truncate_chars};
 use crate::sanitize;
 
@@ -54,18 +54,34 @@ impl<T: Transport> Client<T> {
         body: Option<&Value>,
         replayable: bool,
     ) -> Result<RawResponse, GithubError> {
+        self.send_limited(method, path, body, replayable, MAX_RESPONSE_BYTES)
+            .await
+    }
+
+    /// [`Client::send`], reading at most `limit` bytes of the response.
+    pub async fn send_limited(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        replayable: bool,
+        limit: u64,
+    ) -> Result<RawResponse, GithubError> {
         // Never send the token in a body, whatever the checklists contained.
         let scrubbed: Option<Value> = body.map(|b| self.redactor.redact_json(b));
         let body = scrubbed.as_ref();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self.transport.send(method.clone(), path, body).await;
+            let result = self
+                .within_deadlines(&method, path, self.transport.send(method.clone(), path, body, limit))
+                .await;
             self.trace.borrow_mut().push(Trace {
                 method: method.clone(),
                 path: path.to_string(),
-                status: result.as_ref().ok().map(|r| r.status),
+                status: result.as_ref().ok().and_then(|r| r.as_ref().ok()).map(|r| r.status),
             });
+            let result = result?;
             let (wait, why) = match self.judge(&method, path, result, replayable) {
                 Verdict::Done(r) => return Ok(r),
                 Verdict::Fail(e) => return Err(e),
@@ -88,14 +104,71 @@ impl<T: Transport> Client<T> {
                 });
             }
             *self.waited.borrow_mut() += wait;
-            tokio::time::sleep(wait.mul_f64(self.retry.time_scale.max(0.0))).await;
+            let sleep = wait.mul_f64(self.retry.time_scale.max(0.0));
+            if self
+                .run_ends
+                .is_some_and(|end| tokio::time::Instant::now().checked_add(sleep).is_none_or(|t| t > end))
+            {
+                return Err(GithubError::RunDeadline {
+                    method,
+                    path: path.to_string(),
+                    after: self.deadlines.run,
+                });
+            }
+            tokio::time::sleep(sleep).await;
         }
     }
 
-    fn judge(&self, method: &Method, path: &str, result: Result<RawResponse, String>, replayable: bool) -> Verdict {
+    /// `request`, abandoned when the request's deadline or the run's passes
+    /// (whichever comes first), with an error naming the request.
+    async fn within_deadlines<R>(
+        &self,
+        method: &Method,
+        path: &str,
+        request: impl std::future::Future<Output = R>,
+    ) -> Result<R, GithubError> {
+        let run_left = self
+            .run_ends
+            .map(|end| end.saturating_duration_since(tokio::time::Instant::now()));
+        let (limit, run_first) = match run_left {
+            Some(left) if left < self.deadlines.request => (left, true),
+            _ => (self.deadlines.request, false),
+        };
+        if limit == Duration::MAX {
+            return Ok(request.await);
+        }
+        match tokio::time::timeout(limit, request).await {
+            Ok(r) => Ok(r),
+            Err(_) if run_first => Err(GithubError::RunDeadline {
+                method: method.clone(),
+                path: path.to_string(),
+                after: self.deadlines.run,
+            }),
+            Err(_) => Err(GithubError::RequestDeadline {
+                method: method.clone(),
+                path: path.to_string(),
+                after: self.deadlines.request,
+            }),
+        }
+    }
+
+    fn judge(
+        &self,
+        method: &Method,
+        path: &str,
+        result: Result<RawResponse, TransportError>,
+        replayable: bool,
+    ) -> Verdict {
         let r = match result {
             Ok(r) => r,
-            Err(message) => {
+            Err(TransportError::TooLarge { limit }) => {
+                return Verdict::Fail(GithubError::TooLarge {
+                    method: method.clone(),
+                    path: path.to_string(),
+                    limit,
+                });
+            }
+            Err(TransportError::Failed(message)) => {
                 let message = truncate_chars(&sanitize::line(&self.redact(&message)), 300);
                 return if replayable {
                     Verdict::Retry {
@@ -179,8 +252,8 @@ mod tests {
     fn error_message_prefers_githubs_message_field() {
         struct Never;
         impl Transport for Never {
-            async fn send(&self, _: Method, _: &str, _: Option<&Value>) -> Result<RawResponse, String> {
-                Err("unused".into())
+            async fn send(&self, _: Method, _: &str, _: Option<&Value>, _: u64) -> Result<RawResponse, TransportError> {
+                Err(TransportError::Failed("unused".into()))
             }
         }
         let client = Client::new(
