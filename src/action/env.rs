@@ -77,11 +77,12 @@ pub struct ActionArgs {
     pub verbose: bool,
     /// Seconds the whole run may take, all API requests and retry waits
     /// included; past it the run stops with exit 2, naming the request.
-    #[arg(long, env = "INPUT_TIMEOUT", default_value = "600", value_parser = seconds)]
+    #[arg(long, env = "INPUT_TIMEOUT", hide_env_values = true, default_value = "600", value_parser = seconds)]
     pub timeout: Duration,
     /// Seconds one API request may take, from sending it to the last byte of
     /// the response (a total, not a per-read timeout); past it, exit 2.
-    #[arg(long = "request-timeout", env = "INPUT_REQUEST-TIMEOUT", default_value = "60", value_parser = seconds)]
+    #[arg(long = "request-timeout", env = "INPUT_REQUEST-TIMEOUT", hide_env_values = true,
+          default_value = "60", value_parser = seconds)]
     pub request_timeout: Duration,
 }
 
