@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::checklist::{self, Checklist, ChecklistError};
 use crate::eval::{self, Context, Report, Subject};
 use crate::input::{Bounded, read_bounded};
-use crate::policy::{Diagnostic, Policy, Source};
+use crate::policy::{Diagnostic, Policy, Source, Template};
 
 /// Why a check could not produce a verdict.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +62,10 @@ pub trait Loader {
     /// The markdown at the base branch's tip, when the branch is behind it
     /// (otherwise the tip is the base).
     fn tip(&self, _source: &Source) -> Result<Option<String>, EngineError> {
+        Ok(None)
+    }
+    /// The pull request template a description checklist is compared with.
+    fn template(&self, _template: &Template) -> Result<Option<String>, EngineError> {
         Ok(None)
     }
     /// Where a missing checklist was looked for, for its message
@@ -191,8 +195,9 @@ pub struct MemLoader {
     /// Path → markdown at the base branch's tip, for a branch behind it.
     pub tip: std::collections::HashMap<String, Option<String>>,
     pub pr_body: Option<String>,
-    /// The description's baseline: the pull request template at the base.
-    pub pr_body_base: Option<String>,
+    /// A description checklist's `template` → the template's markdown at
+    /// the base (`None`: the repository has none).
+    pub templates: std::collections::HashMap<Template, Option<String>>,
 }
 
 impl Loader for MemLoader {
@@ -207,8 +212,7 @@ impl Loader for MemLoader {
     fn base(&self, source: &Source) -> Result<Option<String>, EngineError> {
         Ok(match source {
             Source::File(p) => self.base.get(p).cloned().flatten(),
-            Source::PrBody => self.pr_body_base.clone(),
-            Source::PrComments { .. } => None,
+            Source::PrBody | Source::PrComments { .. } => None,
         })
     }
 
@@ -217,6 +221,10 @@ impl Loader for MemLoader {
             Source::File(p) => self.tip.get(p).cloned().flatten(),
             Source::PrBody | Source::PrComments { .. } => None,
         })
+    }
+
+    fn template(&self, template: &Template) -> Result<Option<String>, EngineError> {
+        Ok(self.templates.get(template).cloned().flatten())
     }
 }
 
@@ -240,7 +248,12 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
             continue;
         }
         let head: Option<Checklist> = head_md.map(|md| checklist::parse(shown, &md));
-        let base: Option<Checklist> = loader.base(&cp.source)?.map(|md| checklist::parse(shown, &md));
+        let base_md = match cp.source {
+            // The description's baseline is the repository's template.
+            Source::PrBody if cp.template != Template::Off => loader.template(&cp.template)?,
+            _ => loader.base(&cp.source)?,
+        };
+        let base: Option<Checklist> = base_md.map(|md| checklist::parse(shown, &md));
         let tip: Option<Checklist> = loader.tip(&cp.source)?.map(|md| checklist::parse(shown, &md));
         let subject = Subject {
             head: head.as_ref(),

@@ -207,7 +207,7 @@ impl Source {
 }
 
 /// Where a `source = "pr-body"` checklist's baseline comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Template {
     /// The repository's pull request template at the base, found where GitHub looks.
     #[default]

@@ -1043,3 +1043,173 @@ async fn a_checklist_the_base_added_after_the_branch_was_made_says_merge_or_reba
         )]
     );
 }
+
+// 11. The description and the pull request template (issue 8 §1.2) ------------------
+
+const TEMPLATE_POLICY: &str = "[[checklist]]\nsource = \"pr-body\"\n[[checklist.require]]\nsection = \"Checklist\"\n";
+
+const TEMPLATE: &str = "## Summary\n\n## Checklist\n- [ ] Tests added\n- [ ] Docs updated\n";
+
+/// A base whose policy gates the description and whose template is
+/// `templates` (path, text); pull request 7's description is `body`.
+fn body_repo(gh: &FakeGitHub, policy: &str, templates: &[(&str, &str)], body: &str) {
+    gh.put_file(BASE, POLICY_PATH, policy);
+    for (path, text) in templates {
+        gh.put_file(BASE, path, text);
+    }
+    let mut pull = Pull::new(PR, HEAD, BASE);
+    pull.body = Some(body.to_string());
+    gh.set_pull(pull);
+    gh.set_changed_files(vec![ChangedFile::modified("src/lib.rs")]);
+}
+
+/// Issue 8 §1.2: with `source = "pr-body"`, deleting the template's unticked
+/// lines from the description made the required section pass.
+#[tokio::test]
+async fn deleting_template_items_from_the_description_fails_as_tampering() {
+    let gh = FakeGitHub::start().await;
+    body_repo(
+        &gh,
+        TEMPLATE_POLICY,
+        &[(".github/pull_request_template.md", TEMPLATE)],
+        "## Summary\nFix.\n\n## Checklist\n- [x] Tests added\n",
+    );
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail, "{:#}", ran.report);
+    assert_eq!(
+        ran.findings(),
+        [
+            (
+                "item-removed".to_string(),
+                "1 item required at the base deleted or reworded in this pull request".to_string()
+            ),
+            ("ok".to_string(), "checked".to_string()),
+        ]
+    );
+    assert_eq!(
+        ran.report["checklists"][0]["requirements"][0]["open"][0]["text"],
+        "Docs updated"
+    );
+    // Three requests find and read it: the root tree, .github's, the file.
+    let lines = gh.request_lines();
+    let tree = |sha: &str| format!("GET /repos/{OWNER}/{REPO}/git/trees/{sha}");
+    assert!(lines.contains(&tree(BASE)), "{lines:#?}");
+    assert!(lines.contains(&tree(&support::tree_sha(BASE, ".github"))), "{lines:#?}");
+    assert!(lines.contains(&format!(
+        "GET /repos/{OWNER}/{REPO}/contents/.github/pull_request_template.md?ref={BASE}"
+    )));
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("/git/trees/")).count(),
+        2,
+        "{lines:#?}"
+    );
+}
+
+#[tokio::test]
+async fn dropping_the_templates_required_section_is_section_removed() {
+    let gh = FakeGitHub::start().await;
+    body_repo(
+        &gh,
+        TEMPLATE_POLICY,
+        &[(".github/pull_request_template.md", TEMPLATE)],
+        "Just a fix.\n",
+    );
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail);
+    let codes: Vec<String> = ran.findings().into_iter().map(|(c, _)| c).collect();
+    assert_eq!(codes, ["section-removed", "section-not-found"]);
+}
+
+#[tokio::test]
+async fn the_template_is_found_where_github_looks_in_any_case() {
+    // A template the description fully keeps: finding it instead would pass.
+    let kept = "## Checklist\n- [ ] Tests added\n";
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        // .github wins over the root; the root's template would not fail.
+        (
+            &[
+                (".github/pull_request_template.md", TEMPLATE),
+                ("pull_request_template.md", kept),
+            ],
+            "item-removed",
+        ),
+        (&[("PULL_REQUEST_TEMPLATE.md", TEMPLATE)], "item-removed"),
+        (&[("docs/Pull_Request_Template.txt", TEMPLATE)], "item-removed"),
+        (&[(".GitHub/pull_request_template", TEMPLATE)], "item-removed"),
+        // A folder's first file by name.
+        (
+            &[
+                (".github/PULL_REQUEST_TEMPLATE/b_feature.md", kept),
+                (".github/PULL_REQUEST_TEMPLATE/a_default.md", TEMPLATE),
+            ],
+            "item-removed",
+        ),
+        // A single template comes before any folder.
+        (
+            &[
+                ("docs/PULL_REQUEST_TEMPLATE/a.md", TEMPLATE),
+                ("pull_request_template.md", kept),
+            ],
+            "ok",
+        ),
+        // Not a template name.
+        (&[("docs/pull_request_template.md.bak", TEMPLATE)], "ok"),
+    ];
+    for (templates, first_code) in cases {
+        let gh = FakeGitHub::start().await;
+        body_repo(&gh, TEMPLATE_POLICY, templates, "## Checklist\n- [x] Tests added\n");
+        let ran = run(&gh).await;
+        assert_eq!(ran.findings()[0].0, *first_code, "{templates:?}: {:#}", ran.report);
+    }
+}
+
+#[tokio::test]
+async fn template_names_a_baseline_or_turns_it_off() {
+    let body = "## Checklist\n- [x] Tests added\n";
+    let named = TEMPLATE_POLICY.replace(
+        "source = \"pr-body\"",
+        "source = \"pr-body\"\ntemplate = \"docs/CHECKLIST.md\"",
+    );
+    let gh = FakeGitHub::start().await;
+    body_repo(&gh, &named, &[("docs/CHECKLIST.md", TEMPLATE)], body);
+    let ran = run(&gh).await;
+    assert_eq!(ran.findings()[0].0, "item-removed");
+    assert!(
+        !gh.request_lines().iter().any(|l| l.contains("/git/trees/")),
+        "no search"
+    );
+
+    let gh = FakeGitHub::start().await;
+    body_repo(&gh, &named, &[], body);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Error);
+    assert!(
+        ran.err.contains(&format!(
+            "docs/CHECKLIST.md: the policy's `template` does not exist at the base ({BASE})"
+        )),
+        "{}",
+        ran.err
+    );
+
+    let off = TEMPLATE_POLICY.replace("source = \"pr-body\"", "source = \"pr-body\"\ntemplate = false");
+    let gh = FakeGitHub::start().await;
+    body_repo(&gh, &off, &[(".github/pull_request_template.md", TEMPLATE)], body);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Pass, "{:#}", ran.report);
+    assert!(!gh.request_lines().iter().any(|l| l.contains("/git/trees/")));
+}
+
+#[tokio::test]
+async fn a_template_listing_github_cut_short_is_an_error() {
+    let gh = FakeGitHub::start().await;
+    body_repo(
+        &gh,
+        TEMPLATE_POLICY,
+        &[(".github/pull_request_template.md", TEMPLATE)],
+        "x\n",
+    );
+    gh.state().trees_truncated = true;
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Error);
+    assert!(ran.err.contains("GitHub cut the tree listing short"), "{}", ran.err);
+}

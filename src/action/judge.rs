@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use super::{ActionArgs, ActionError, GithubEnv, Target, workflow};
+use super::{ActionArgs, ActionError, GithubEnv, Target, template, workflow};
 use crate::checklist;
 use crate::engine::{self, EngineError, MemLoader};
 use crate::eval::{Context, Report, Signoffs};
 use crate::github::{self, Client, Content};
-use crate::policy::{self, Policy, Source};
+use crate::policy::{self, Policy, Source, Template};
 use crate::report::{self, MarkdownOptions};
 
 /// A verdict and where to publish it.
@@ -206,6 +206,16 @@ pub(super) async fn judge<T: github::Transport>(
         loader.head.insert(path.clone(), head);
     }
 
+    if facts.pull.is_some() {
+        for cp in policy.checklists.iter().filter(|c| c.source == Source::PrBody) {
+            if cp.template == Template::Off || loader.templates.contains_key(&cp.template) {
+                continue;
+            }
+            let text = baseline(client, &cp.template, &facts.policy_ref).await?;
+            loader.templates.insert(cp.template.clone(), text);
+        }
+    }
+
     let signoffs = match &facts.pull {
         Some(pull)
             if policy
@@ -329,6 +339,31 @@ fn repo_path(path: &Path) -> Result<String, ActionError> {
         return Err(ActionError::BadPolicyPath(text));
     }
     Ok(trimmed.to_string())
+}
+
+/// The pull request template `template` names, at the base `git_ref`. A
+/// template the policy names must exist; GitHub's may not.
+async fn baseline<T: github::Transport>(
+    client: &Client<T>,
+    template: &Template,
+    git_ref: &str,
+) -> Result<Option<String>, ActionError> {
+    let path = match template {
+        Template::Off => return Ok(None),
+        Template::Path(path) => path.clone(),
+        Template::Auto => match template::find(client, git_ref).await? {
+            Some(path) => path,
+            None => return Ok(None),
+        },
+    };
+    match fetch_text(client, &path, git_ref, engine::DEFAULT_MAX_BYTES).await? {
+        Some(text) => Ok(Some(text)),
+        None if matches!(template, Template::Path(_)) => Err(ActionError::NoTemplate {
+            path,
+            git_ref: git_ref.to_string(),
+        }),
+        None => Ok(None),
+    }
 }
 
 /// A UTF-8 file at `git_ref`, redacted (before anything escapes, renders or

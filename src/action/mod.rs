@@ -24,6 +24,7 @@ mod event;
 mod judge;
 mod outputs;
 mod publish;
+mod template;
 pub mod workflow;
 
 pub use env::{ActionArgs, CommentMode, GithubEnv, Secret};
@@ -105,6 +106,8 @@ pub enum ActionError {
          cannot change its own gate: commit the policy to the base branch first"
     )]
     NoPolicy { path: String, git_ref: String },
+    #[error("{path}: the policy's `template` does not exist at the base ({git_ref})")]
+    NoTemplate { path: String, git_ref: String },
     #[error("{path} at {git_ref} is a {kind}, not a file")]
     NotAFile {
         path: String,
