@@ -30,6 +30,108 @@ pub fn json(report: &Report) -> String {
     sanitize::json(&serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")))
 }
 
+/// GitHub's limit on one step output is 1 MB; the action's `report` output
+/// stays at or under this many bytes.
+pub const REPORT_OUTPUT_MAX_BYTES: usize = 1_000_000;
+
+/// The JSON report, at most `max_bytes` long. When the whole report is
+/// longer, each requirement's `open` and `optional` lists and each
+/// checklist's `waived` list keep only their first entries (the same number
+/// for every list, as many as fit), and fields say what was left out:
+/// `"truncated": true` and `"omitted": {"open": N, "optional": N, "waived": N}`
+/// at the top, `open_omitted` / `optional_omitted` / `waived_omitted` beside
+/// each cut list. Every count (`checked`, `total`, `message`) still describes
+/// the whole checklist. If even empty lists do not fit, the value is only the
+/// verdict and the totals.
+pub fn json_bounded(report: &Report, max_bytes: usize) -> String {
+    let full = json(report);
+    if full.len() <= max_bytes {
+        return full;
+    }
+    let Ok(value) = serde_json::to_value(report) else {
+        return full;
+    };
+    // Serialised length of every entry of every list that may be cut.
+    let mut lists: Vec<Vec<usize>> = Vec::new();
+    for c in value["checklists"].as_array().into_iter().flatten() {
+        let reqs = c["requirements"].as_array().into_iter().flatten();
+        for list in reqs.flat_map(|r| [&r["open"], &r["optional"]]).chain([&c["waived"]]) {
+            let entries = list.as_array().into_iter().flatten();
+            lists.push(entries.map(|e| e.to_string().len()).collect());
+        }
+    }
+    let skeleton = keep_first(&value, 0).len();
+    // An upper bound on the length with `keep` entries per list: the
+    // skeleton, the kept entries and their commas, and room for each cut
+    // list's count field.
+    let estimate = |keep: usize| {
+        skeleton
+            + lists
+                .iter()
+                .map(|l| l.iter().take(keep).map(|n| n + 1).sum::<usize>())
+                .sum::<usize>()
+    };
+    let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
+    let (mut lo, mut hi) = (0, longest);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if estimate(mid) <= max_bytes {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    // The skeleton already counts every list as cut, so the bound holds; check
+    // it anyway, halving until it fits.
+    let mut keep = lo;
+    loop {
+        let candidate = keep_first(&value, keep);
+        if candidate.len() <= max_bytes {
+            return candidate;
+        }
+        if keep == 0 {
+            break;
+        }
+        keep /= 2;
+    }
+    let summary = serde_json::json!({
+        "passed": report.passed,
+        "checked": report.checked(),
+        "total": report.total(),
+        "truncated": true,
+        "omitted": {"checklists": report.checklists.len()},
+    });
+    summary.to_string()
+}
+
+/// `value` (a serialised [`Report`]) with every item list cut to `keep`
+/// entries and the counts of what was cut.
+fn keep_first(value: &serde_json::Value, keep: usize) -> String {
+    use serde_json::Value;
+    let mut v = value.clone();
+    let mut omitted = [0usize; 3];
+    let mut cut = |obj: &mut Value, field: &str, slot: usize| {
+        if let Some(list) = obj[field].as_array_mut()
+            && list.len() > keep
+        {
+            let n = list.len() - keep;
+            list.truncate(keep);
+            omitted[slot] += n;
+            obj[format!("{field}_omitted")] = Value::from(n);
+        }
+    };
+    for c in v["checklists"].as_array_mut().into_iter().flatten() {
+        for r in c["requirements"].as_array_mut().into_iter().flatten() {
+            cut(r, "open", 0);
+            cut(r, "optional", 1);
+        }
+        cut(c, "waived", 2);
+    }
+    v["truncated"] = Value::Bool(true);
+    v["omitted"] = serde_json::json!({"open": omitted[0], "optional": omitted[1], "waived": omitted[2]});
+    v.to_string()
+}
+
 fn status(r: &RequirementReport) -> &'static str {
     match (r.passed, r.level) {
         (true, _) => "ok",
@@ -513,6 +615,31 @@ mod tests {
         for line in huge.lines().filter(|l| l.starts_with("- item")) {
             assert!(line.ends_with(')') || line.contains("#L"), "{line}");
         }
+    }
+
+    #[test]
+    fn the_report_output_stays_under_githubs_limit_and_says_what_it_left_out() {
+        // 10,000 open items made a 1.3 MB `report` output; GitHub allows 1 MB.
+        let big = report(20_000);
+        assert!(json(&big).len() > REPORT_OUTPUT_MAX_BYTES);
+        let out = json_bounded(&big, REPORT_OUTPUT_MAX_BYTES);
+        assert!(out.len() <= REPORT_OUTPUT_MAX_BYTES, "{}", out.len());
+        let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+        assert_eq!(v["truncated"], true);
+        assert_eq!(v["passed"], false);
+        let req = &v["checklists"][0]["requirements"][0];
+        let kept = req["open"].as_array().unwrap().len();
+        assert!(kept > 1000, "as many items as fit: {kept}");
+        assert_eq!(kept as u64 + req["open_omitted"].as_u64().unwrap(), 20_000);
+        assert_eq!(v["omitted"]["open"], req["open_omitted"]);
+        assert_eq!(req["total"], 20_001, "counts still describe the whole checklist");
+        assert_eq!(req["open"][0]["line"], 10, "the first items are kept");
+        // A small report is the plain JSON report.
+        assert_eq!(json_bounded(&report(3), REPORT_OUTPUT_MAX_BYTES), json(&report(3)));
+        // A cap below even the skeleton leaves the verdict and totals.
+        let tiny: serde_json::Value = serde_json::from_str(&json_bounded(&big, 100)).unwrap();
+        assert_eq!(tiny["truncated"], true);
+        assert_eq!(tiny["total"], 20_001);
     }
 
     #[test]

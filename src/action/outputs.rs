@@ -12,7 +12,9 @@ use crate::exit::Exit;
 use crate::report;
 use crate::sanitize::{self, Redactor};
 
-/// The step outputs: `passed`, `checked`, `total`, `open`, `report`.
+/// The step outputs: `passed`, `checked`, `total`, `open`, `report`. The
+/// `report` JSON is cut to fit GitHub's 1 MB limit on one output
+/// ([`report::json_bounded`]).
 pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
     let open: std::collections::HashSet<_> = report.open_items(Level::Deny).map(|(p, _, o)| (p, o.line)).collect();
     vec![
@@ -20,7 +22,7 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
         ("checked", report.checked().to_string()),
         ("total", report.total().to_string()),
         ("open", open.len().to_string()),
-        ("report", report::json(report)),
+        ("report", report::json_bounded(report, report::REPORT_OUTPUT_MAX_BYTES)),
     ]
 }
 
@@ -154,6 +156,30 @@ impl<'a> Log<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_report_output_fits_in_one_github_output() {
+        // 10,000 open items made a 1.3 MB `report`; GitHub allows 1 MB per output.
+        let md: String = (0..25_000).map(|i| format!("- [ ] open item number {i} of many\n")).collect();
+        let policy = crate::policy::Policy::parse(
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\n",
+        )
+        .expect("policy");
+        let loader = crate::engine::MemLoader {
+            head: [("c.md".to_string(), Some(md))].into(),
+            ..Default::default()
+        };
+        let report = crate::engine::check(&policy, &loader, &crate::eval::Context::default()).expect("report");
+        let pairs = outputs(&report);
+        let (_, value) = pairs.iter().find(|(n, _)| *n == "report").expect("report output");
+        assert!(value.len() <= report::REPORT_OUTPUT_MAX_BYTES, "{}", value.len());
+        let v: serde_json::Value = serde_json::from_str(value).expect("valid JSON");
+        assert_eq!(v["truncated"], true);
+        let kept = v["checklists"][0]["requirements"][0]["open"].as_array().unwrap().len() as u64;
+        assert_eq!(kept + v["omitted"]["open"].as_u64().unwrap(), 25_000);
+        assert_eq!(pairs.iter().find(|(n, _)| *n == "open").unwrap().1, "25000");
+    }
 
     #[test]
     fn an_output_value_cannot_close_its_own_heredoc() {
