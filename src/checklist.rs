@@ -30,14 +30,42 @@ pub enum ChecklistError {
     TooLarge { path: String, size: u64, limit: u64 },
 }
 
+/// Longest heading title, in bytes, that reports repeat in full. A section
+/// path is printed with every item under it, so a 100 KB heading over 5,000
+/// items would otherwise make a 500 MB report.
+pub const SHOWN_TITLE_MAX: usize = 200;
+
 /// A heading that opens a section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     pub line: usize,
     pub level: u8,
+    /// The heading's plain text, in full (selectors match against it).
     pub title: String,
     /// Index of the enclosing section in [`Checklist::sections`].
     pub parent: Option<usize>,
+    /// The title cut to [`SHOWN_TITLE_MAX`] bytes with an ellipsis, when it
+    /// is longer; made once so that reports can borrow it.
+    shortened: Option<String>,
+}
+
+impl Section {
+    /// The title as reports show it: in full, or cut with `…` when longer
+    /// than [`SHOWN_TITLE_MAX`] bytes.
+    pub fn shown_title(&self) -> &str {
+        self.shortened.as_deref().unwrap_or(&self.title)
+    }
+}
+
+fn shorten(title: &str) -> Option<String> {
+    if title.len() <= SHOWN_TITLE_MAX {
+        return None;
+    }
+    let mut end = SHOWN_TITLE_MAX;
+    while !title.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(format!("{}…", title[..end].trim_end()))
 }
 
 /// An item marked not applicable: `- [x] ~~Load test~~ N/A: no API change`.
@@ -82,12 +110,13 @@ pub struct Checklist {
 }
 
 impl Checklist {
-    /// Section titles from outermost to innermost for a section index.
+    /// Section titles from outermost to innermost for a section index, as
+    /// reports show them ([`Section::shown_title`]).
     pub fn section_path(&self, section: Option<usize>) -> Vec<&str> {
         let mut path = Vec::new();
         let mut cur = section;
         while let Some(i) = cur {
-            path.push(self.sections[i].title.as_str());
+            path.push(self.sections[i].shown_title());
             cur = self.sections[i].parent;
         }
         path.reverse();
@@ -386,10 +415,12 @@ pub fn parse(path: &str, source: &str) -> Checklist {
                         }
                         parent = list.sections[p].parent;
                     }
+                    let title = collapse(&text);
                     list.sections.push(Section {
                         line,
                         level,
-                        title: collapse(&text),
+                        shortened: shorten(&title),
+                        title,
                         parent,
                     });
                     current_section = Some(list.sections.len() - 1);
@@ -639,6 +670,16 @@ mod tests {
                 (11, 0, None)
             ]
         );
+    }
+
+    #[test]
+    fn long_headings_are_shown_cut_but_matched_in_full() {
+        let long = "é".repeat(150); // 300 bytes: the cut falls inside a character
+        let list = parse("t.md", &format!("# {long}\n## Short\n- [ ] x\n"));
+        assert_eq!(list.sections[0].title, long, "kept in full for matching");
+        let shown = list.sections[0].shown_title();
+        assert_eq!(shown, format!("{}…", "é".repeat(100)));
+        assert_eq!(list.section_path(list.items[0].section), vec![shown, "Short"]);
     }
 
     #[test]

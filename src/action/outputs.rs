@@ -160,7 +160,9 @@ mod tests {
     #[test]
     fn the_report_output_fits_in_one_github_output() {
         // 10,000 open items made a 1.3 MB `report`; GitHub allows 1 MB per output.
-        let md: String = (0..25_000).map(|i| format!("- [ ] open item number {i} of many\n")).collect();
+        let md: String = (0..25_000)
+            .map(|i| format!("- [ ] open item number {i} of many\n"))
+            .collect();
         let policy = crate::policy::Policy::parse(
             "p.toml",
             "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\n",
