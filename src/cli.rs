@@ -32,6 +32,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print (or write) a starter policy for an existing checklist.
     Init(InitArgs),
+    /// Print the policy file's JSON Schema (`checkgate.schema.json`).
+    Schema,
     /// Run as a GitHub Action (reads GITHUB_* and INPUT_* variables).
     Action(crate::action::ActionArgs),
 }
@@ -119,6 +121,10 @@ pub fn run(cli: Cli) -> Exit {
         Command::List(args) => list(&args),
         Command::Check(args) => check(&args),
         Command::Init(args) => init(&args),
+        Command::Schema => {
+            report::emit(&crate::policy_file::schema_json());
+            Exit::Pass
+        }
         Command::Action(args) => crate::action::execute(&args),
     }
 }

@@ -17,5 +17,6 @@ pub mod github;
 pub mod input;
 pub mod normalize;
 pub mod policy;
+pub mod policy_file;
 pub mod report;
 pub mod sanitize;
