@@ -214,15 +214,51 @@ pub fn text(report: &Report) -> String {
 
 /// Escape text from a checklist for markdown: no HTML, no links, no
 /// `@mentions`, no table breakage.
+///
+/// Markdown escapes are not enough against links: GitHub turns bare URLs
+/// (`https://…`, `www.…`) and references (`#12`, `org/repo#4`, `GH-3`,
+/// `@login`) into links and cross-references after rendering, in the text
+/// itself. So a zero-width space ([`ZWSP`]) goes where each pattern needs its
+/// two halves adjacent: after `@`, after `#` before a digit, between `GH` and
+/// `-digit`, after the `:` of `://`, and before the `.` of `www.`. The text
+/// reads the same; the bot links nothing and notifies nobody.
 pub fn escape_markdown(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let next_is_digit = |i: usize| chars.get(i + 1).is_some_and(char::is_ascii_digit);
+    let follows = |i: usize, word: &str| {
+        let n = word.chars().count();
+        i >= n
+            && chars[i - n..i]
+                .iter()
+                .zip(word.chars())
+                .all(|(c, w)| c.eq_ignore_ascii_case(&w))
+    };
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            // A zero-width space after `@` keeps GitHub from notifying anyone.
-            '@' => out.push_str("@&#8203;"),
+            '@' => {
+                out.push('@');
+                out.push_str(ZWSP);
+            }
+            '#' if next_is_digit(i) => {
+                out.push_str("\\#");
+                out.push_str(ZWSP);
+            }
+            '-' if next_is_digit(i) && follows(i, "gh") => {
+                out.push_str(ZWSP);
+                out.push('-');
+            }
+            ':' if chars.get(i + 1..i + 3) == Some(&['/', '/']) => {
+                out.push(':');
+                out.push_str(ZWSP);
+            }
+            '.' if follows(i, "www") => {
+                out.push_str(ZWSP);
+                out.push('.');
+            }
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '(' | ')' => {
                 out.push('\\');
                 out.push(c);
@@ -233,6 +269,9 @@ pub fn escape_markdown(text: &str) -> String {
     }
     out
 }
+
+/// A zero-width space, as an entity so it survives any editor.
+const ZWSP: &str = "&#8203;";
 
 fn link_path(path: &str) -> String {
     path.replace('%', "%25")
@@ -658,5 +697,28 @@ mod tests {
     fn verdict_counts_failures_and_warnings() {
         assert_eq!(verdict(&report(0)), "PASS: 1 requirement holds");
         assert_eq!(verdict(&report(2)), "FAIL: 1 of 1 requirements failing");
+    }
+
+    /// Issue 8 §2.7: item text made the bot's comment link URLs and
+    /// cross-reference issues although this module said it did not.
+    #[test]
+    fn markdown_never_links_urls_or_references() {
+        let cases = [
+            ("see https://evil.example/x", "see https:&#8203;//evil.example/x"),
+            ("HTTP://A.B", "HTTP:&#8203;//A.B"),
+            ("go to www.evil.example", "go to www&#8203;.evil.example"),
+            ("fixes #12 and org/repo#4", "fixes \\#&#8203;12 and org/repo\\#&#8203;4"),
+            ("GH-3 and gh-45", "GH&#8203;-3 and gh&#8203;-45"),
+            (
+                "ping @alice, mail bob@example.com",
+                "ping @&#8203;alice, mail bob@&#8203;example.com",
+            ),
+            ("heading # title, a-1, www, x:/y", "heading \\# title, a-1, www, x:/y"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(escape_markdown(text), want, "{text}");
+        }
+        let md = markdown(&report(1), &MarkdownOptions::default());
+        assert!(!md.contains("@alice"), "{md}");
     }
 }

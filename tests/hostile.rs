@@ -623,3 +623,32 @@ async fn a_huge_contents_response_for_a_small_file_is_refused_at_its_own_limit()
         ran.err
     );
 }
+
+// §2.7 The bot's comment links nothing ----------------------------------------------
+
+#[tokio::test]
+async fn item_text_cannot_make_the_bots_comment_link_or_cross_reference() {
+    let gh = FakeGitHub::start().await;
+    let head =
+        "# Ready\n## Must\n- [ ] see https://evil.example/x, www.evil.example, fixes #12, org/repo#4, GH-3, @alice\n";
+    repo(&gh, head, head);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail);
+    let comment = &gh.marked_comments()[0].body;
+    let check_run = gh.state().check_runs[0].created["output"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let escaped = "see https:&#8203;//evil.example/x, www&#8203;.evil.example, fixes \\#&#8203;12, \
+                   org/repo\\#&#8203;4, GH&#8203;-3, @&#8203;alice";
+    for (what, markdown) in [
+        ("comment", comment),
+        ("check run", &check_run),
+        ("summary", &ran.summary),
+    ] {
+        assert!(markdown.contains(escaped), "{what}: {markdown}");
+        // (`&#8203;` itself is the one `#` before a digit allowed.)
+        let links = regex::Regex::new(r"https?://evil|www\.evil|(^|[^&])#\d|GH-\d|@alice").expect("regex");
+        assert!(!links.is_match(markdown), "{what}: {markdown}");
+    }
+}
