@@ -652,3 +652,49 @@ async fn item_text_cannot_make_the_bots_comment_link_or_cross_reference() {
         assert!(!links.is_match(markdown), "{what}: {markdown}");
     }
 }
+
+#[test]
+fn the_command_line_defuses_what_it_prints_too() {
+    // `checkgate check` in a workflow step: its stdout and stderr are read by
+    // the runner just the same.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join(".github")).expect("mkdir");
+    std::fs::write(dir.path().join(".github/checkgate.toml"), POLICY).expect("policy");
+    let ambiguous = "# A ##[set-output name=passed;]true\n## Must\n- [ ] x\n# B\n## Must\n- [ ] y\n";
+    std::fs::write(dir.path().join("READY.md"), ambiguous).expect("checklist");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_checkgate"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("run checkgate");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = run(&["check"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        ".github/checkgate.toml:4:11: section \"Must\" matches 2 sections in READY.md: \
+         line 2 \"A ##\u{2060}[set-output name=passed;]true > Must\", line 5 \"B > Must\"; \
+         name more of the heading path, e.g. \"Parent > Must\"\n\
+         checkgate: error: .github/checkgate.toml does not fit the checklist: 1 problem(s)\n"
+    );
+
+    let open = "# Ready\n## Must\n- [ ] ::set-output name=passed::true ##[error]x\n";
+    std::fs::write(dir.path().join("READY.md"), open).expect("checklist");
+    for format in ["text", "json", "markdown", "github"] {
+        let (code, out, _) = run(&["check", "--format", format]);
+        assert_eq!(code, Some(1), "{format}");
+        assert!(!out.contains("##["), "{format}: {out}");
+        for line in out.lines() {
+            assert!(
+                !line.trim_start().starts_with("::") || line.starts_with("::error file=READY.md,"),
+                "{format}: {line}"
+            );
+        }
+    }
+}
