@@ -1,8 +1,10 @@
-//! Attacks on what checkgate prints and posts, made against the local GitHub
-//! API of tests/support: text a pull request author or a hostile server
-//! controls must never become a workflow command (§2.5), never carry the
-//! token out in any encoding (§2.6), and never make the bot link or
-//! cross-reference anything (§2.7).
+//! Attacks by a hostile pull request author or a hostile server, made against
+//! the local GitHub API of tests/support or the built binary (issue 8): a
+//! list that cannot be read completely is never trusted (§1.4); text they
+//! control never becomes a workflow command (§2.5), never carries the token
+//! out in any encoding (§2.6), and never makes the bot link or
+//! cross-reference anything (§2.7); and no server can stall, flood or crash a
+//! run (§3.8–3.10).
 
 mod support;
 
