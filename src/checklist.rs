@@ -107,6 +107,46 @@ pub struct Checklist {
     pub path: String,
     pub items: Vec<Item>,
     pub sections: Vec<Section>,
+    /// For a checklist gathered from several documents (pull request
+    /// comments): `(first item index, link)` per document, in item order.
+    pub links: Vec<(usize, String)>,
+}
+
+impl Checklist {
+    /// One checklist from several markdown documents, each with a link (pull
+    /// request comments and their `html_url`): items and sections in order,
+    /// lines counted within each document.
+    pub fn gather<'a>(path: &str, documents: impl IntoIterator<Item = (&'a str, &'a str)>) -> Checklist {
+        let mut all = Checklist {
+            path: path.to_string(),
+            ..Checklist::default()
+        };
+        for (markdown, link) in documents {
+            let one = parse(path, markdown);
+            let (items, sections) = (all.items.len(), all.sections.len());
+            all.links.push((items, link.to_string()));
+            all.sections.extend(one.sections.into_iter().map(|mut s| {
+                s.parent = s.parent.map(|p| p + sections);
+                s
+            }));
+            all.items.extend(one.items.into_iter().map(|mut i| {
+                i.section = i.section.map(|s| s + sections);
+                i.parent = i.parent.map(|p| p + items);
+                i
+            }));
+        }
+        all
+    }
+
+    /// The link of the document an item of [`Checklist::gather`] came from.
+    pub fn link_of(&self, item: &Item) -> Option<&str> {
+        if self.links.is_empty() {
+            return None;
+        }
+        let index = self.items.iter().position(|i| std::ptr::eq(i, item))?;
+        let at = self.links.partition_point(|(first, _)| *first <= index);
+        self.links.get(at.checked_sub(1)?).map(|(_, link)| link.as_str())
+    }
 }
 
 impl Checklist {

@@ -68,6 +68,10 @@ pub trait Loader {
     fn template(&self, _template: &Template) -> Result<Option<String>, EngineError> {
         Ok(None)
     }
+    /// The pull request's conversation comments; `None` without one.
+    fn comments(&self) -> Option<&[PrComment]> {
+        None
+    }
     /// Where a missing checklist was looked for, for its message
     /// (e.g. `looked for /repo/docs/X.md`); `None` when that says nothing new.
     fn looked_for(&self, _source: &Source) -> Option<String> {
@@ -198,6 +202,18 @@ pub struct MemLoader {
     /// A description checklist's `template` → the template's markdown at
     /// the base (`None`: the repository has none).
     pub templates: std::collections::HashMap<Template, Option<String>>,
+    /// The pull request's conversation comments, oldest first, without
+    /// checkgate's own; `None` without a pull request.
+    pub comments: Option<Vec<PrComment>>,
+}
+
+/// A pull request conversation comment, as `source = "pr-comments"` reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrComment {
+    pub author: String,
+    /// The comment's `html_url`: reports link each of its items here.
+    pub url: String,
+    pub body: String,
 }
 
 impl Loader for MemLoader {
@@ -226,6 +242,10 @@ impl Loader for MemLoader {
     fn template(&self, template: &Template) -> Result<Option<String>, EngineError> {
         Ok(self.templates.get(template).cloned().flatten())
     }
+
+    fn comments(&self) -> Option<&[PrComment]> {
+        self.comments.as_deref()
+    }
 }
 
 /// Parse and evaluate every checklist of `policy`.
@@ -243,11 +263,20 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
             );
             continue;
         }
-        if matches!(cp.source, Source::PrComments { .. }) && head_md.is_none() {
-            notes.push("skipped the pull request comments checklist: no pull request".to_string());
-            continue;
-        }
-        let head: Option<Checklist> = head_md.map(|md| checklist::parse(shown, &md));
+        let head: Option<Checklist> = match &cp.source {
+            Source::PrComments { authors } => {
+                let Some(comments) = loader.comments() else {
+                    notes.push("skipped the pull request comments checklist: no pull request".to_string());
+                    continue;
+                };
+                let chosen = comments
+                    .iter()
+                    .filter(|c| eval::authored_by(&c.author, authors, &ctx.teams))
+                    .map(|c| (c.body.as_str(), c.url.as_str()));
+                Some(Checklist::gather(shown, chosen))
+            }
+            _ => head_md.map(|md| checklist::parse(shown, &md)),
+        };
         let base_md = match cp.source {
             // The description's baseline is the repository's template.
             Source::PrBody if cp.template != Template::Off => loader.template(&cp.template)?,
@@ -284,4 +313,73 @@ pub fn check_dir(policy: &Policy, root: &Path) -> Result<Report, EngineError> {
         pr_body: None,
     };
     check(policy, &loader, &Context::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Code;
+
+    fn comment(author: &str, id: u32, body: &str) -> PrComment {
+        PrComment {
+            author: author.to_string(),
+            url: format!("https://github.com/o/r/pull/1#issuecomment-{id}"),
+            body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn pr_comments_count_only_the_named_authors_and_link_each_item() {
+        let policy = Policy::parse(
+            "p.toml",
+            "[[checklist]]\nsource = \"pr-comments\"\nauthors = [\"alice\", \"@acme/qa\", \"release-bot[bot]\"]\n\
+             [[checklist.require]]\nall = true\n",
+        )
+        .unwrap();
+        let loader = MemLoader {
+            comments: Some(vec![
+                comment("alice", 1, "## QA\n- [x] Smoke test\n"),
+                // Anyone can post ticked boxes; only the named authors count.
+                comment("mallory", 2, "- [x] Everything\n- [ ] Unrelated\n"),
+                comment("Bob", 3, "- [ ] Exploratory test\n"),
+                comment("release-bot[bot]", 4, "- [x] Release notes\n"),
+            ]),
+            ..MemLoader::default()
+        };
+        let ctx = Context {
+            teams: [("acme/qa".to_string(), vec!["bob".to_string()])].into(),
+            ..Context::default()
+        };
+        let report = check(&policy, &loader, &ctx).unwrap();
+        let c = &report.checklists[0];
+        assert_eq!((c.path.as_str(), c.checked, c.total), ("pull request comments", 2, 3));
+        let r = &c.requirements[0];
+        assert_eq!(r.code, Code::OpenItem);
+        assert_eq!(r.open.len(), 1);
+        assert_eq!(r.open[0].text, "Exploratory test");
+        assert_eq!(r.open[0].line, 1, "lines count within the comment");
+        assert_eq!(
+            r.open[0].url.as_deref(),
+            Some("https://github.com/o/r/pull/1#issuecomment-3")
+        );
+        // Without the team's membership, Bob's comment does not count.
+        let report = check(&policy, &loader, &Context::default()).unwrap();
+        assert!(report.passed, "{report:?}");
+        // No pull request (a local run): skipped with a note.
+        let report = check(&policy, &MemLoader::default(), &Context::default()).unwrap();
+        assert_eq!(
+            report.notes,
+            ["skipped the pull request comments checklist: no pull request"]
+        );
+    }
+
+    #[test]
+    fn gathered_comments_keep_sections_and_parents_per_comment() {
+        let list = Checklist::gather("c", [("## A\n- [x] a\n  - [ ] a1\n", "u1"), ("## B\n- [ ] b\n", "u2")]);
+        assert_eq!(list.items.len(), 3);
+        assert_eq!(list.items[1].parent, Some(0));
+        assert_eq!(list.section_path(list.items[2].section), ["B"]);
+        assert_eq!(list.link_of(&list.items[1]), Some("u1"));
+        assert_eq!(list.link_of(&list.items[2]), Some("u2"));
+    }
 }

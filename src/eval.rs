@@ -134,6 +134,9 @@ pub struct OpenItem {
     /// (e.g. "waived without a reason").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The comment the item is in (`source = "pr-comments"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// An item an `except` pattern makes optional for a rule: listed, never required.
@@ -583,6 +586,24 @@ pub struct Context {
     pub changed_files_truncated: bool,
     /// Approving reviews on the head commit; `None` when unknown.
     pub signoffs: Option<Signoffs>,
+    /// `org/team` (lower case, no `@`) → the comment authors of a
+    /// `pr-comments` checklist who belong to it.
+    pub teams: std::collections::HashMap<String, Vec<String>>,
+}
+
+/// Whether `login` is one of `authors`: a login or `name[bot]` (any case),
+/// or a member of an `@org/team` per `teams`.
+pub fn authored_by(login: &str, authors: &[String], teams: &std::collections::HashMap<String, Vec<String>>) -> bool {
+    authors.iter().any(|a| {
+        let a = a.trim_start_matches('@');
+        if a.contains('/') {
+            teams
+                .get(&a.to_ascii_lowercase())
+                .is_some_and(|m| m.iter().any(|x| x.eq_ignore_ascii_case(login)))
+        } else {
+            a.eq_ignore_ascii_case(login)
+        }
+    })
 }
 
 /// Who approved the pull request's head commit, and team memberships.
@@ -599,18 +620,7 @@ impl Signoffs {
     pub fn matching(&self, allowed: &[String]) -> Vec<String> {
         self.approvers
             .iter()
-            .filter(|login| {
-                allowed.iter().any(|a| {
-                    let a = a.trim_start_matches('@');
-                    if a.contains('/') {
-                        self.teams
-                            .get(&a.to_ascii_lowercase())
-                            .is_some_and(|m| m.iter().any(|x| x.eq_ignore_ascii_case(login)))
-                    } else {
-                        a.eq_ignore_ascii_case(login)
-                    }
-                })
-            })
+            .filter(|login| authored_by(login, allowed, &self.teams))
             .cloned()
             .collect()
     }
@@ -784,6 +794,7 @@ fn open_item(list: &Checklist, item: &Item, note: Option<String>) -> OpenItem {
             .map(str::to_string)
             .collect(),
         note,
+        url: list.link_of(item).map(str::to_string),
     }
 }
 

@@ -190,7 +190,15 @@ pub fn text(report: &Report) -> String {
             if !r.passed {
                 for o in &r.open {
                     let note = o.note.as_deref().map(|n| format!("  [{n}]")).unwrap_or_default();
-                    let _ = writeln!(out, "        {}:{}  {}{note}", c.path, o.line, o.text);
+                    match &o.url {
+                        // An item in a pull request comment: where to find it.
+                        Some(url) => {
+                            let _ = writeln!(out, "        {url}  {}{note}", o.text);
+                        }
+                        None => {
+                            let _ = writeln!(out, "        {}:{}  {}{note}", c.path, o.line, o.text);
+                        }
+                    }
                 }
                 if let Some(help) = &r.help {
                     let _ = writeln!(out, "        help: {help}");
@@ -464,7 +472,10 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                 b.push(&format!(
                     "- {}{mark}{note} · {}",
                     escape_markdown(&o.text),
-                    reference(&c.path, o.line, opts)
+                    match &o.url {
+                        Some(url) => format!("[comment]({})", link_path(url)),
+                        None => reference(&c.path, o.line, opts),
+                    }
                 ));
             }
             if items.len() > opts.fold_after {
@@ -593,6 +604,7 @@ mod tests {
                 text: format!("item {i} @alice <b>x</b>"),
                 section: vec!["Top".into(), "Must Have".into()],
                 note: None,
+                url: None,
             })
             .collect();
         Report::new(

@@ -228,10 +228,22 @@ pub(super) async fn judge<T: github::Transport>(
         }
         _ => None,
     };
+    let mut teams = std::collections::HashMap::new();
+    if let Some(pull) = facts.pull.as_ref().filter(|_| {
+        policy
+            .checklists
+            .iter()
+            .any(|c| matches!(c.source, Source::PrComments { .. }))
+    }) {
+        let (comments, members) = comments(client, &policy, pull.number, &args.comment_author).await?;
+        loader.comments = Some(comments);
+        teams = members;
+    }
     let ctx = Context {
         changed_files: facts.files.as_ref().map(github::ChangedFiles::paths),
         changed_files_truncated: facts.files.as_ref().is_some_and(|f| f.truncated),
         signoffs,
+        teams,
     };
     if let Some(note) = facts.files.as_ref().and_then(github::ChangedFiles::incomplete_note) {
         facts.notes.push(note);
@@ -306,20 +318,30 @@ async fn signoffs<T: github::Transport>(
 ) -> Result<Signoffs, ActionError> {
     let reviews = client.list_reviews(pull.number).await?;
     let approvers = github::approvers(&reviews, &pull.head.sha);
-    let mut teams: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     let named = policy
         .checklists
         .iter()
         .flat_map(|c| &c.requires)
-        .flat_map(|r| &r.approved_by)
-        .filter_map(|a| a.trim_start_matches('@').split_once('/'));
-    for (org, team) in named {
+        .flat_map(|r| &r.approved_by);
+    let teams = team_members(client, named, &approvers).await?;
+    Ok(Signoffs { approvers, teams })
+}
+
+/// `org/team` (lower case) → which of `logins` belong to it, for each
+/// `@org/team` among `named`: one membership request per team and login.
+async fn team_members<'a, T: github::Transport>(
+    client: &Client<T>,
+    named: impl Iterator<Item = &'a String>,
+    logins: &[String],
+) -> Result<std::collections::HashMap<String, Vec<String>>, ActionError> {
+    let mut teams: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (org, team) in named.filter_map(|a| a.trim_start_matches('@').split_once('/')) {
         let key = format!("{org}/{team}").to_ascii_lowercase();
         if teams.contains_key(&key) {
             continue;
         }
         let mut members = Vec::new();
-        for login in &approvers {
+        for login in logins {
             match client.is_team_member(org, team, login).await {
                 Ok(true) => members.push(login.clone()),
                 Ok(false) => {}
@@ -328,7 +350,44 @@ async fn signoffs<T: github::Transport>(
         }
         teams.insert(key, members);
     }
-    Ok(Signoffs { approvers, teams })
+    Ok(teams)
+}
+
+/// The pull request's conversation comments for `pr-comments` checklists
+/// (checkgate's own excluded, bodies redacted), and which of their authors
+/// belong to the teams those checklists name.
+async fn comments<T: github::Transport>(
+    client: &Client<T>,
+    policy: &Policy,
+    number: u64,
+    comment_author: &str,
+) -> Result<(Vec<engine::PrComment>, std::collections::HashMap<String, Vec<String>>), ActionError> {
+    let identities = vec![comment_author.to_string()];
+    let listed = client.list_comments(number).await?;
+    let comments: Vec<engine::PrComment> = listed
+        .iter()
+        .filter(|c| !c.is_sticky(&identities))
+        .filter_map(|c| {
+            Some(engine::PrComment {
+                author: c.author()?.to_string(),
+                url: c.html_url.clone().unwrap_or_default(),
+                body: client.redact(c.body.as_deref().unwrap_or_default()),
+            })
+        })
+        .collect();
+    let named = policy
+        .checklists
+        .iter()
+        .filter_map(|c| match &c.source {
+            Source::PrComments { authors } => Some(authors),
+            _ => None,
+        })
+        .flatten();
+    let mut logins: Vec<String> = comments.iter().map(|c| c.author.clone()).collect();
+    logins.sort_unstable();
+    logins.dedup();
+    let teams = team_members(client, named, &logins).await?;
+    Ok((comments, teams))
 }
 
 /// A policy-relative path as a repository path: `/`-separated, no `..`.

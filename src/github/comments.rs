@@ -28,6 +28,9 @@ pub struct Comment {
     pub id: u64,
     #[serde(default)]
     pub body: Option<String>,
+    /// The comment's page on github.com.
+    #[serde(default)]
+    pub html_url: Option<String>,
     #[serde(default)]
     pub user: Option<User>,
 }
@@ -230,6 +233,7 @@ mod tests {
         let c = |login: &str, body: &str| Comment {
             id: 1,
             body: Some(body.into()),
+            html_url: None,
             user: Some(User { login: login.into() }),
         };
         let me = vec![ACTIONS_BOT.to_string()];
@@ -240,6 +244,7 @@ mod tests {
             !Comment {
                 id: 2,
                 body: None,
+                html_url: None,
                 user: None
             }
             .is_sticky(&me)
@@ -255,6 +260,7 @@ mod tests {
         let c = Comment {
             id: 1,
             body: Some(sticky_body("x", Some("abc123"))),
+            html_url: None,
             user: None,
         };
         assert_eq!(c.head(), Some("abc123"));
