@@ -962,3 +962,48 @@ async fn the_action_installs_the_release_and_posts_the_verdict() {
         );
     }
 }
+
+/// release.yml builds exactly the targets the action downloads, with the
+/// `dist` profile; the README's `uses:` lines name the major tag release.yml
+/// moves for this version; the pre-commit hook runs `checkgate check`.
+#[test]
+fn the_release_the_readme_and_the_hook_agree_with_the_action() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |name: &str| std::fs::read_to_string(root.join(name)).expect(name);
+
+    let release: serde_norway::Value = serde_norway::from_str(&read(".github/workflows/release.yml")).expect("yaml");
+    let built: BTreeSet<&str> = release["jobs"]["binaries"]["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .expect("a matrix of targets")
+        .iter()
+        .map(|entry| entry["target"].as_str().expect("target"))
+        .collect();
+    let downloaded: BTreeSet<&str> = PLATFORMS.iter().map(|(_, _, target)| *target).collect();
+    assert_eq!(built, downloaded);
+    assert!(read(".github/workflows/release.yml").contains("cargo build --profile dist --locked"));
+    assert!(read("Dockerfile").contains("cargo build --profile dist --locked"));
+
+    let major = format!("v{}", VERSION.split('.').next().expect("major"));
+    let readme = read("README.md");
+    let uses: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- uses: OWNER/checkgate@"))
+        .collect();
+    assert!(!uses.is_empty());
+    assert!(
+        uses.iter().all(|tag| *tag == major),
+        "README uses {uses:?}, the release tag is {major}"
+    );
+
+    let hooks: serde_norway::Value = serde_norway::from_str(&read(".pre-commit-hooks.yaml")).expect("yaml");
+    let hook = &hooks[0];
+    assert_eq!(hook["id"].as_str(), Some("checkgate"));
+    assert_eq!(hook["entry"].as_str(), Some("checkgate check"));
+    let files = Regex::new(hook["files"].as_str().expect("files")).expect("regex");
+    for path in ["docs/READY.md", "README.md", ".github/checkgate.toml"] {
+        assert!(files.is_match(path), "{path}");
+    }
+    for path in ["src/main.rs", ".github/checkgate.toml.bak", "docs/md"] {
+        assert!(!files.is_match(path), "{path}");
+    }
+}
