@@ -1213,3 +1213,45 @@ async fn a_template_listing_github_cut_short_is_an_error() {
     assert_eq!(ran.exit, Exit::Error);
     assert!(ran.err.contains("GitHub cut the tree listing short"), "{}", ran.err);
 }
+
+/// A hostile workflow edit can point `policy:` at any policy-shaped file the
+/// base already has (a test fixture, an example) whose `[action]` table
+/// switches `workflow-changed` off or asks for `neutral`. When the workflow
+/// may be the author's, only the base's default-path policy decides those.
+#[tokio::test]
+async fn a_policy_input_chosen_by_an_edited_workflow_cannot_switch_off_workflow_changed() {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, DONE_LIST);
+    let lenient = "[action]\nworkflow-changed = \"off\"\nreport-only = true\n[[checklist]]\npath = \"READY.md\"\n\
+                   [[checklist.require]]\nitem = \"Tests pass\"\n";
+    gh.put_file(BASE, "tests/fixtures/lenient.toml", lenient);
+    gh.set_changed_files(vec![ChangedFile::modified(WORKFLOW)]);
+    let mut args = args();
+    args.policy = PathBuf::from("tests/fixtures/lenient.toml");
+    let ran = run_with_args(&gh, "pull_request", &payload(HEAD, None), &args).await;
+    assert_eq!(ran.exit, Exit::Fail, "{}", ran.err);
+    assert_eq!(ran.findings()[0].0, "workflow-changed");
+    assert_eq!(gh.state().check_runs[0].created["conclusion"], "failure", "not neutral");
+
+    // The default-path policy's own choice is honoured.
+    let gh = FakeGitHub::start().await;
+    repo(&gh, DONE_LIST);
+    gh.put_file(
+        BASE,
+        POLICY_PATH,
+        &format!("[action]\nworkflow-changed = \"warn\"\n{POLICY}"),
+    );
+    gh.put_file(BASE, "tests/fixtures/lenient.toml", lenient);
+    gh.set_changed_files(vec![ChangedFile::modified(WORKFLOW)]);
+    let ran = run_with_args(&gh, "pull_request", &payload(HEAD, None), &args).await;
+    assert_eq!(ran.exit, Exit::Pass, "{:#}", ran.report);
+    assert_eq!(ran.report["checklists"][0]["requirements"][0]["level"], "warn");
+
+    // Under pull_request_target the input is the base's: it is obeyed.
+    let gh = FakeGitHub::start().await;
+    repo(&gh, DONE_LIST);
+    gh.put_file(BASE, "tests/fixtures/lenient.toml", lenient);
+    gh.set_changed_files(vec![ChangedFile::modified(WORKFLOW)]);
+    let ran = run_with_args(&gh, "pull_request_target", &payload(HEAD, None), &args).await;
+    assert_eq!(ran.exit, Exit::Pass, "{:#}", ran.report);
+}

@@ -250,11 +250,44 @@ pub(super) async fn judge<T: github::Transport>(
     }
     let mut report = engine::check(&policy, &loader, &ctx)?;
     report.notes.splice(0..0, facts.notes.iter().cloned());
-    if let Some(found) = workflow_finding(env, &facts, &policy.action) {
+    let action = trusted_action(client, env, &facts, &policy, &policy_path).await;
+    if let Some(found) = workflow_finding(env, &facts, &action) {
         report.checklists.insert(0, found);
         report = Report::new(report.checklists, report.notes);
     }
-    Ok(finish(env, target, &facts, &policy.action, report))
+    Ok(finish(env, target, &facts, &action, report))
+}
+
+/// Whether the workflow running this may be the pull request's own.
+fn workflow_touched(env: &GithubEnv, facts: &Facts) -> bool {
+    matches!(env.event_name.as_str(), "pull_request" | "merge_group")
+        && facts
+            .files
+            .as_ref()
+            .is_some_and(|f| f.truncated || f.paths().iter().any(|p| workflow::is_workflow_path(p)))
+}
+
+/// The `[action]` table to obey. When the workflow may be the pull
+/// request's, so may its `policy` input: a policy it points at, other than
+/// the default, cannot switch off `workflow-changed` or make the check
+/// neutral. The base's default-path policy decides then (one more request),
+/// or the defaults when it is absent or invalid.
+async fn trusted_action<T: github::Transport>(
+    client: &Client<T>,
+    env: &GithubEnv,
+    facts: &Facts,
+    policy: &Policy,
+    policy_path: &str,
+) -> policy::ActionPolicy {
+    if policy_path == policy::DEFAULT_PATH || !workflow_touched(env, facts) {
+        return policy.action.clone();
+    }
+    match fetch_text(client, policy::DEFAULT_PATH, &facts.policy_ref, policy::MAX_BYTES).await {
+        Ok(Some(text)) => Policy::parse(policy::DEFAULT_PATH, &text)
+            .map(|p| p.action)
+            .unwrap_or_default(),
+        _ => policy::ActionPolicy::default(),
+    }
 }
 
 /// The `workflow-changed` finding, on the events whose workflow file may come
