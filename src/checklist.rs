@@ -180,26 +180,34 @@ impl Checklist {
     }
 }
 
+/// Take ownership of checklist bytes as text, validating UTF-8 once; invalid
+/// UTF-8 is an error with its position, as [`decode`] gives it.
+pub fn decode_owned(path: &str, bytes: Vec<u8>) -> Result<String, ChecklistError> {
+    String::from_utf8(bytes).map_err(|err| not_utf8(path, err.as_bytes(), err.utf8_error().valid_up_to()))
+}
+
 /// Decode checklist bytes, rejecting invalid UTF-8 with its position.
 pub fn decode<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str, ChecklistError> {
-    std::str::from_utf8(bytes).map_err(|err| {
-        let at = err.valid_up_to();
-        let before = &bytes[..at];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-        ChecklistError::NotUtf8 {
-            path: path.to_string(),
-            line,
-            column,
-            byte: bytes[at],
-            hint: if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-                " (this file is UTF-16: save it as UTF-8)"
-            } else {
-                ""
-            },
-        }
-    })
+    std::str::from_utf8(bytes).map_err(|err| not_utf8(path, bytes, err.valid_up_to()))
+}
+
+/// The error for `bytes`, valid UTF-8 up to `at` only.
+fn not_utf8(path: &str, bytes: &[u8], at: usize) -> ChecklistError {
+    let before = &bytes[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    ChecklistError::NotUtf8 {
+        path: path.to_string(),
+        line,
+        column,
+        byte: bytes.get(at).copied().unwrap_or(0),
+        hint: if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+            " (this file is UTF-16: save it as UTF-8)"
+        } else {
+            ""
+        },
+    }
 }
 
 /// Maps byte offsets to 1-based line numbers. Offsets arrive almost always in
@@ -260,7 +268,6 @@ enum Collect {
 /// text after the box.
 struct PendingItem {
     item: Item,
-    text: String,
     strike: Strike,
     /// Source offset where the box ends: text before it is the box itself,
     /// when pulldown-cmark did not recognise the box and shows it as text.
@@ -319,6 +326,18 @@ fn is_inline_event(event: &Event) -> bool {
 
 /// Collapse runs of whitespace to one space and trim the ends.
 fn collapse(s: &str) -> String {
+    // Most item text is ASCII with single spaces: one scan, one copy.
+    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    if s.is_ascii()
+        && !s.as_bytes().first().is_some_and(is_space)
+        && !s.as_bytes().last().is_some_and(is_space)
+        && !s
+            .as_bytes()
+            .windows(2)
+            .any(|w| is_space(&w[0]) && (w[0] != b' ' || is_space(&w[1])))
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {
@@ -371,6 +390,8 @@ pub fn parse(path: &str, source: &str) -> Checklist {
     let mut collect = Collect::None;
     let mut item_line = 0usize;
     let mut expect = Expect::Nothing;
+    // The raw text of the pending item's paragraph: one buffer for all items.
+    let mut raw = String::new();
 
     for (event, range) in Parser::new_ext(text, parser_options()).into_offset_iter() {
         // Any block boundary ends the item's first paragraph.
@@ -382,7 +403,7 @@ pub fn parse(path: &str, source: &str) -> Checklist {
                 _ => false,
             };
             if ends && let Collect::Item(pending) = std::mem::replace(&mut collect, Collect::None) {
-                finish_item(&mut list, &mut open, pending);
+                finish_item(&mut list, &mut open, pending, &raw);
             }
         }
         // Is there a box at the start of the item's first paragraph?
@@ -411,10 +432,10 @@ pub fn parse(path: &str, source: &str) -> Checklist {
                     parent,
                     waiver: None,
                 },
-                text: String::new(),
                 strike: Strike::Start,
                 box_end,
             });
+            raw.clear();
         }
         match event {
             Event::Start(Tag::Item) => {
@@ -489,19 +510,20 @@ pub fn parse(path: &str, source: &str) -> Checklist {
                         Strike::Inside(name) => name.push_str(s),
                         _ => {}
                     }
-                    pending.text.push_str(s);
+                    raw.push_str(s);
                 }
                 Collect::None => {}
             },
             Event::SoftBreak | Event::HardBreak => match &mut collect {
-                Collect::Heading { text, .. } | Collect::Item(PendingItem { text, .. }) => text.push(' '),
+                Collect::Heading { text, .. } => text.push(' '),
+                Collect::Item(_) => raw.push(' '),
                 Collect::None => {}
             },
             _ => {}
         }
     }
     if let Collect::Item(pending) = collect {
-        finish_item(&mut list, &mut open, pending);
+        finish_item(&mut list, &mut open, pending, &raw);
     }
     list
 }
@@ -523,11 +545,9 @@ fn after_box<'s>(s: &'s str, range: std::ops::Range<usize>, box_end: usize, sour
 
 /// Record a pending item as a task item when its paragraph has text after
 /// the box; GitHub shows a box with nothing after it as a literal "[ ]".
-fn finish_item(list: &mut Checklist, open: &mut [OpenListItem], pending: PendingItem) {
-    let PendingItem {
-        mut item, text, strike, ..
-    } = pending;
-    let full = collapse(&text);
+fn finish_item(list: &mut Checklist, open: &mut [OpenListItem], pending: PendingItem, raw: &str) {
+    let PendingItem { mut item, strike, .. } = pending;
+    let full = collapse(raw);
     if full.is_empty() {
         return;
     }

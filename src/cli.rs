@@ -161,7 +161,31 @@ struct ListedItem<'a> {
 #[derive(Serialize)]
 struct ListedFile<'a> {
     path: &'a str,
-    items: Vec<ListedItem<'a>>,
+    items: ListedItems<'a>,
+}
+
+/// A checklist's items, serialised one by one as they are read (no vector of
+/// the whole list is built first).
+struct ListedItems<'a>(&'a Checklist);
+
+impl Serialize for ListedItems<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let list = self.0;
+        let mut seq = serializer.serialize_seq(Some(list.items.len()))?;
+        for i in &list.items {
+            seq.serialize_element(&ListedItem {
+                line: i.line,
+                checked: i.checked,
+                text: &i.text,
+                section: list.section_path(i.section),
+                depth: i.depth,
+                parent: i.parent.map(|p| list.items[p].line),
+                waiver: i.waiver.as_ref(),
+            })?;
+        }
+        seq.end()
+    }
 }
 
 fn list(args: &ListArgs) -> Exit {
@@ -175,19 +199,7 @@ fn list(args: &ListArgs) -> Exit {
             ListFormat::Json => {
                 let file = ListedFile {
                     path: &list.path,
-                    items: list
-                        .items
-                        .iter()
-                        .map(|i| ListedItem {
-                            line: i.line,
-                            checked: i.checked,
-                            text: &i.text,
-                            section: list.section_path(i.section),
-                            depth: i.depth,
-                            parent: i.parent.map(|p| list.items[p].line),
-                            waiver: i.waiver.as_ref(),
-                        })
-                        .collect(),
+                    items: ListedItems(&list),
                 };
                 out.push_str(&crate::sanitize::json(
                     &serde_json::to_string(&file).unwrap_or_default(),
@@ -212,6 +224,8 @@ fn list(args: &ListArgs) -> Exit {
                 out.push_str(&format!("{}: {items}, {} checked\n", list.path, list.checked()));
             }
         }
+        // Freeing every item's text one by one would only delay the exit.
+        std::mem::forget(list);
     }
     report::emit(&out);
     Exit::Pass
@@ -370,7 +384,11 @@ fn check(args: &CheckArgs) -> Exit {
         }
     };
     report::emit(&rendered);
-    if report.passed { Exit::Pass } else { Exit::Fail }
+    let exit = if report.passed { Exit::Pass } else { Exit::Fail };
+    // The process ends now: freeing every item's text one by one would only
+    // delay the exit.
+    std::mem::forget(report);
+    exit
 }
 
 fn toml_string(s: &str) -> String {

@@ -129,9 +129,7 @@ pub fn read_markdown(path: &Path, shown: &str, max_bytes: u64) -> Result<Option<
             });
         }
     };
-    checklist::decode(shown, &bytes)?;
-    // decode() has just proven the bytes are UTF-8.
-    Ok(Some(String::from_utf8(bytes).unwrap_or_default()))
+    Ok(Some(checklist::decode_owned(shown, bytes)?))
 }
 
 impl DirLoader {

@@ -661,6 +661,17 @@ impl<'a> Keys<'a> {
             .get_or_init(|| self.list.sections.iter().map(|s| normalize::key(&s.title)).collect())
     }
 
+    /// Whether item `index` has key `want`: from the keys of every item when
+    /// they are already made, otherwise computed in `scratch` so that one
+    /// `item` rule does not allocate a key per item.
+    fn item_key_is(&self, index: usize, item: &Item, want: &str, scratch: &mut String) -> bool {
+        if let Some(all) = self.items.get() {
+            return all[index] == want;
+        }
+        normalize::key_into(&item.text, scratch);
+        scratch == want
+    }
+
     fn items(&self) -> &[String] {
         self.items
             .get_or_init(|| self.list.items.iter().map(|i| normalize::key(&i.text)).collect())
@@ -1007,10 +1018,10 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
                 ),
             ),
             Ok(scope) => {
-                let item_keys = keys.items();
+                let mut scratch = String::new();
                 let matched: Vec<&Item> = keys
                     .in_scope(scope)
-                    .filter(|(i, _)| &item_keys[*i] == key)
+                    .filter(|(i, item)| keys.item_key_is(*i, item, key, &mut scratch))
                     .map(|(_, item)| item)
                     .collect();
                 if matched.is_empty() {

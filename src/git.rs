@@ -108,7 +108,6 @@ impl Loader for GitBase {
             return Err(to_engine(self.failed(&output)));
         }
         let shown = format!("{path} (at {})", self.git_ref);
-        checklist::decode(&shown, &output.stdout)?;
-        Ok(Some(String::from_utf8(output.stdout).unwrap_or_default()))
+        Ok(Some(checklist::decode_owned(&shown, output.stdout)?))
     }
 }

@@ -207,12 +207,21 @@ fn drop_shortcodes(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// The comparison key of a heading, item text or selector component.
 pub fn key(text: &str) -> String {
+    let mut out = String::new();
+    key_into(text, &mut out);
+    out
+}
+
+/// [`key`] written into `out` (cleared first), so that comparing many texts
+/// against one key can reuse one buffer.
+pub fn key_into(text: &str, out: &mut String) {
+    out.clear();
     let repaired = repair_mojibake(text);
     let without_shortcodes = drop_shortcodes(&repaired);
     let trimmed = without_shortcodes.trim_matches(|c: char| !is_word_char(c));
     let unnumbered = strip_section_number(trimmed);
     let trimmed = unnumbered.trim_matches(|c: char| !is_word_char(c));
-    let mut out = String::with_capacity(trimmed.len());
+    out.reserve(trimmed.len());
     let ascii = trimmed.is_ascii();
     for word in trimmed.split_whitespace() {
         if !out.is_empty() {
@@ -224,7 +233,6 @@ pub fn key(text: &str) -> String {
             out.extend(word.chars().flat_map(char::to_lowercase));
         }
     }
-    out
 }
 
 #[cfg(test)]
