@@ -540,6 +540,17 @@ fn main() {
         println!("{events} events");
         return;
     }
+    // `throughput --generate DIR`: only write the checklists and the policy,
+    // for timing by hand (docs/performance.md).
+    if let Some(i) = args.iter().position(|a| a == "--generate") {
+        let dir = Path::new(&args[i + 1]);
+        std::fs::create_dir_all(dir).expect("create dir");
+        std::fs::write(dir.join("policy.toml"), POLICY).expect("write policy");
+        for size_mb in [1, 10, 50] {
+            std::fs::write(dir.join(format!("CHECKLIST-{size_mb}MB.md")), checklist(size_mb * MB)).expect("write");
+        }
+        return;
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` runs it too, so
     // only do the work when benchmarking.
     if !args.iter().any(|a| a == "--bench") {
