@@ -266,6 +266,55 @@ async fn rerun_updates_the_same_comment_in_eight_requests() {
     );
 }
 
+/// `source = "pr-comments"` reads the comments the sticky-comment step lists
+/// anyway: one list serves both, so the checklist costs no request. Only the
+/// named author's boxes count; someone else's, and checkgate's own report
+/// (which quotes open items as boxes), never do.
+#[tokio::test]
+async fn pr_comments_count_only_named_authors_and_share_the_comment_list() {
+    let gh = FakeGitHub::start().await;
+    let case = Case::pr(&gh, FAILING);
+    gh.put_file(
+        BASE,
+        ".github/checkgate.toml",
+        "[[checklist]]\nsource = \"pr-comments\"\nauthors = [\"alice\"]\n[[checklist.require]]\nall = true\n",
+    );
+    let alice = gh.add_comment(
+        "alice",
+        "QA sign-off:\n- [x] Deployed to staging\n- [ ] Smoke-tested on staging\n",
+    );
+    gh.add_comment("mallory", "- [ ] Mallory's box\n");
+    let ours = gh.add_comment(BOT, "<!-- checkgate -->\n- [ ] A box in checkgate's own report\n");
+
+    let ran = case.run().await;
+
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(
+        gh.request_lines(),
+        vec![
+            format!("GET /repos/{OWNER}/{REPO}/pulls/42"),
+            format!("GET /repos/{OWNER}/{REPO}/pulls/42/files?per_page=100&page=1"),
+            format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
+            format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
+            comments_page(1),
+            patch_comment(ours),
+            post_check_run(),
+        ]
+    );
+    gh.assert_valid();
+    let report: Value = serde_json::from_str(&ran.output("report").expect("report output")).expect("json");
+    let text = report.to_string();
+    assert!(text.contains("Smoke-tested on staging"), "{text}");
+    assert!(
+        text.contains(&format!("pull/42#issuecomment-{alice}")),
+        "the item links to its comment: {text}"
+    );
+    assert!(!text.contains("Mallory"), "{text}");
+    assert!(!text.contains("checkgate's own report"), "{text}");
+    assert_eq!(report["checklists"][0]["checked"], json!(1));
+    assert_eq!(report["checklists"][0]["total"], json!(2));
+}
+
 #[tokio::test]
 async fn the_sticky_comment_is_found_among_250_and_nobody_elses_is_touched() {
     let gh = FakeGitHub::start().await;

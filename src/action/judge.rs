@@ -25,6 +25,9 @@ pub(super) struct Judged {
     /// A deny-level `workflow-changed` finding: the workflow's own inputs
     /// (`fail`) cannot be trusted to soften the verdict.
     pub(super) workflow_changed: bool,
+    /// The pull request's comments, when a `pr-comments` checklist made the
+    /// run list them: the sticky comment reuses the list.
+    pub(super) comments: Option<Vec<github::Comment>>,
 }
 
 /// Everything the run learnt from GitHub before evaluating.
@@ -229,15 +232,17 @@ pub(super) async fn judge<T: github::Transport>(
         _ => None,
     };
     let mut teams = std::collections::HashMap::new();
+    let mut listed = None;
     if let Some(pull) = facts.pull.as_ref().filter(|_| {
         policy
             .checklists
             .iter()
             .any(|c| matches!(c.source, Source::PrComments { .. }))
     }) {
-        let (comments, members) = comments(client, &policy, pull.number, &args.comment_author).await?;
+        let (comments, members, raw) = comments(client, &policy, pull.number, &args.comment_author).await?;
         loader.comments = Some(comments);
         teams = members;
+        listed = Some(raw);
     }
     let ctx = Context {
         changed_files: facts.files.as_ref().map(github::ChangedFiles::paths),
@@ -255,7 +260,9 @@ pub(super) async fn judge<T: github::Transport>(
         report.checklists.insert(0, found);
         report = Report::new(report.checklists, report.notes);
     }
-    Ok(finish(env, target, &facts, &action, report))
+    let mut judged = finish(env, target, &facts, &action, report);
+    judged.comments = listed;
+    Ok(judged)
 }
 
 /// Whether the workflow running this may be the pull request's own.
@@ -339,6 +346,7 @@ fn finish(env: &GithubEnv, target: &Target, facts: &Facts, action: &policy::Acti
         },
         report_only: action.report_only,
         workflow_changed,
+        comments: None,
     }
 }
 
@@ -387,14 +395,22 @@ async fn team_members<'a, T: github::Transport>(
 }
 
 /// The pull request's conversation comments for `pr-comments` checklists
-/// (checkgate's own excluded, bodies redacted), and which of their authors
-/// belong to the teams those checklists name.
+/// (checkgate's own excluded, bodies redacted), which of their authors
+/// belong to the teams those checklists name, and the list as GitHub gave it
+/// (for the sticky comment, so it is read once).
 async fn comments<T: github::Transport>(
     client: &Client<T>,
     policy: &Policy,
     number: u64,
     comment_author: &str,
-) -> Result<(Vec<engine::PrComment>, std::collections::HashMap<String, Vec<String>>), ActionError> {
+) -> Result<
+    (
+        Vec<engine::PrComment>,
+        std::collections::HashMap<String, Vec<String>>,
+        Vec<github::Comment>,
+    ),
+    ActionError,
+> {
     let identities = vec![comment_author.to_string()];
     let listed = client.list_comments(number).await?;
     let comments: Vec<engine::PrComment> = listed
@@ -420,7 +436,7 @@ async fn comments<T: github::Transport>(
     logins.sort_unstable();
     logins.dedup();
     let teams = team_members(client, named, &logins).await?;
-    Ok((comments, teams))
+    Ok((comments, teams, listed))
 }
 
 /// A policy-relative path as a repository path: `/`-separated, no `..`.

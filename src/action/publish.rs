@@ -26,6 +26,7 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         head_sha,
         report_only,
         workflow_changed,
+        comments,
     } = judged;
     // Checklist text is the pull request author's: nothing derived from it
     // may carry the token out (it was redacted as it was read; this is the
@@ -40,6 +41,7 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         pull,
         head_sha: head_sha.as_deref(),
         report_only,
+        comments,
     };
     let api_error = match publish(args, client, &published, &report, &markdown, log).await {
         Ok(()) => None,
@@ -76,6 +78,8 @@ struct Published<'a> {
     pull: Option<u64>,
     head_sha: Option<&'a str>,
     report_only: bool,
+    /// The comments already listed this run, if any.
+    comments: Option<Vec<github::Comment>>,
 }
 
 /// Post the comment and the check run.
@@ -100,6 +104,7 @@ async fn publish<T: github::Transport>(
             when,
             !report.passed,
             Some(head_sha),
+            to.comments.clone(),
         )
         .await?;
         match outcome {

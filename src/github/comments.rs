@@ -146,6 +146,11 @@ pub enum CommentOutcome {
 ///
 /// Requests in the steady state: one list page per 100 comments and one
 /// update (plus one pull request read when the last comment judged another commit).
+/// `listed` is a complete list this run already read (for `pr-comments`
+/// checklists): the first look uses it instead of listing again, so reading
+/// comments as a checklist costs no extra request. Every later look (after a
+/// create) lists afresh.
+#[allow(clippy::too_many_arguments)]
 pub async fn upsert_sticky_comment<T: Transport>(
     client: &Client<T>,
     issue: u64,
@@ -154,13 +159,17 @@ pub async fn upsert_sticky_comment<T: Transport>(
     when: CommentWhen,
     failing: bool,
     head_sha: Option<&str>,
+    mut listed: Option<Vec<Comment>>,
 ) -> Result<CommentOutcome, GithubError> {
     let body = sticky_body(markdown, head_sha);
     let mut created: Option<Comment> = None;
     let mut tries = 0;
     loop {
         tries += 1;
-        let comments = client.list_comments(issue).await?;
+        let comments = match listed.take() {
+            Some(comments) => comments,
+            None => client.list_comments(issue).await?,
+        };
         let ours: Vec<&Comment> = comments.iter().filter(|c| c.is_sticky(identities)).collect();
         let Some(keep) = ours.first() else {
             if let Some(c) = created {

@@ -975,6 +975,8 @@ fn comment_json(c: &StoredComment) -> Value {
     json!({
         "id": c.id,
         "node_id": "IC_x",
+        // Every scenario comments on pull request 42.
+        "html_url": format!("https://github.com/{OWNER}/{REPO}/pull/42#issuecomment-{}", c.id),
         "body": c.body,
         "user": { "login": c.login, "id": 41898282, "type": if c.login.ends_with("[bot]") { "Bot" } else { "User" } },
         "created_at": "2024-01-01T00:00:00Z",
