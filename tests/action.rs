@@ -6,10 +6,9 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use checkgate::action::{self, ActionArgs, CommentMode, GithubEnv, Secret, Target};
+use checkgate::action::{self, ActionArgs, CommentMode, GithubEnv, Target};
 use checkgate::cli::Exit;
 use checkgate::github::{self, Client, Repo, RetryPolicy};
 use serde_json::{Value, json};
@@ -106,17 +105,7 @@ impl Case {
             .map(str::to_string);
         gh.set_pull(pull);
         let env = support::action_env(gh, dir.path(), event, payload, MERGE);
-        let args = ActionArgs {
-            token: Some(TOKEN.parse::<Secret>().expect("infallible")),
-            policy: PathBuf::from(".github/checkgate.toml"),
-            comment: CommentMode::Always,
-            check_run: true,
-            fail: true,
-            comment_author: BOT.to_string(),
-            verbose: false,
-            timeout: std::time::Duration::from_secs(600),
-            request_timeout: std::time::Duration::from_secs(60),
-        };
+        let args = support::action_args();
         Case { dir, env, args }
     }
 

@@ -6,7 +6,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 use support::{ChangedFile, FakeGitHub, OWNER, Pull, REPO, TOKEN};
@@ -25,15 +25,7 @@ const CHECKLIST: &str = "# Ready\n\n## Must\n\n- [x] Tests pass\n- [ ] Rollback 
 /// Run the binary with the environment of a `pull_request` job in `dir`.
 fn run_action(gh: &FakeGitHub, dir: &Path, event_name: &str, payload: &Path) -> Output {
     let workspace = dir.join("workspace");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_checkgate"));
-    cmd.arg("action").current_dir(&workspace);
-    // Running inside GitHub Actions must not leak the real job's context in.
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy().into_owned();
-        if name.starts_with("GITHUB_") || name.starts_with("INPUT_") || name.starts_with("RUNNER_") {
-            cmd.env_remove(&name);
-        }
-    }
+    let mut cmd = support::action_command(&workspace);
     cmd.envs([
         ("GITHUB_ACTIONS", "true"),
         ("GITHUB_EVENT_NAME", event_name),

@@ -8,14 +8,12 @@
 
 mod support;
 
-use std::path::PathBuf;
-
 use base64::Engine;
-use checkgate::action::{self, ActionArgs, CommentMode, GithubEnv, Secret};
+use checkgate::action::{self, ActionArgs, GithubEnv};
 use checkgate::cli::Exit;
 use checkgate::github::RetryPolicy;
 use serde_json::{Value, json};
-use support::{BOT, ChangedFile, FakeGitHub, Pull, Scripted, TOKEN};
+use support::{ChangedFile, FakeGitHub, Pull, Scripted, TOKEN};
 
 const HEAD: &str = "3333333333333333333333333333333333333333";
 const BASE: &str = "4444444444444444444444444444444444444444";
@@ -70,15 +68,8 @@ impl Ran {
 
 fn args() -> ActionArgs {
     ActionArgs {
-        token: Some(TOKEN.parse::<Secret>().expect("infallible")),
-        policy: PathBuf::from(".github/checkgate.toml"),
-        comment: CommentMode::Always,
-        check_run: true,
-        fail: true,
-        comment_author: BOT.to_string(),
         verbose: true,
-        timeout: std::time::Duration::from_secs(600),
-        request_timeout: std::time::Duration::from_secs(60),
+        ..support::action_args()
     }
 }
 
@@ -411,14 +402,7 @@ fn run_binary(gh: &FakeGitHub, extra: &[(&str, &str)]) -> (Option<i32>, String, 
     let event = json!({"number": PR, "pull_request": {"number": PR, "body": null,
         "head": {"sha": HEAD}, "base": {"sha": BASE}}});
     std::fs::write(&payload, event.to_string()).expect("write event");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_checkgate"));
-    cmd.arg("action").current_dir(dir.path());
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy().into_owned();
-        if name.starts_with("GITHUB_") || name.starts_with("INPUT_") || name.starts_with("RUNNER_") {
-            cmd.env_remove(&name);
-        }
-    }
+    let mut cmd = support::action_command(dir.path());
     cmd.envs([
         ("GITHUB_ACTIONS", "true"),
         ("GITHUB_EVENT_NAME", "pull_request"),

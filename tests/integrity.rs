@@ -6,11 +6,11 @@ mod support;
 
 use std::path::PathBuf;
 
-use checkgate::action::{self, ActionArgs, CommentMode, Secret};
+use checkgate::action::{self, ActionArgs};
 use checkgate::cli::Exit;
 use checkgate::github::RetryPolicy;
 use serde_json::{Value, json};
-use support::{BOT, ChangedFile, FakeGitHub, OWNER, Pull, REPO, Scripted, TOKEN};
+use support::{BOT, ChangedFile, FakeGitHub, OWNER, Pull, REPO, Scripted};
 
 const HEAD: &str = "1111111111111111111111111111111111111111";
 const BASE: &str = "2222222222222222222222222222222222222222";
@@ -85,15 +85,8 @@ fn payload(head: &str, body: Option<&str>) -> Value {
 
 fn args() -> ActionArgs {
     ActionArgs {
-        token: Some(TOKEN.parse::<Secret>().expect("infallible")),
         policy: PathBuf::from(POLICY_PATH),
-        comment: CommentMode::Always,
-        check_run: true,
-        fail: true,
-        comment_author: BOT.to_string(),
-        verbose: false,
-        timeout: std::time::Duration::from_secs(600),
-        request_timeout: std::time::Duration::from_secs(60),
+        ..support::action_args()
     }
 }
 

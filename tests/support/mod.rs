@@ -24,6 +24,37 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+/// The action's arguments as action.yml's defaults give them, with [`TOKEN`]
+/// and the policy at its default path.
+pub fn action_args() -> checkgate::action::ActionArgs {
+    checkgate::action::ActionArgs {
+        token: Some(TOKEN.parse().expect("infallible")),
+        policy: PathBuf::from(".github/checkgate.toml"),
+        comment: checkgate::action::CommentMode::Always,
+        check_run: true,
+        fail: true,
+        comment_author: BOT.to_string(),
+        verbose: false,
+        timeout: Duration::from_secs(600),
+        request_timeout: Duration::from_secs(60),
+    }
+}
+
+/// `checkgate action` (the built binary) in `dir`, with none of this
+/// process's `GITHUB_*`, `INPUT_*` or `RUNNER_*` variables: tests running
+/// inside GitHub Actions must not leak the real job's context in.
+pub fn action_command(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_checkgate"));
+    cmd.arg("action").current_dir(dir);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if name.starts_with("GITHUB_") || name.starts_with("INPUT_") || name.starts_with("RUNNER_") {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd
+}
+
 pub const OWNER: &str = "Codertocat";
 pub const REPO: &str = "Hello-World";
 /// The context of an action run against `gh`: the event `payload` written to
