@@ -66,8 +66,8 @@ pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
-    /// Refuse files larger than this many bytes.
-    #[arg(long, default_value_t = engine::DEFAULT_MAX_BYTES)]
+    /// Refuse files larger than this many bytes (at most 4294967295).
+    #[arg(long, default_value_t = engine::DEFAULT_MAX_BYTES, value_parser = max_bytes_range())]
     pub max_bytes: u64,
 }
 
@@ -88,8 +88,8 @@ pub struct CheckArgs {
     /// (`source = "pr-body"` checklists).
     #[arg(long)]
     pub pr_body: Option<PathBuf>,
-    /// Refuse checklists larger than this many bytes.
-    #[arg(long, default_value_t = engine::DEFAULT_MAX_BYTES)]
+    /// Refuse checklists larger than this many bytes (at most 4294967295).
+    #[arg(long, default_value_t = engine::DEFAULT_MAX_BYTES, value_parser = max_bytes_range())]
     pub max_bytes: u64,
     /// Compare with this git revision (e.g. `origin/main`) as the action
     /// compares with the pull request's base: tamper and untick checks, and
@@ -135,6 +135,12 @@ fn fail(message: impl std::fmt::Display) -> Exit {
 }
 
 /// Read and parse one markdown file given on the command line.
+/// `--max-bytes`: 1 byte up to [`checklist::MAX_BYTES`], the most a parsed
+/// checklist can address.
+fn max_bytes_range() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=checklist::MAX_BYTES)
+}
+
 fn read_checklist(path: &Path, max_bytes: u64) -> Result<Checklist, EngineError> {
     let shown = path.display().to_string();
     match engine::read_markdown(path, &shown, max_bytes)? {
@@ -149,13 +155,13 @@ struct ListedItem<'a> {
     line: usize,
     checked: bool,
     text: &'a str,
-    section: Vec<&'a str>,
+    section: checklist::SectionPath<'a>,
     depth: usize,
     /// Line of the enclosing task item, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    waiver: Option<&'a checklist::Waiver>,
+    waiver: Option<checklist::Waiver<'a>>,
 }
 
 #[derive(Serialize)]
@@ -175,13 +181,13 @@ impl Serialize for ListedItems<'_> {
         let mut seq = serializer.serialize_seq(Some(list.items.len()))?;
         for i in &list.items {
             seq.serialize_element(&ListedItem {
-                line: i.line,
+                line: i.line(),
                 checked: i.checked,
-                text: &i.text,
-                section: list.section_path(i.section),
-                depth: i.depth,
-                parent: i.parent.map(|p| list.items[p].line),
-                waiver: i.waiver.as_ref(),
+                text: list.text(i),
+                section: list.section_at(i.section()),
+                depth: i.depth(),
+                parent: i.parent().map(|p| list.items[p].line()),
+                waiver: list.waiver(i),
             })?;
         }
         seq.end()
@@ -197,21 +203,18 @@ fn list(args: &ListArgs) -> Exit {
         };
         match args.format {
             ListFormat::Json => {
-                let file = ListedFile {
+                // Each file's line is serialised straight to stdout.
+                report::emit_json(&ListedFile {
                     path: &list.path,
                     items: ListedItems(&list),
-                };
-                out.push_str(&crate::sanitize::json(
-                    &serde_json::to_string(&file).unwrap_or_default(),
-                ));
-                out.push('\n');
+                });
             }
             ListFormat::Text => {
                 for i in &list.items {
                     let mark = if i.checked { 'x' } else { ' ' };
-                    let indent = "  ".repeat(i.depth);
-                    let section = list.section_path(i.section).join(" > ");
-                    out.push_str(&format!("{}:{}: {indent}[{mark}] {}", list.path, i.line, i.text));
+                    let indent = "  ".repeat(i.depth());
+                    let section = list.section_path(i.section()).join(" > ");
+                    out.push_str(&format!("{}:{}: {indent}[{mark}] {}", list.path, i.line(), list.text(i)));
                     if !section.is_empty() {
                         out.push_str(&format!("  ({section})"));
                     }
@@ -359,7 +362,12 @@ fn check(args: &CheckArgs) -> Exit {
             (Box::new(base), ctx)
         }
     };
-    let report = match engine::check(&policy, loader.as_ref(), &ctx) {
+    let loaded = match engine::load(&policy, loader.as_ref(), &ctx) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    // The report borrows item text and headings from `loaded`.
+    let report = match engine::evaluate(&policy, &loaded, &ctx) {
         Ok(r) => r,
         Err(EngineError::Policy(diags)) => {
             for d in &diags {
@@ -374,20 +382,17 @@ fn check(args: &CheckArgs) -> Exit {
         }
         Err(e) => return fail(e),
     };
-    let rendered = match args.format {
-        CheckFormat::Text => report::text(&report),
-        CheckFormat::Json => report::json(&report) + "\n",
-        CheckFormat::Markdown => report::markdown(&report, &MarkdownOptions::default()),
-        CheckFormat::Github => {
-            report::emit_commands(&report::github_commands(&report));
-            return if report.passed { Exit::Pass } else { Exit::Fail };
-        }
-    };
-    report::emit(&rendered);
+    match args.format {
+        CheckFormat::Text => report::emit(&report::text(&report)),
+        CheckFormat::Json => report::emit_json(&report),
+        CheckFormat::Markdown => report::emit(&report::markdown(&report, &MarkdownOptions::default())),
+        CheckFormat::Github => report::emit_commands(&report::github_commands(&report)),
+    }
     let exit = if report.passed { Exit::Pass } else { Exit::Fail };
-    // The process ends now: freeing every item's text one by one would only
-    // delay the exit.
+    // The process ends now: freeing the report and the parsed checklists
+    // piece by piece would only delay the exit.
     std::mem::forget(report);
+    std::mem::forget(loaded);
     exit
 }
 
@@ -413,9 +418,9 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
         }
         other => other,
     };
-    let loose = list.items.iter().filter(|i| i.section.is_none()).count();
+    let loose = list.items.iter().filter(|i| i.section().is_none()).count();
     if loose > 0 {
-        out.push_str(&format!("\n# {loose} item(s) appear before any heading; require them by text:\n# [[checklist.require]]\n# item = {}\n", toml_string(&list.items.iter().find(|i| i.section.is_none()).map(|i| i.text.clone()).unwrap_or_default())));
+        out.push_str(&format!("\n# {loose} item(s) appear before any heading; require them by text:\n# [[checklist.require]]\n# item = {}\n", toml_string(&list.items.iter().find(|i| i.section().is_none()).map(|i| list.text(i)).unwrap_or_default())));
     }
     let Some(top) = top else {
         return out;
@@ -424,7 +429,7 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
         let inside: Vec<_> = list
             .items
             .iter()
-            .filter(|i| list.section_within(i.section, idx))
+            .filter(|i| list.section_within(i.section(), idx))
             .collect();
         if inside.is_empty() {
             continue;

@@ -246,16 +246,34 @@ impl Loader for MemLoader {
     }
 }
 
-/// Parse and evaluate every checklist of `policy`.
-pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Report, EngineError> {
-    let mut reports = Vec::new();
-    let mut diags = Vec::new();
-    let mut notes = Vec::new();
-    for cp in &policy.checklists {
+/// The checklists of a policy, read and parsed: what a [`Report`] borrows
+/// its item text and headings from.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    entries: Vec<Entry>,
+    notes: Vec<String>,
+}
+
+/// One policy checklist's documents.
+#[derive(Debug)]
+struct Entry {
+    /// Index in [`Policy::checklists`].
+    at: usize,
+    head: Option<Checklist>,
+    base: Option<Checklist>,
+    tip: Option<Checklist>,
+    looked_for: Option<String>,
+}
+
+/// Read and parse every checklist of `policy`: at the head, and at the base
+/// and the base's tip when the loader has them.
+pub fn load(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Loaded, EngineError> {
+    let mut loaded = Loaded::default();
+    for (at, cp) in policy.checklists.iter().enumerate() {
         let shown = cp.source.display();
         let head_md = loader.head(&cp.source)?;
         if cp.source == Source::PrBody && head_md.is_none() {
-            notes.push(
+            loaded.notes.push(
                 "skipped the pull request description checklist: no pull request (pass --pr-body FILE to check one locally)"
                     .to_string(),
             );
@@ -264,7 +282,9 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
         let head: Option<Checklist> = match &cp.source {
             Source::PrComments { authors } => {
                 let Some(comments) = loader.comments() else {
-                    notes.push("skipped the pull request comments checklist: no pull request".to_string());
+                    loaded
+                        .notes
+                        .push("skipped the pull request comments checklist: no pull request".to_string());
                     continue;
                 };
                 let chosen = comments
@@ -280,17 +300,38 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
             Source::PrBody if cp.template != Template::Off => loader.template(&cp.template)?,
             _ => loader.base(&cp.source)?,
         };
-        let base: Option<Checklist> = base_md.map(|md| checklist::parse(shown, &md));
-        let tip: Option<Checklist> = loader.tip(&cp.source)?.map(|md| checklist::parse(shown, &md));
+        let base = base_md.map(|md| checklist::parse(shown, &md));
+        let tip = loader.tip(&cp.source)?.map(|md| checklist::parse(shown, &md));
+        let looked_for = if head.is_none() {
+            loader.looked_for(&cp.source)
+        } else {
+            None
+        };
+        loaded.entries.push(Entry {
+            at,
+            head,
+            base,
+            tip,
+            looked_for,
+        });
+    }
+    Ok(loaded)
+}
+
+/// Evaluate the loaded checklists against `policy` (the one they were
+/// loaded for); the report borrows from `loaded`.
+pub fn evaluate<'a>(policy: &Policy, loaded: &'a Loaded, ctx: &Context) -> Result<Report<'a>, EngineError> {
+    let mut reports = Vec::new();
+    let mut diags = Vec::new();
+    for entry in &loaded.entries {
+        let Some(cp) = policy.checklists.get(entry.at) else {
+            continue;
+        };
         let subject = Subject {
-            head: head.as_ref(),
-            base: base.as_ref(),
-            tip: tip.as_ref(),
-            looked_for: if head.is_none() {
-                loader.looked_for(&cp.source)
-            } else {
-                None
-            },
+            head: entry.head.as_ref(),
+            base: entry.base.as_ref(),
+            tip: entry.tip.as_ref(),
+            looked_for: entry.looked_for.clone(),
         };
         match eval::evaluate_checklist(cp, subject, ctx) {
             Ok(r) => reports.push(r),
@@ -300,11 +341,18 @@ pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Repo
     if !diags.is_empty() {
         return Err(EngineError::Policy(diags));
     }
-    Ok(Report::new(reports, notes))
+    Ok(Report::new(reports, loaded.notes.clone()))
+}
+
+/// Parse and evaluate every checklist of `policy`, into a report that owns
+/// its text ([`load`] and [`evaluate`] without the copy).
+pub fn check(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Report<'static>, EngineError> {
+    let loaded = load(policy, loader, ctx)?;
+    evaluate(policy, &loaded, ctx).map(Report::into_owned)
 }
 
 /// Evaluate `policy` against checklist files under `root`.
-pub fn check_dir(policy: &Policy, root: &Path) -> Result<Report, EngineError> {
+pub fn check_dir(policy: &Policy, root: &Path) -> Result<Report<'static>, EngineError> {
     let loader = DirLoader {
         root: root.to_path_buf(),
         max_bytes: DEFAULT_MAX_BYTES,
@@ -375,8 +423,8 @@ mod tests {
     fn gathered_comments_keep_sections_and_parents_per_comment() {
         let list = Checklist::gather("c", [("## A\n- [x] a\n  - [ ] a1\n", "u1"), ("## B\n- [ ] b\n", "u2")]);
         assert_eq!(list.items.len(), 3);
-        assert_eq!(list.items[1].parent, Some(0));
-        assert_eq!(list.section_path(list.items[2].section), ["B"]);
+        assert_eq!(list.items[1].parent(), Some(0));
+        assert_eq!(list.section_path(list.items[2].section()), ["B"]);
         assert_eq!(list.link_of(&list.items[1]), Some("u1"));
         assert_eq!(list.link_of(&list.items[2]), Some("u2"));
     }

@@ -4,6 +4,8 @@
 //! read; its JSON form (`checkgate check --format json`) is documented on the
 //! types below and only ever grows new fields.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 pub use crate::policy::Level;
@@ -121,45 +123,46 @@ impl Code {
     }
 }
 
-/// An item that keeps a requirement from holding.
+/// An item that keeps a requirement from holding. Its text and section path
+/// borrow from the parsed checklist; [`Report::into_owned`] copies them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OpenItem {
+pub struct OpenItem<'a> {
     /// 1-based line of the item's list marker (at the base, for tamper findings).
     pub line: usize,
-    pub text: String,
+    pub text: Cow<'a, str>,
     /// Enclosing headings, outermost first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub section: Vec<String>,
+    #[serde(skip_serializing_if = "SectionPath::is_empty")]
+    pub section: SectionPath<'a>,
     /// Why this item is open when it is not simply unchecked
     /// (e.g. "waived without a reason").
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Cow<'a, str>>,
     /// The comment the item is in (`source = "pr-comments"`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<Cow<'a, str>>,
 }
 
 /// An item an `except` pattern makes optional for a rule: listed, never required.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OptionalItem {
+pub struct OptionalItem<'a> {
     pub line: usize,
-    pub text: String,
+    pub text: Cow<'a, str>,
     pub checked: bool,
     /// Enclosing headings, outermost first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub section: Vec<String>,
+    #[serde(skip_serializing_if = "SectionPath::is_empty")]
+    pub section: SectionPath<'a>,
 }
 
 /// The verdict on one `[[checklist.require]]` (or one tamper check).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RequirementReport {
+pub struct RequirementReport<'a> {
     /// The rule as written, e.g. `section: Go-Live Criteria > Must Have`.
     pub rule: String,
     pub level: Level,
     pub passed: bool,
     pub code: Code,
     /// Items that keep the requirement from holding.
-    pub open: Vec<OpenItem>,
+    pub open: Vec<OpenItem<'a>>,
     /// One line for humans, e.g. `3 of 6 items open`.
     pub message: String,
     /// Checked and total items the rule covers.
@@ -170,45 +173,108 @@ pub struct RequirementReport {
     pub help: Option<String>,
     /// Items in the rule's scope that an `except` pattern makes optional.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub optional: Vec<OptionalItem>,
+    pub optional: Vec<OptionalItem<'a>>,
 }
 
 /// A waived item, listed separately from checked ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WaivedItem {
+pub struct WaivedItem<'a> {
     pub line: usize,
-    pub text: String,
+    pub text: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Cow<'a, str>>,
 }
 
 /// The verdict on one checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChecklistReport {
+pub struct ChecklistReport<'a> {
     pub path: String,
     pub total: usize,
     pub checked: usize,
-    pub requirements: Vec<RequirementReport>,
+    pub requirements: Vec<RequirementReport<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub waived: Vec<WaivedItem>,
+    pub waived: Vec<WaivedItem<'a>>,
     /// Context worth showing (e.g. "skipped: no changed file matches when-changed").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
-/// The verdict on every checklist of a policy.
+/// The verdict on every checklist of a policy, borrowing item text and
+/// headings from the parsed checklists (`Report<'static>` owns them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     /// True when every deny-level requirement holds.
     pub passed: bool,
-    pub checklists: Vec<ChecklistReport>,
+    pub checklists: Vec<ChecklistReport<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
-impl Report {
+fn own(text: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(text.into_owned())
+}
+
+impl OpenItem<'_> {
+    pub fn into_owned(self) -> OpenItem<'static> {
+        OpenItem {
+            line: self.line,
+            text: own(self.text),
+            section: self.section.into_owned(),
+            note: self.note.map(own),
+            url: self.url.map(own),
+        }
+    }
+}
+
+impl ChecklistReport<'_> {
+    /// The same report, owning every string it borrowed.
+    pub fn into_owned(self) -> ChecklistReport<'static> {
+        ChecklistReport {
+            path: self.path,
+            total: self.total,
+            checked: self.checked,
+            requirements: self
+                .requirements
+                .into_iter()
+                .map(|r| RequirementReport {
+                    rule: r.rule,
+                    level: r.level,
+                    passed: r.passed,
+                    code: r.code,
+                    open: r.open.into_iter().map(OpenItem::into_owned).collect(),
+                    message: r.message,
+                    checked: r.checked,
+                    total: r.total,
+                    help: r.help,
+                    optional: r
+                        .optional
+                        .into_iter()
+                        .map(|o| OptionalItem {
+                            line: o.line,
+                            text: own(o.text),
+                            checked: o.checked,
+                            section: o.section.into_owned(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            waived: self
+                .waived
+                .into_iter()
+                .map(|w| WaivedItem {
+                    line: w.line,
+                    text: own(w.text),
+                    reason: w.reason.map(own),
+                })
+                .collect(),
+            notes: self.notes,
+        }
+    }
+}
+
+impl<'a> Report<'a> {
     /// Build a report, deriving `passed` from its requirements.
-    pub fn new(checklists: Vec<ChecklistReport>, notes: Vec<String>) -> Report {
+    pub fn new(checklists: Vec<ChecklistReport<'a>>, notes: Vec<String>) -> Report<'a> {
         let passed = checklists
             .iter()
             .flat_map(|c| &c.requirements)
@@ -229,7 +295,16 @@ impl Report {
     }
 
     /// Open items of failing requirements at `level`, with their checklist path.
-    pub fn open_items(&self, level: Level) -> impl Iterator<Item = (&str, &RequirementReport, &OpenItem)> {
+    /// The same report, owning every string it borrowed.
+    pub fn into_owned(self) -> Report<'static> {
+        Report {
+            passed: self.passed,
+            checklists: self.checklists.into_iter().map(ChecklistReport::into_owned).collect(),
+            notes: self.notes,
+        }
+    }
+
+    pub fn open_items(&self, level: Level) -> impl Iterator<Item = (&str, &RequirementReport<'a>, &OpenItem<'a>)> {
         self.checklists.iter().flat_map(move |c| {
             c.requirements
                 .iter()
@@ -250,7 +325,7 @@ mod tests {
         Policy::parse("p.toml", &format!("[[checklist]]\npath = \"c.md\"\n{rules}")).expect("valid policy")
     }
 
-    fn judge(rules: &str, head: &str, base: Option<&str>, ctx: &Context) -> ChecklistReport {
+    fn judge(rules: &str, head: &str, base: Option<&str>, ctx: &Context) -> ChecklistReport<'static> {
         let p = policy(rules);
         let head = parse("c.md", head);
         let base = base.map(|b| parse("c.md", b));
@@ -260,7 +335,9 @@ mod tests {
             tip: None,
             looked_for: None,
         };
-        evaluate_checklist(&p.checklists[0], subject, ctx).expect("no policy errors")
+        evaluate_checklist(&p.checklists[0], subject, ctx)
+            .expect("no policy errors")
+            .into_owned()
     }
 
     const MUST: &str = "[[checklist.require]]\nsection = \"Must\"\n";
@@ -447,7 +524,7 @@ mod tests {
         let req = &r.requirements[0];
         assert!(req.passed, "{req:?}");
         assert_eq!((req.checked, req.total), (1, 1));
-        let optional: Vec<(&str, bool)> = req.optional.iter().map(|o| (o.text.as_str(), o.checked)).collect();
+        let optional: Vec<(&str, bool)> = req.optional.iter().map(|o| (o.text.as_ref(), o.checked)).collect();
         assert_eq!(
             optional,
             [("Docs (optional)", false), ("POST-MERGE: ramp the flag", false)]
@@ -571,7 +648,7 @@ mod tests {
 
 use std::cell::OnceCell;
 
-use crate::checklist::{Checklist, Item};
+use crate::checklist::{Checklist, Item, SectionPath};
 use crate::normalize;
 use crate::policy::{ChecklistPolicy, Diagnostic, Policy, Requirement, SectionSelector, Selector};
 
@@ -668,13 +745,13 @@ impl<'a> Keys<'a> {
         if let Some(all) = self.items.get() {
             return all[index] == want;
         }
-        normalize::key_into(&item.text, scratch);
+        normalize::key_into(self.list.text(item), scratch);
         scratch == want
     }
 
     fn items(&self) -> &[String] {
         self.items
-            .get_or_init(|| self.list.items.iter().map(|i| normalize::key(&i.text)).collect())
+            .get_or_init(|| self.list.items.iter().map(|i| normalize::key(self.list.text(i))).collect())
     }
 
     /// Sections whose heading path ends with the selector's components.
@@ -729,7 +806,7 @@ impl<'a> Keys<'a> {
         did_you_mean(
             want,
             self.in_scope(scope)
-                .map(|(i, item)| (keys[i].as_str(), item.text.as_str())),
+                .map(|(i, item)| (keys[i].as_str(), self.list.text(item))),
         )
     }
 
@@ -738,7 +815,7 @@ impl<'a> Keys<'a> {
         list.items
             .iter()
             .enumerate()
-            .filter(move |(_, item)| scope.is_none_or(|s| list.section_within(item.section, s)))
+            .filter(move |(_, item)| scope.is_none_or(|s| list.section_within(item.section(), s)))
     }
 }
 
@@ -795,44 +872,36 @@ fn ambiguous(list: &Checklist, sel: &SectionSelector, found: &[usize], req: &Req
     }
 }
 
-fn open_item(list: &Checklist, item: &Item, note: Option<String>) -> OpenItem {
+fn open_item<'a>(list: &'a Checklist, item: &Item, note: Option<&'static str>) -> OpenItem<'a> {
     OpenItem {
-        line: item.line,
-        text: item.text.clone(),
-        section: list
-            .section_path(item.section)
-            .into_iter()
-            .map(str::to_string)
-            .collect(),
-        note,
-        url: list.link_of(item).map(str::to_string),
+        line: item.line(),
+        text: Cow::Borrowed(list.text(item)),
+        section: list.section_at(item.section()),
+        note: note.map(Cow::Borrowed),
+        url: list.link_of(item).map(Cow::Borrowed),
     }
 }
 
 /// Why an item in a requirement's scope is not done, if it is not.
-fn open_reason(item: &Item, req: &Requirement) -> Option<(Code, Option<String>)> {
-    match &item.waiver {
-        Some(_) if !req.waivable => Some((
+fn open_reason(item: &Item, req: &Requirement) -> Option<(Code, Option<&'static str>)> {
+    match (item.waived(), item.satisfied()) {
+        (true, _) if !req.waivable => Some((
             Code::WaiverForbidden,
-            Some("waived, but this requirement does not allow waivers".to_string()),
+            Some("waived, but this requirement does not allow waivers"),
         )),
-        Some(w) if w.reason.is_none() => Some((
-            Code::WaiverWithoutReason,
-            Some("waived without a reason: write `N/A: <why>`".to_string()),
-        )),
-        Some(_) => None,
-        None if item.checked => None,
-        None => Some((Code::OpenItem, None)),
+        (true, false) => Some((Code::WaiverWithoutReason, Some("waived without a reason: write `N/A: <why>`"))),
+        (_, true) => None,
+        (false, false) => Some((Code::OpenItem, None)),
     }
 }
 
-struct Verdict {
+struct Verdict<'a> {
     code: Code,
-    open: Vec<OpenItem>,
+    open: Vec<OpenItem<'a>>,
     message: String,
     checked: usize,
     total: usize,
-    optional: Vec<OptionalItem>,
+    optional: Vec<OptionalItem<'a>>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -840,7 +909,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// Judge a set of items that must all be done.
-fn all_done<'i>(list: &Checklist, items: impl Iterator<Item = &'i Item>, req: &Requirement) -> Verdict {
+fn all_done<'a, 'i>(list: &'a Checklist, items: impl Iterator<Item = &'i Item>, req: &Requirement) -> Verdict<'a> {
     let mut open = Vec::new();
     let mut code = Code::Ok;
     let mut total = 0;
@@ -875,7 +944,7 @@ fn all_done<'i>(list: &Checklist, items: impl Iterator<Item = &'i Item>, req: &R
     }
 }
 
-fn not_found(code: Code, message: String) -> Verdict {
+fn not_found<'a>(code: Code, message: String) -> Verdict<'a> {
     Verdict {
         code,
         open: Vec::new(),
@@ -887,31 +956,32 @@ fn not_found(code: Code, message: String) -> Verdict {
 }
 
 /// Whether an `except` pattern makes an item optional for a rule.
-fn is_optional(item: &Item, req: &Requirement) -> bool {
-    req.except.iter().any(|r| r.is_match(&item.text))
+fn is_optional(list: &Checklist, item: &Item, req: &Requirement) -> bool {
+    !req.except.is_empty() && req.except.iter().any(|r| r.is_match(list.text(item)))
 }
 
 /// Judge the items of an `all` or `section` rule: every required one done, or
 /// between `min-checked` and `max-checked` of them checked. `scope` names
 /// them in policy errors.
-fn counted(
-    list: &Checklist,
-    items: &[&Item],
+fn counted<'a>(
+    list: &'a Checklist,
+    items: Vec<&Item>,
     req: &Requirement,
     scope: &str,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Verdict> {
-    let (optional, required): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|i| is_optional(i, req));
+) -> Option<Verdict<'a>> {
+    let (optional, required): (Vec<&Item>, Vec<&Item>) = if req.except.is_empty() {
+        (Vec::new(), items)
+    } else {
+        items.into_iter().partition(|i| is_optional(list, i, req))
+    };
     let optional: Vec<OptionalItem> = optional
         .into_iter()
-        .map(|i| {
-            let o = open_item(list, i, None);
-            OptionalItem {
-                line: o.line,
-                text: o.text,
-                checked: i.satisfied(),
-                section: o.section,
-            }
+        .map(|i| OptionalItem {
+            line: i.line(),
+            text: Cow::Borrowed(list.text(i)),
+            checked: i.satisfied(),
+            section: list.section_at(i.section()),
         })
         .collect();
     let (min, max) = (req.min_checked, req.max_checked);
@@ -956,7 +1026,7 @@ fn counted(
         v.open = required
             .iter()
             .filter(|i| i.satisfied())
-            .map(|i| open_item(list, i, Some("checked".to_string())))
+            .map(|i| open_item(list, i, Some("checked")))
             .collect();
     } else {
         v.code = Code::Ok;
@@ -967,7 +1037,7 @@ fn counted(
 }
 
 /// Evaluate one requirement against the head checklist.
-fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> Option<Verdict> {
+fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnostic>) -> Option<Verdict<'a>> {
     let list = keys.list;
     let resolve = |within: Option<&SectionSelector>, diags: &mut Vec<Diagnostic>| match keys.scope(within, req) {
         Ok(s) => Some(Ok(s)),
@@ -983,7 +1053,7 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
             if items.is_empty() {
                 not_found(Code::NoItems, format!("no task items found in {}", list.path))
             } else {
-                counted(list, &items, req, &list.path, diags)?
+                counted(list, items, req, &list.path, diags)?
             }
         }
         Selector::Section(sel) => match resolve(Some(sel), diags)? {
@@ -1004,7 +1074,7 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
                     )
                 } else {
                     let scope = format!("section \"{}\" of {}", sel.raw, list.path);
-                    counted(list, &items, req, &scope, diags)?
+                    counted(list, items, req, &scope, diags)?
                 }
             }
         },
@@ -1045,7 +1115,7 @@ fn requirement(keys: &Keys, req: &Requirement, diags: &mut Vec<Diagnostic>) -> O
             Ok(scope) => {
                 let matched: Vec<&Item> = keys
                     .in_scope(scope)
-                    .filter(|(_, item)| regex.is_match(&item.text))
+                    .filter(|(_, item)| regex.is_match(list.text(item)))
                     .map(|(_, item)| item)
                     .collect();
                 if matched.is_empty() {
@@ -1067,15 +1137,18 @@ fn removed_since_base<'b>(base_keys: &Keys<'b>, head_keys: &Keys, req: &Requirem
     let scope_of = |keys: &Keys, within: Option<&SectionSelector>| keys.scope(within, req).ok();
     type Filter<'f> = Box<dyn Fn(usize, &Item) -> bool + 'f>;
     let (within, filter): (Option<&SectionSelector>, Filter) = match &req.selector {
-        Selector::All => (None, Box::new(|_, item: &Item| !is_optional(item, req))),
-        Selector::Section(sel) => (Some(sel), Box::new(|_, item: &Item| !is_optional(item, req))),
+        Selector::All => (None, Box::new(|_, item: &Item| !is_optional(base_keys.list, item, req))),
+        Selector::Section(sel) => (
+            Some(sel),
+            Box::new(|_, item: &Item| !is_optional(base_keys.list, item, req)),
+        ),
         Selector::Item { key, within, .. } => {
             let base_items = base_keys.items();
             (within.as_ref(), Box::new(move |i, _| &base_items[i] == key))
         }
         Selector::ItemRegex { regex, within } => (
             within.as_ref(),
-            Box::new(move |_, item: &Item| regex.is_match(&item.text)),
+            Box::new(move |_, item: &Item| regex.is_match(base_keys.list.text(item))),
         ),
     };
     let Some(base_scope) = scope_of(base_keys, within) else {
@@ -1127,11 +1200,11 @@ fn changed_matches(globs: &Option<crate::policy::Globs>, ctx: &Context) -> bool 
 }
 
 /// Judge one checklist (`None` when the file does not exist).
-pub fn evaluate_checklist(
+pub fn evaluate_checklist<'a>(
     cp: &ChecklistPolicy,
-    subject: Subject,
+    subject: Subject<'a>,
     ctx: &Context,
-) -> Result<ChecklistReport, Vec<Diagnostic>> {
+) -> Result<ChecklistReport<'a>, Vec<Diagnostic>> {
     let path = cp.source.display().to_string();
     let mut notes = Vec::new();
     if !changed_matches(&cp.when_changed, ctx) {
@@ -1237,7 +1310,7 @@ pub fn evaluate_checklist(
                     },
                     open: removed
                         .iter()
-                        .map(|i| open_item(base, i, Some("at base; deleted or reworded here".into())))
+                        .map(|i| open_item(base, i, Some("at base; deleted or reworded here")))
                         .collect(),
                     message: format!(
                         "{} required at the base deleted or reworded in this pull request",
@@ -1301,8 +1374,8 @@ pub fn evaluate_checklist(
             .items
             .iter()
             .zip(head_keys)
-            .filter(|(i, k)| !i.checked && i.waiver.is_none() && ticked_at_base.contains(k.as_str()))
-            .map(|(i, _)| open_item(head, i, Some("checked at the base".into())))
+            .filter(|(i, k)| !i.checked && !i.waived() && ticked_at_base.contains(k.as_str()))
+            .map(|(i, _)| open_item(head, i, Some("checked at the base")))
             .collect();
         if !unticked.is_empty() {
             requirements.push(RequirementReport {
@@ -1329,10 +1402,10 @@ pub fn evaluate_checklist(
         .items
         .iter()
         .filter_map(|i| {
-            i.waiver.as_ref().map(|w| WaivedItem {
-                line: i.line,
-                text: i.text.clone(),
-                reason: w.reason.clone(),
+            head.waiver(i).map(|w| WaivedItem {
+                line: i.line(),
+                text: Cow::Borrowed(head.text(i)),
+                reason: w.reason.map(Cow::Borrowed),
             })
         })
         .collect();
@@ -1351,6 +1424,8 @@ pub fn evaluate_checklist(
 #[derive(Default)]
 struct Behind<'t> {
     items: Vec<&'t Item>,
+    /// Lines of `items`, so that each is listed once.
+    lines: std::collections::HashSet<usize>,
     /// Some deny-level rule requires one of them.
     denied: bool,
 }
@@ -1363,21 +1438,21 @@ impl<'t> Behind<'t> {
             .map(|b| b.items().iter().map(String::as_str).collect())
             .unwrap_or_default();
         for item in removed_since_base(tip, head, req) {
-            if at_base.contains(normalize::key(&item.text).as_str()) {
+            if at_base.contains(normalize::key(tip.list.text(item)).as_str()) {
                 continue;
             }
             self.denied |= req.level == Level::Deny;
-            if !self.items.iter().any(|i| i.line == item.line) {
+            if self.lines.insert(item.line()) {
                 self.items.push(item);
             }
         }
     }
 
-    fn report(mut self, tip: &Checklist, level: Level) -> Option<RequirementReport> {
+    fn report(mut self, tip: &'t Checklist, level: Level) -> Option<RequirementReport<'t>> {
         if self.items.is_empty() {
             return None;
         }
-        self.items.sort_by_key(|i| i.line);
+        self.items.sort_by_key(|i| i.line());
         let n = self.items.len();
         Some(RequirementReport {
             rule: "up to date with the base branch".to_string(),
@@ -1388,11 +1463,7 @@ impl<'t> Behind<'t> {
                 .items
                 .iter()
                 .map(|i| {
-                    open_item(
-                        tip,
-                        i,
-                        Some("on the base branch, added after this branch was made".into()),
-                    )
+                    open_item(tip, i, Some("on the base branch, added after this branch was made"))
                 })
                 .collect(),
             message: format!(

@@ -27,7 +27,7 @@ use crate::sanitize;
 /// C1 controls are `\u` escapes, so echoing the JSON in a workflow cannot
 /// issue a command; it decodes to the same values.
 pub fn json(report: &Report) -> String {
-    sanitize::json(&serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")))
+    sanitize::to_json(report)
 }
 
 /// GitHub's limit on one step output is 1 MB; the action's `report` output
@@ -347,27 +347,31 @@ impl Budget {
 
 /// Open items of a checklist's failing requirements grouped by section,
 /// de-duplicated by line (an item can fail several rules).
-fn open_by_section(c: &ChecklistReport) -> BTreeMap<(usize, String), Vec<(&OpenItem, Level)>> {
+fn open_by_section<'r, 'a>(c: &'r ChecklistReport<'a>) -> BTreeMap<(usize, String), Vec<(&'r OpenItem<'a>, Level)>> {
     let mut seen = std::collections::HashSet::new();
-    let mut groups: BTreeMap<(usize, String), Vec<(&OpenItem, Level)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, String), Vec<(&OpenItem<'a>, Level)>> = BTreeMap::new();
     let mut order: BTreeMap<String, usize> = BTreeMap::new();
     let mut failing: Vec<&RequirementReport> = c.requirements.iter().filter(|r| !r.passed).collect();
     failing.sort_by_key(|r| r.level == Level::Warn);
     // A document title shared by every open item adds nothing to each group.
-    let mut firsts = failing.iter().flat_map(|r| &r.open).map(|o| o.section.first());
+    let mut firsts = failing
+        .iter()
+        .flat_map(|r| &r.open)
+        .map(|o| o.section.titles().first().copied());
     let shared_root = match firsts.next() {
         Some(Some(first)) if firsts.all(|f| f == Some(first)) => 1,
         _ => 0,
     };
     for r in failing {
         for o in &r.open {
-            if !seen.insert((o.line, o.text.as_str())) {
+            if !seen.insert((o.line, o.text.as_ref())) {
                 continue;
             }
-            let path = o.section.get(shared_root..).unwrap_or_default();
-            let title = match (path.is_empty(), o.section.is_empty()) {
+            let section = o.section.titles();
+            let path = section.get(shared_root..).unwrap_or_default();
+            let title = match (path.is_empty(), section.is_empty()) {
                 (_, true) => "(no heading)".to_string(),
-                (true, false) => o.section.join(" › "),
+                (true, false) => section.join(" › "),
                 (false, false) => path.join(" › "),
             };
             let rank = *order.entry(title.clone()).or_insert(o.line);
@@ -533,7 +537,20 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
 /// in a workflow, stdout is a command channel. A closed pipe
 /// (`checkgate list | head`) is not an error worth reporting.
 pub fn emit(rendered: &str) {
-    write_stdout(&sanitize::text(rendered));
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let _ = sanitize::write_text(&mut out, rendered).and_then(|()| out.flush());
+}
+
+/// Write `value` to stdout as one line of defused JSON ([`sanitize::write_json`]),
+/// serialised straight into the output buffer.
+pub fn emit_json<T: serde::Serialize + ?Sized>(value: &T) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let _ = sanitize::write_json(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
 }
 
 /// Write workflow commands built by [`github_commands`] to stdout as they are.
@@ -597,12 +614,12 @@ mod tests {
     use super::*;
     use crate::eval::Code;
 
-    fn report(open: usize) -> Report {
+    fn report(open: usize) -> Report<'static> {
         let items = (0..open)
             .map(|i| OpenItem {
                 line: i + 10,
-                text: format!("item {i} @alice <b>x</b>"),
-                section: vec!["Top".into(), "Must Have".into()],
+                text: format!("item {i} @alice <b>x</b>").into(),
+                section: vec!["Top".to_string(), "Must Have".to_string()].into(),
                 note: None,
                 url: None,
             })

@@ -78,6 +78,20 @@ pub fn text(s: &str) -> String {
     s.split('\n').map(line).collect::<Vec<_>>().join("\n")
 }
 
+/// [`text`], written to `out` line by line without copying lines that need
+/// nothing.
+pub fn write_text(out: &mut impl std::io::Write, s: &str) -> std::io::Result<()> {
+    let mut lines = s.split('\n');
+    if let Some(first) = lines.next() {
+        out.write_all(line(first).as_bytes())?;
+    }
+    for l in lines {
+        out.write_all(b"\n")?;
+        out.write_all(line(l).as_bytes())?;
+    }
+    Ok(())
+}
+
 /// GitHub's escaping for a workflow command's message.
 pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
@@ -122,19 +136,61 @@ fn defuse_escaped(s: &str) -> String {
 /// only place these can occur) `##[`, `::`, DEL, the C1 controls and U+2028/9
 /// are written as `\u` escapes, which every JSON reader decodes back.
 pub fn json(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '[' if out.ends_with("##") => out.push_str("\\u005b"),
-            ':' if out.ends_with(':') => out.push_str("\\u003a"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
-                // serde_json already escapes below U+0020; these are the rest.
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
+    let mut out = Vec::with_capacity(s.len());
+    // Writing to a vector cannot fail.
+    let _ = defuse_json_fragment(&mut out, s);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `value` as compact JSON written to `out`, defused as [`json`] does it,
+/// while it is serialised: nothing is built in memory first.
+pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(out: W, value: &T) -> serde_json::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(out, DefusedJson);
+    value.serialize(&mut serializer)
+}
+
+/// `value` as compact, defused JSON ([`write_json`]).
+pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::new();
+    match write_json(&mut out, value) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => json(&serde_json::json!({ "error": e.to_string() }).to_string()),
+    }
+}
+
+/// serde_json's compact output, with every run of unescaped string
+/// characters defused. serde_json writes a string as such runs separated
+/// by its own escapes (`\n`, `\"`), which end in neither `#` nor `:`, so
+/// defusing each run alone finds every `##[` and `::` the whole string has.
+struct DefusedJson;
+
+impl serde_json::ser::Formatter for DefusedJson {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, fragment: &str) -> std::io::Result<()> {
+        defuse_json_fragment(writer, fragment)
+    }
+}
+
+fn defuse_json_fragment<W: ?Sized + std::io::Write>(out: &mut W, s: &str) -> std::io::Result<()> {
+    // The last two characters written, for `##[` and `::`; an escape resets them.
+    let mut prev = ['\0', '\0'];
+    let mut from = 0;
+    for (at, c) in s.char_indices() {
+        let escape = match c {
+            '[' if prev == ['#', '#'] => true,
+            ':' if prev[1] == ':' => true,
+            // serde_json already escapes below U+0020; these are the rest.
+            c => c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'),
+        };
+        if escape {
+            out.write_all(&s.as_bytes()[from..at])?;
+            write!(out, "\\u{:04x}", c as u32)?;
+            from = at + c.len_utf8();
+            prev = ['\0', '\0'];
+        } else {
+            prev = [prev[1], c];
         }
     }
-    out
+    out.write_all(&s.as_bytes()[from..])
 }
 
 /// Replaces a secret, and the encodings of it that a checklist, a server or a
@@ -293,6 +349,20 @@ mod tests {
             "{out}"
         );
         assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), value);
+    }
+
+    #[test]
+    fn json_streamed_while_serialising_is_defused_like_the_whole_string() {
+        // Patterns split by serde_json's own escapes, at a string's start and
+        // end, in keys, and back to back.
+        let value = serde_json::json!({
+            "##[k": ["::", "a::b", "#\n#[", "##\"[", ":\t:", "###[[", ":::", "\u{9f}\u{2029}", "x##", "[y"],
+            "n": 1,
+        });
+        let streamed = to_json(&value);
+        assert_eq!(streamed, json(&value.to_string()));
+        assert!(!streamed.contains("##[") && !streamed.contains("::"), "{streamed}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&streamed).unwrap(), value);
     }
 
     #[test]

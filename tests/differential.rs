@@ -76,7 +76,7 @@ fn agrees_with_github_on_every_corpus_item() {
         let ours: BTreeMap<usize, bool> = checklist::parse("x", text)
             .items
             .iter()
-            .map(|i| (i.line, i.checked))
+            .map(|i| (i.line(), i.checked))
             .collect();
         let name = file.file_name().unwrap().to_string_lossy();
         for (line, checked) in &expected {

@@ -14,7 +14,7 @@ use crate::report::{self, MarkdownOptions};
 
 /// A verdict and where to publish it.
 pub(super) struct Judged {
-    pub(super) report: Report,
+    pub(super) report: Report<'static>,
     pub(super) markdown: String,
     /// The pull request to comment on.
     pub(super) pull: Option<u64>,
@@ -303,7 +303,7 @@ fn workflow_finding(
     env: &GithubEnv,
     facts: &Facts,
     action: &policy::ActionPolicy,
-) -> Option<crate::eval::ChecklistReport> {
+) -> Option<crate::eval::ChecklistReport<'static>> {
     if !matches!(env.event_name.as_str(), "pull_request" | "merge_group") {
         return None;
     }
@@ -317,7 +317,7 @@ fn workflow_finding(
     )
 }
 
-fn finish(env: &GithubEnv, target: &Target, facts: &Facts, action: &policy::ActionPolicy, report: Report) -> Judged {
+fn finish(env: &GithubEnv, target: &Target, facts: &Facts, action: &policy::ActionPolicy, report: Report<'static>) -> Judged {
     let workflow_changed = report
         .checklists
         .iter()

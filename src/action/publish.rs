@@ -87,7 +87,7 @@ async fn publish<T: github::Transport>(
     args: &ActionArgs,
     client: &Client<T>,
     to: &Published<'_>,
-    report: &Report,
+    report: &Report<'_>,
     markdown: &str,
     log: &mut Log<'_>,
 ) -> Result<(), GithubError> {

@@ -38,7 +38,7 @@ pub fn finding(
     level: Level,
     event: &str,
     running: Option<&str>,
-) -> Option<ChecklistReport> {
+) -> Option<ChecklistReport<'static>> {
     let mut hits: Vec<String> = changed
         .iter()
         .filter(|p| is_workflow_path(p))
