@@ -525,7 +525,9 @@ fn collapse(s: &str) -> String {
 
 /// [`collapse`], appending to `out` (the checklist's text arena).
 fn collapse_into(s: &str, out: &mut String) {
-    // Most item text is ASCII with single spaces: one scan, one copy.
+    // Most item text is ASCII with single spaces: one scan, one copy. (The
+    // text after a box starts with a space: trim that first.)
+    let s = s.trim_ascii();
     let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
     if s.is_ascii()
         && !s.as_bytes().first().is_some_and(is_space)

@@ -745,8 +745,7 @@ impl<'a> Keys<'a> {
         if let Some(all) = self.items.get() {
             return all[index] == want;
         }
-        normalize::key_into(self.list.text(item), scratch);
-        scratch == want
+        normalize::key_is(self.list.text(item), want, scratch)
     }
 
     fn items(&self) -> &[String] {

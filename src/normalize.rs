@@ -235,9 +235,62 @@ pub fn key_into(text: &str, out: &mut String) {
     }
 }
 
+/// Whether `text`'s [`key`] is `want` (itself a key). ASCII text without a
+/// colon, which needs no mojibake repair and has no shortcodes, is compared
+/// in place, word by word, without making its key; other text is keyed in
+/// `scratch`.
+pub fn key_is(text: &str, want: &str, scratch: &mut String) -> bool {
+    if !text.is_ascii() || text.contains(':') {
+        key_into(text, scratch);
+        return scratch == want;
+    }
+    let trimmed = text.trim_matches(|c: char| !is_word_char(c));
+    let trimmed = strip_section_number(trimmed).trim_matches(|c: char| !is_word_char(c));
+    let mut words = trimmed.split_whitespace();
+    let mut wanted = want.split(' ').filter(|k| !k.is_empty());
+    loop {
+        match (words.next(), wanted.next()) {
+            (Some(w), Some(k)) if w.eq_ignore_ascii_case(k) => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_is_agrees_with_comparing_keys() {
+        let texts = [
+            "Rollback plan tested",
+            "  rollback   PLAN tested.  ",
+            "1. Rollback plan tested",
+            "2.3) Rollback plan tested!",
+            "2024 roadmap",
+            "**Rollback** plan",
+            ":rocket: Rollback plan tested",
+            "a:b:c",
+            "ðŸ”´ Rollback plan tested",
+            "Élan vital",
+            "",
+            "...",
+            "Rollback plan tested extra",
+            "Rollback plan",
+        ];
+        let mut scratch = String::new();
+        for text in texts {
+            for other in texts {
+                let want = key(other);
+                assert_eq!(
+                    key_is(text, &want, &mut scratch),
+                    key(text) == want,
+                    "{text:?} against the key of {other:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn repairs_windows_1252_mojibake() {

@@ -36,6 +36,20 @@ fn is_unsafe(c: char) -> bool {
     (c.is_control() && c != '\t' && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
+/// Whether `s` has a character [`is_unsafe`] or a LF, found on the UTF-8
+/// bytes: C0 controls and DEL are single bytes, the C1 controls are
+/// `C2 80..=9F`, U+2028 and U+2029 are `E2 80 A8` and `E2 80 A9`.
+fn has_unsafe_or_newline(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'\t' => false,
+        0..=0x1f | 0x7f => true,
+        0xc2 => matches!(b.get(i + 1), Some(0x80..=0x9f)),
+        0xe2 => b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)),
+        _ => false,
+    })
+}
+
 fn escaped(c: char) -> String {
     match c {
         '\n' => "\\n".to_string(),
@@ -49,7 +63,7 @@ fn escaped(c: char) -> String {
 /// break and control character but tab is shown escaped (`\n`, `\r`,
 /// `\u{2028}`), `##[` and a leading `::` are broken with a word joiner.
 pub fn line(s: &str) -> Cow<'_, str> {
-    let needs = s.chars().any(|c| is_unsafe(c) || c == '\n') || s.contains("##[") || s.trim_start().starts_with("::");
+    let needs = has_unsafe_or_newline(s) || s.contains("##[") || s.trim_start().starts_with("::");
     if !needs {
         return Cow::Borrowed(s);
     }
@@ -338,6 +352,19 @@ mod tests {
             "::error file=a%2Cb%3Ac.md,title=t::50%25%0Anext ##\u{2060}[x]\\u{2028}\n"
         );
         assert_eq!(command("notice", &[], "::x"), "::notice::::x\n");
+    }
+
+    #[test]
+    fn the_byte_scan_finds_exactly_the_characters_line_escapes() {
+        // Every character from U+0000 to U+3000 and a few beyond, alone and
+        // inside text: the byte scan agrees with the character rule.
+        let chars = (0..=0x3000u32).chain([0xfeff, 0x1f680, 0x10ffff]).filter_map(char::from_u32);
+        for c in chars {
+            let expected = is_unsafe(c) || c == '\n';
+            for text in [c.to_string(), format!("ab{c}cd")] {
+                assert_eq!(has_unsafe_or_newline(&text), expected, "U+{:04X}", c as u32);
+            }
+        }
     }
 
     #[test]
