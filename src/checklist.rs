@@ -170,11 +170,14 @@ pub struct Waiver<'a> {
 }
 
 /// The longest checklist, in bytes, that [`parse`] records exactly: items
-/// keep their line and text offsets in 32 bits. The readers refuse larger
-/// files ([`ChecklistError::TooLarge`]); `--max-bytes` cannot go above it.
-pub const MAX_BYTES: u64 = u32::MAX as u64;
+/// keep text offsets in 32 bits, into the document and then the arena of
+/// rewritten text (never longer than the document). The readers refuse
+/// larger files ([`ChecklistError::TooLarge`]); `--max-bytes` cannot go
+/// above it.
+pub const MAX_BYTES: u64 = (u32::MAX / 2) as u64;
 
-/// A byte range of a [`Checklist`]'s text arena.
+/// A byte range of a [`Checklist`]'s text: offsets below the document's
+/// length are in the document, the rest in the arena after it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Span {
     start: u32,
@@ -196,6 +199,17 @@ fn narrow(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The text of `span`: in `source` below its length, else in `arena`.
+fn resolve<'s>(source: &'s str, arena: &'s str, span: Span) -> &'s str {
+    let (start, end) = (span.start as usize, span.end as usize);
+    let text = if start < source.len() {
+        source.get(start..end)
+    } else {
+        arena.get(start - source.len()..end - source.len())
+    };
+    text.unwrap_or("")
+}
+
 /// `u32::MAX` stands for "none" in an [`Item`]'s index fields.
 const NONE: u32 = u32::MAX;
 
@@ -214,13 +228,12 @@ enum Waived {
     WithReason,
 }
 
-/// One task-list item: 36 bytes, its text kept in the checklist's arena
-/// ([`Checklist::text`]), its section and parent as indices.
+/// One task-list item: 28 bytes, its text a range of the document or of the
+/// checklist's arena ([`Checklist::text`]), its section and parent indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     line: u32,
     text: Span,
-    reason: Span,
     section: u32,
     parent: u32,
     depth: u32,
@@ -270,8 +283,13 @@ pub struct Checklist {
     pub path: String,
     pub items: Vec<Item>,
     pub sections: Vec<Section>,
-    /// Every item's text, one after another: items hold ranges of it.
+    /// The markdown itself: most items' text is a range of it, as written.
+    source: String,
+    /// Item text that differs from the source (collapsed whitespace, inline
+    /// markup and entities resolved), one after another.
     text: String,
+    /// `(item index, reason)` of each waiver with a reason, by item index.
+    reasons: Vec<(u32, Span)>,
     /// For a checklist gathered from several documents (pull request
     /// comments): `(first item index, link)` per document, in item order.
     pub links: Vec<(usize, String)>,
@@ -286,25 +304,43 @@ impl Checklist {
             path: path.to_string(),
             ..Checklist::default()
         };
+        // The gathered checklist has no one source: every text goes to its arena.
+        let mut copy = |text: &str| {
+            let start = all.text.len();
+            all.text.push_str(text);
+            Span::of(start, all.text.len())
+        };
+        let mut items = Vec::new();
+        let mut sections = Vec::new();
+        let mut reasons = Vec::new();
+        let mut links = Vec::new();
         for (markdown, link) in documents {
             let one = parse(path, markdown);
-            let (items, sections, text) = (all.items.len(), all.sections.len(), all.text.len());
-            all.links.push((items, link.to_string()));
-            all.sections.extend(one.sections.into_iter().map(|mut s| {
-                s.parent = s.parent.map(|p| p + sections);
+            let (first_item, first_section) = (items.len(), sections.len());
+            links.push((first_item, link.to_string()));
+            for (at, item) in one.items.iter().enumerate() {
+                if let Some(Waiver { reason: Some(reason) }) = one.waiver(item) {
+                    reasons.push((narrow(first_item + at), copy(reason)));
+                }
+                items.push(Item {
+                    text: copy(one.text(item)),
+                    section: index(item.section().map(|s| s + first_section)),
+                    parent: index(item.parent().map(|p| p + first_item)),
+                    ..item.clone()
+                });
+            }
+            sections.extend(one.sections.into_iter().map(|mut s| {
+                s.parent = s.parent.map(|p| p + first_section);
                 s
             }));
-            all.text.push_str(&one.text);
-            let shift = |s: Span| Span::of(s.start as usize + text, s.end as usize + text);
-            all.items.extend(one.items.into_iter().map(|mut i| {
-                i.section = index(i.section().map(|s| s + sections));
-                i.parent = index(i.parent().map(|p| p + items));
-                i.text = shift(i.text);
-                i.reason = shift(i.reason);
-                i
-            }));
         }
-        all
+        Checklist {
+            items,
+            sections,
+            reasons,
+            links,
+            ..all
+        }
     }
 
     /// The link of the document an item of [`Checklist::gather`] came from.
@@ -312,7 +348,7 @@ impl Checklist {
         if self.links.is_empty() {
             return None;
         }
-        let index = self.items.iter().position(|i| std::ptr::eq(i, item))?;
+        let index = self.index_of(item)?;
         let at = self.links.partition_point(|(first, _)| *first <= index);
         self.links.get(at.checked_sub(1)?).map(|(_, link)| link.as_str())
     }
@@ -321,17 +357,30 @@ impl Checklist {
 impl Checklist {
     /// An item's plain text (for a waived item, its struck-out name).
     pub fn text(&self, item: &Item) -> &str {
-        self.text.get(item.text.start as usize..item.text.end as usize).unwrap_or("")
+        resolve(&self.source, &self.text, item.text)
     }
 
     /// An item's waiver, when it is marked not applicable.
     pub fn waiver(&self, item: &Item) -> Option<Waiver<'_>> {
-        let reason = &self.text.get(item.reason.start as usize..item.reason.end as usize);
         match item.waived {
             Waived::No => None,
             Waived::WithoutReason => Some(Waiver { reason: None }),
-            Waived::WithReason => Some(Waiver { reason: *reason }),
+            Waived::WithReason => {
+                let at = narrow(self.index_of(item)?);
+                let found = self.reasons.binary_search_by_key(&at, |(i, _)| *i).ok()?;
+                Some(Waiver {
+                    reason: Some(resolve(&self.source, &self.text, self.reasons[found].1)),
+                })
+            }
         }
+    }
+
+    /// The index of an item of this checklist in [`Checklist::items`].
+    fn index_of(&self, item: &Item) -> Option<usize> {
+        let size = std::mem::size_of::<Item>();
+        let offset = (item as *const Item as usize).checked_sub(self.items.as_ptr() as usize)?;
+        let at = offset / size;
+        (offset % size == 0 && at < self.items.len()).then_some(at)
     }
 
     /// Section titles from outermost to innermost for a section index, as
@@ -464,6 +513,11 @@ struct PendingItem {
     /// Source offset where the box ends: text before it is the box itself,
     /// when pulldown-cmark did not recognise the box and shows it as text.
     box_end: usize,
+    /// Pieces of text (and line breaks) the paragraph has had so far.
+    pieces: u32,
+    /// Where the first piece is in the source, when it is a slice of it:
+    /// a one-piece text can then be kept as a range of the source.
+    verbatim: Option<usize>,
 }
 
 /// Progress towards recognising `~~name~~ N/A: reason` at the start of an item.
@@ -525,18 +579,9 @@ fn collapse(s: &str) -> String {
 
 /// [`collapse`], appending to `out` (the checklist's text arena).
 fn collapse_into(s: &str, out: &mut String) {
-    // Most item text is ASCII with single spaces: one scan, one copy. (The
-    // text after a box starts with a space: trim that first.)
+    // Most item text has single spaces: one scan, one copy.
     let s = s.trim_ascii();
-    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
-    if s.is_ascii()
-        && !s.as_bytes().first().is_some_and(is_space)
-        && !s.as_bytes().last().is_some_and(is_space)
-        && !s
-            .as_bytes()
-            .windows(2)
-            .any(|w| is_space(&w[0]) && (w[0] != b' ' || is_space(&w[1])))
-    {
+    if is_collapsed(s) {
         out.push_str(s);
         return;
     }
@@ -547,6 +592,27 @@ fn collapse_into(s: &str, out: &mut String) {
         }
         out.push_str(word);
     }
+}
+
+/// Whether `s` is already what [`collapse`] makes of it: no whitespace at
+/// its ends, none but single spaces inside. Judged on bytes: any lead byte
+/// of a non-ASCII whitespace character (`C2`, `E1`, `E2`, `E3`) counts as
+/// whitespace, which only sends such text the slow way.
+fn is_collapsed(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let mut space = false;
+    for &c in b {
+        match c {
+            b' ' if space => return false,
+            b' ' => space = true,
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0xc2 | 0xe1 | 0xe2 | 0xe3 => return false,
+            _ => space = false,
+        }
+    }
+    true
 }
 
 /// Where the reason starts in `rest`, the collapsed text after a struck-out
@@ -571,6 +637,19 @@ fn waiver_reason(rest: &str) -> Option<usize> {
 /// after it); the boxes it does not report (after a blank first line) are
 /// found at the paragraph's first source offset.
 pub fn parse(path: &str, source: &str) -> Checklist {
+    parse_owned(path, source.to_string())
+}
+
+/// [`parse`], keeping `source` in the checklist: most item text is then a
+/// range of it rather than a copy.
+pub fn parse_owned(path: &str, source: String) -> Checklist {
+    let mut list = parse_into(path, &source);
+    list.source = source;
+    list
+}
+
+/// The parse itself; the caller puts `source` in the checklist afterwards.
+fn parse_into(path: &str, source: &str) -> Checklist {
     // A byte-order mark would stop a first-line heading from being a heading.
     let (text, bom) = match source.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3),
@@ -603,7 +682,7 @@ pub fn parse(path: &str, source: &str) -> Checklist {
                 _ => false,
             };
             if ends && let Collect::Item(pending) = std::mem::replace(&mut collect, Collect::None) {
-                finish_item(&mut list, &mut open, pending, &raw);
+                finish_item(&mut list, source, &mut open, pending, &raw);
             }
         }
         // Is there a box at the start of the item's first paragraph?
@@ -627,7 +706,6 @@ pub fn parse(path: &str, source: &str) -> Checklist {
                     line: narrow(item_line),
                     checked,
                     text: Span::default(),
-                    reason: Span::default(),
                     section: index(current_section),
                     depth: narrow(open.len().saturating_sub(1)),
                     parent: index(parent),
@@ -635,6 +713,8 @@ pub fn parse(path: &str, source: &str) -> Checklist {
                 },
                 strike: Strike::Start,
                 box_end,
+                pieces: 0,
+                verbatim: None,
             });
             raw.clear();
         }
@@ -711,20 +791,27 @@ pub fn parse(path: &str, source: &str) -> Checklist {
                         Strike::Inside(name) => name.push_str(s),
                         _ => {}
                     }
+                    if !s.is_empty() {
+                        pending.pieces += 1;
+                        pending.verbatim = offset_in(source, s);
+                    }
                     raw.push_str(s);
                 }
                 Collect::None => {}
             },
             Event::SoftBreak | Event::HardBreak => match &mut collect {
                 Collect::Heading { text, .. } => text.push(' '),
-                Collect::Item(_) => raw.push(' '),
+                Collect::Item(pending) => {
+                    pending.pieces += 1;
+                    raw.push(' ');
+                }
                 Collect::None => {}
             },
             _ => {}
         }
     }
     if let Collect::Item(pending) = collect {
-        finish_item(&mut list, &mut open, pending, &raw);
+        finish_item(&mut list, source, &mut open, pending, &raw);
     }
     list
 }
@@ -746,25 +833,43 @@ fn after_box<'s>(s: &'s str, range: std::ops::Range<usize>, box_end: usize, sour
 
 /// Record a pending item as a task item when its paragraph has text after
 /// the box; GitHub shows a box with nothing after it as a literal "[ ]".
-fn finish_item(list: &mut Checklist, open: &mut [OpenListItem], pending: PendingItem, raw: &str) {
-    let PendingItem { mut item, strike, .. } = pending;
-    let start = list.text.len();
-    collapse_into(raw, &mut list.text);
-    let end = list.text.len();
-    if end == start {
+fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pending: PendingItem, raw: &str) {
+    let PendingItem {
+        mut item,
+        strike,
+        pieces,
+        verbatim,
+        ..
+    } = pending;
+    let trimmed = raw.trim_ascii();
+    let span = match verbatim {
+        // The text as written: a range of the source, no copy.
+        Some(at) if pieces == 1 && is_collapsed(trimmed) => {
+            let start = at + (trimmed.as_ptr() as usize - raw.as_ptr() as usize);
+            Span::of(start, start + trimmed.len())
+        }
+        _ => {
+            let start = list.text.len();
+            collapse_into(raw, &mut list.text);
+            Span::of(source.len() + start, source.len() + list.text.len())
+        }
+    };
+    if span.start == span.end {
         return;
     }
-    item.text = Span::of(start, end);
+    item.text = span;
     if let Strike::After(name) = strike {
         let name = collapse(&name);
+        let full = resolve(source, &list.text, span);
         if !name.is_empty()
-            && let Some(rest) = list.text[start..end].strip_prefix(name.as_str())
+            && let Some(rest) = full.strip_prefix(name.as_str())
             && let Some(at) = waiver_reason(rest)
         {
+            let (start, end) = (span.start as usize, span.end as usize);
             let reason = start + name.len() + at;
             item.text = Span::of(start, start + name.len());
-            item.reason = Span::of(reason, end);
             item.waived = if reason < end {
+                list.reasons.push((narrow(list.items.len()), Span::of(reason, end)));
                 Waived::WithReason
             } else {
                 Waived::WithoutReason
@@ -775,6 +880,13 @@ fn finish_item(list: &mut Checklist, open: &mut [OpenListItem], pending: Pending
         o.task = Some(list.items.len());
     }
     list.items.push(item);
+}
+
+/// Where `piece` is in `source`, when it is a slice of it (pulldown-cmark
+/// lends most text straight from the document).
+fn offset_in(source: &str, piece: &str) -> Option<usize> {
+    let offset = (piece.as_ptr() as usize).checked_sub(source.as_ptr() as usize)?;
+    (offset + piece.len() <= source.len()).then_some(offset)
 }
 
 fn is_inline(tag: &Tag) -> bool {
@@ -1003,15 +1115,18 @@ mod tests {
     }
 
     #[test]
-    fn items_are_small_and_their_text_lives_in_one_arena() {
+    fn items_are_small_and_text_as_written_is_not_copied() {
         // Memory per item is what bounds a large checklist's peak RSS
-        // (issue 11): keep an item at 36 bytes plus its text.
-        assert!(std::mem::size_of::<Item>() <= 36, "{}", std::mem::size_of::<Item>());
-        let list = parse("t.md", "# H\n- [ ] one\n- [x] ~~two~~ N/A: later\n- [ ] three\n");
-        assert_eq!(list.text, "onetwo N/A: laterthree", "each text once, in order");
+        // (issue 11): an item is 28 bytes, and text as written is not copied.
+        assert!(std::mem::size_of::<Item>() <= 28, "{}", std::mem::size_of::<Item>());
+        let md = "# H\n- [ ] one\n- [x] ~~two~~ N/A: later\n- [ ] three  \n  four\n- [ ] **five** &amp; six\n";
+        let list = parse("t.md", md);
         let texts: Vec<&str> = list.items.iter().map(|i| list.text(i)).collect();
-        assert_eq!(texts, ["one", "two", "three"]);
+        assert_eq!(texts, ["one", "two", "three four", "five & six"]);
         assert_eq!(list.waiver(&list.items[1]), Some(Waiver { reason: Some("later") }));
+        assert_eq!(list.waiver(&list.items[0]), None);
+        // Only text that differs from the source is copied, once each.
+        assert_eq!(list.text, "two N/A: laterthree fourfive & six");
     }
 
     #[test]

@@ -144,7 +144,7 @@ fn max_bytes_range() -> clap::builder::RangedU64ValueParser<u64> {
 fn read_checklist(path: &Path, max_bytes: u64) -> Result<Checklist, EngineError> {
     let shown = path.display().to_string();
     match engine::read_markdown(path, &shown, max_bytes)? {
-        Some(md) => Ok(checklist::parse(&shown, &md)),
+        Some(md) => Ok(checklist::parse_owned(&shown, md)),
         None => Err(not_found(path)),
     }
 }

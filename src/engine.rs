@@ -293,15 +293,15 @@ pub fn load(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Loade
                     .map(|c| (c.body.as_str(), c.url.as_str()));
                 Some(Checklist::gather(shown, chosen))
             }
-            _ => head_md.map(|md| checklist::parse(shown, &md)),
+            _ => head_md.map(|md| checklist::parse_owned(shown, md)),
         };
         let base_md = match cp.source {
             // The description's baseline is the repository's template.
             Source::PrBody if cp.template != Template::Off => loader.template(&cp.template)?,
             _ => loader.base(&cp.source)?,
         };
-        let base = base_md.map(|md| checklist::parse(shown, &md));
-        let tip = loader.tip(&cp.source)?.map(|md| checklist::parse(shown, &md));
+        let base = base_md.map(|md| checklist::parse_owned(shown, md));
+        let tip = loader.tip(&cp.source)?.map(|md| checklist::parse_owned(shown, md));
         let looked_for = if head.is_none() {
             loader.looked_for(&cp.source)
         } else {
