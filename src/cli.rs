@@ -383,7 +383,7 @@ fn check(args: &CheckArgs) -> Exit {
         Err(e) => return fail(e),
     };
     match args.format {
-        CheckFormat::Text => report::emit(&report::text(&report)),
+        CheckFormat::Text => report::emit_text(&report),
         CheckFormat::Json => report::emit_json(&report),
         CheckFormat::Markdown => report::emit(&report::markdown(&report, &MarkdownOptions::default())),
         CheckFormat::Github => report::emit_commands(&report::github_commands(&report)),

@@ -909,7 +909,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Judge a set of items that must all be done.
 fn all_done<'a, 'i>(list: &'a Checklist, items: impl Iterator<Item = &'i Item>, req: &Requirement) -> Verdict<'a> {
-    let mut open = Vec::new();
+    // Room for every item at once: pages past the open ones are never touched.
+    let mut open = Vec::with_capacity(items.size_hint().0);
     let mut code = Code::Ok;
     let mut total = 0;
     let mut checked = 0;

@@ -235,6 +235,12 @@ pub fn key_into(text: &str, out: &mut String) {
     }
 }
 
+/// ASCII `s` without the non-word characters at its ends (in ASCII a word
+/// character is a letter or a digit).
+fn trim_ascii_non_word(s: &str) -> &str {
+    s.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+}
+
 /// Whether `text`'s [`key`] is `want` (itself a key). ASCII text without a
 /// colon, which needs no mojibake repair and has no shortcodes, is compared
 /// in place, word by word, without making its key; other text is keyed in
@@ -244,15 +250,22 @@ pub fn key_is(text: &str, want: &str, scratch: &mut String) -> bool {
         key_into(text, scratch);
         return scratch == want;
     }
-    let trimmed = text.trim_matches(|c: char| !is_word_char(c));
-    let trimmed = strip_section_number(trimmed).trim_matches(|c: char| !is_word_char(c));
-    let mut words = trimmed.split_whitespace();
-    let mut wanted = want.split(' ').filter(|k| !k.is_empty());
-    loop {
-        match (words.next(), wanted.next()) {
-            (Some(w), Some(k)) if w.eq_ignore_ascii_case(k) => {}
-            (None, None) => return true,
-            _ => return false,
+    let trimmed = trim_ascii_non_word(strip_section_number(trim_ascii_non_word(text)));
+    // The key is the trimmed text with its whitespace collapsed, never longer.
+    match trimmed.len().cmp(&want.len()) {
+        std::cmp::Ordering::Less => false,
+        // Same length: only text already collapsed can match.
+        std::cmp::Ordering::Equal => trimmed.eq_ignore_ascii_case(want),
+        std::cmp::Ordering::Greater => {
+            let mut words = trimmed.split_ascii_whitespace();
+            let mut wanted = want.split(' ').filter(|k| !k.is_empty());
+            loop {
+                match (words.next(), wanted.next()) {
+                    (Some(w), Some(k)) if w.eq_ignore_ascii_case(k) => {}
+                    (None, None) => return true,
+                    _ => return false,
+                }
+            }
         }
     }
 }

@@ -179,45 +179,90 @@ pub fn verdict(report: &Report) -> String {
 /// Terminal output: failing requirements with `file:line` of each open item.
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
+    text_lines(report, |line| {
+        out.push_str(line);
+        out.push('\n');
+    });
+    out
+}
+
+/// [`text`], written to stdout a line at a time, each line defused as
+/// [`emit`] does: no copy of the whole report is made.
+pub fn emit_text(report: &Report) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut result = Ok(());
+    text_lines(report, |line| {
+        if result.is_ok() {
+            // A line of the report may hold line breaks of its own (a
+            // multi-line `help`): each part is defused as its own line.
+            result = sanitize::write_text(&mut out, line).and_then(|()| out.write_all(b"\n"));
+        }
+    });
+    let _ = result.and_then(|()| out.flush());
+}
+
+/// The lines of [`text`], without their line ends, each made in one reused
+/// buffer.
+fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
+    let mut line = String::new();
+    let mut put = |line: &mut String| {
+        emit(line);
+        line.clear();
+    };
     for c in &report.checklists {
         let noun = if c.total == 1 { "item" } else { "items" };
-        let _ = writeln!(out, "{}: {} of {} {noun} checked", c.path, c.checked, c.total);
+        let _ = write!(line, "{}: {} of {} {noun} checked", c.path, c.checked, c.total);
+        put(&mut line);
         for r in &c.requirements {
             // The message carries the counts ("1 of 2 items open"); a
             // separate "(1/2)" would repeat them and read "(0/0)" on a
             // missing section.
-            let _ = writeln!(out, "  {:<4}  {} — {}", status(r), r.rule, r.message);
-            if !r.passed {
-                for o in &r.open {
-                    let note = o.note.as_deref().map(|n| format!("  [{n}]")).unwrap_or_default();
-                    match &o.url {
-                        // An item in a pull request comment: where to find it.
-                        Some(url) => {
-                            let _ = writeln!(out, "        {url}  {}{note}", o.text);
-                        }
-                        None => {
-                            let _ = writeln!(out, "        {}:{}  {}{note}", c.path, o.line, o.text);
-                        }
+            let _ = write!(line, "  {:<4}  {} — {}", status(r), r.rule, r.message);
+            put(&mut line);
+            if r.passed {
+                continue;
+            }
+            for o in &r.open {
+                line.push_str("        ");
+                match &o.url {
+                    // An item in a pull request comment: where to find it.
+                    Some(url) => line.push_str(url),
+                    None => {
+                        line.push_str(&c.path);
+                        let _ = write!(line, ":{}", o.line);
                     }
                 }
-                if let Some(help) = &r.help {
-                    let _ = writeln!(out, "        help: {help}");
+                line.push_str("  ");
+                line.push_str(&o.text);
+                if let Some(note) = &o.note {
+                    line.push_str("  [");
+                    line.push_str(note);
+                    line.push(']');
                 }
+                put(&mut line);
+            }
+            if let Some(help) = &r.help {
+                let _ = write!(line, "        help: {help}");
+                put(&mut line);
             }
         }
         for w in &c.waived {
             let reason = w.reason.as_deref().unwrap_or("no reason given");
-            let _ = writeln!(out, "  n/a   {}:{}  {} — {reason}", c.path, w.line, w.text);
+            let _ = write!(line, "  n/a   {}:{}  {} — {reason}", c.path, w.line, w.text);
+            put(&mut line);
         }
         for n in &c.notes {
-            let _ = writeln!(out, "  note: {n}");
+            let _ = write!(line, "  note: {n}");
+            put(&mut line);
         }
     }
     for n in &report.notes {
-        let _ = writeln!(out, "note: {n}");
+        let _ = write!(line, "note: {n}");
+        put(&mut line);
     }
-    let _ = writeln!(out, "checkgate: {}", verdict(report));
-    out
+    let _ = write!(line, "checkgate: {}", verdict(report));
+    put(&mut line);
 }
 
 /// Escape text from a checklist for markdown: no HTML, no links, no
