@@ -203,33 +203,48 @@ impl serde_json::ser::Formatter for DefusedJson {
 }
 
 fn defuse_json_fragment<W: ?Sized + std::io::Write>(out: &mut W, s: &str) -> std::io::Result<()> {
-    // Most text has no `:`, no `[` and nothing past ASCII: write it as is.
-    let suspect = s
-        .bytes()
-        .fold(false, |any, c| any | (c == b':') | (c == b'[') | (c >= 0x7f));
+    let b = s.as_bytes();
+    // Most text has no `:`, no `[` and none of the bytes that start DEL, a
+    // C1 control or U+2028/9 (`7F`, `C2`, `E2`): write it as is.
+    let suspect = b.iter().fold(false, |any, &c| {
+        any | (c == b':') | (c == b'[') | (c == 0x7f) | (c == 0xc2) | (c == 0xe2)
+    });
     if !suspect {
-        return out.write_all(s.as_bytes());
+        return out.write_all(b);
     }
-    // The last two characters written, for `##[` and `::`; an escape resets them.
-    let mut prev = ['\0', '\0'];
+    // The exact pass, on bytes: `#` and `:` are never part of a multi-byte
+    // character, so the last two bytes written tell `##[` and `::`.
+    let mut prev = [0u8; 2];
     let mut from = 0;
-    for (at, c) in s.char_indices() {
-        let escape = match c {
-            '[' if prev == ['#', '#'] => true,
-            ':' if prev[1] == ':' => true,
-            // serde_json already escapes below U+0020; these are the rest.
-            c => c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'),
+    let mut at = 0;
+    while at < b.len() {
+        let (escape, len) = match b[at] {
+            b'[' if prev == *b"##" => (Some(0x5b), 1),
+            b':' if prev[1] == b':' => (Some(0x3a), 1),
+            // serde_json already escapes below U+0020; these are the rest
+            // of the controls (DEL and C1), and U+2028/9.
+            0x7f => (Some(0x7f), 1),
+            0xc2 if matches!(b.get(at + 1), Some(0x80..=0x9f)) => (Some(u32::from(b[at + 1])), 2),
+            0xe2 if b.get(at + 1) == Some(&0x80) && matches!(b.get(at + 2), Some(0xa8 | 0xa9)) => {
+                (Some(0x2000 + u32::from(b[at + 2]) - 0x80), 3)
+            }
+            _ => (None, 1),
         };
-        if escape {
-            out.write_all(&s.as_bytes()[from..at])?;
-            write!(out, "\\u{:04x}", c as u32)?;
-            from = at + c.len_utf8();
-            prev = ['\0', '\0'];
-        } else {
-            prev = [prev[1], c];
+        match escape {
+            Some(code) => {
+                out.write_all(&b[from..at])?;
+                write!(out, "\\u{code:04x}")?;
+                at += len;
+                from = at;
+                prev = [0, 0];
+            }
+            None => {
+                prev = [prev[1], b[at]];
+                at += 1;
+            }
         }
     }
-    out.write_all(&s.as_bytes()[from..])
+    out.write_all(&b[from..])
 }
 
 /// Replaces a secret, and the encodings of it that a checklist, a server or a
@@ -404,6 +419,36 @@ mod tests {
             "{out}"
         );
         assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), value);
+    }
+
+    /// The rule `json` follows, one character at a time: what the byte pass
+    /// must reproduce.
+    fn json_by_characters(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '[' if out.ends_with("##") => out.push_str("\\u005b"),
+                ':' if out.ends_with(':') => out.push_str("\\u003a"),
+                c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                    out.push_str(&format!("\\u{:04x}", c as u32))
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_json_byte_pass_follows_the_character_rule() {
+        let chars = (0x20..=0x3000u32).chain([0xfeff, 0x1f680, 0x10ffff]).filter_map(char::from_u32);
+        for c in chars {
+            for text in [format!("{c}"), format!("#{c}#[:{c}:"), format!("##{c}[::{c}")] {
+                assert_eq!(json(&text), json_by_characters(&text), "U+{:04X}", c as u32);
+            }
+        }
+        for text in ["##[", "###[[", ":::", "a::b", "é::ü##[", "\u{85}::\u{2028}##[x"] {
+            assert_eq!(json(text), json_by_characters(text), "{text:?}");
+        }
     }
 
     #[test]
