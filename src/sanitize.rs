@@ -168,17 +168,18 @@ fn defuse_escaped(s: &str) -> String {
 /// only place these can occur) `##[`, `::`, DEL, the C1 controls and U+2028/9
 /// are written as `\u` escapes, which every JSON reader decodes back.
 pub fn json(s: &str) -> String {
-    let mut out = Vec::with_capacity(s.len());
+    let mut out = DefusingWriter::new(Vec::with_capacity(s.len()));
     // Writing to a vector cannot fail.
-    let _ = defuse_json_fragment(&mut out, s);
-    String::from_utf8(out).unwrap_or_default()
+    let _ = out.write_all(s.as_bytes()).and_then(|()| out.finish());
+    String::from_utf8(out.inner).unwrap_or_default()
 }
 
 /// `value` as compact JSON written to `out`, defused as [`json`] does it,
 /// while it is serialised: nothing is built in memory first.
 pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(out: W, value: &T) -> serde_json::Result<()> {
-    let mut serializer = serde_json::Serializer::with_formatter(out, DefusedJson);
-    value.serialize(&mut serializer)
+    let mut out = DefusingWriter::new(out);
+    serde_json::to_writer(&mut out, value)?;
+    out.finish().map_err(serde_json::Error::io)
 }
 
 /// `value` as compact, defused JSON ([`write_json`]).
@@ -190,61 +191,142 @@ pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     }
 }
 
-/// serde_json's compact output, with every run of unescaped string
-/// characters defused. serde_json writes a string as such runs separated
-/// by its own escapes (`\n`, `\"`), which end in neither `#` nor `:`, so
-/// defusing each run alone finds every `##[` and `::` the whole string has.
-struct DefusedJson;
+use std::io::Write as _;
 
-impl serde_json::ser::Formatter for DefusedJson {
-    fn write_string_fragment<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, fragment: &str) -> std::io::Result<()> {
-        defuse_json_fragment(writer, fragment)
-    }
+/// Defuses serialised JSON as it passes through, in whatever pieces it is
+/// written. JSON's own punctuation never makes `::` or `##[` (a `"` always
+/// stands between a string and a `:` or `[`), so every match is inside a
+/// string and escaping it keeps the value. The bytes are searched with
+/// SIMD (`memchr`); a piece's last bytes that could begin a match are held
+/// back until the next piece or [`DefusingWriter::finish`].
+struct DefusingWriter<W: std::io::Write> {
+    inner: W,
+    colons: memchr::memmem::Finder<'static>,
+    hashes: memchr::memmem::Finder<'static>,
+    /// Bytes held back from the end of the last piece (at most two).
+    held: Vec<u8>,
+    /// The last two bytes written, for a match that began before them.
+    prev: [u8; 2],
 }
 
-fn defuse_json_fragment<W: ?Sized + std::io::Write>(out: &mut W, s: &str) -> std::io::Result<()> {
-    let b = s.as_bytes();
-    // Most text has no `:`, no `[` and none of the bytes that start DEL, a
-    // C1 control or U+2028/9 (`7F`, `C2`, `E2`): write it as is.
-    let suspect = b.iter().fold(false, |any, &c| {
-        any | (c == b':') | (c == b'[') | (c == 0x7f) | (c == 0xc2) | (c == 0xe2)
-    });
-    if !suspect {
-        return out.write_all(b);
+impl<W: std::io::Write> DefusingWriter<W> {
+    fn new(inner: W) -> Self {
+        DefusingWriter {
+            inner,
+            colons: memchr::memmem::Finder::new(b"::"),
+            hashes: memchr::memmem::Finder::new(b"##["),
+            held: Vec::new(),
+            prev: [0, 0],
+        }
     }
-    // The exact pass, on bytes: `#` and `:` are never part of a multi-byte
-    // character, so the last two bytes written tell `##[` and `::`.
-    let mut prev = [0u8; 2];
-    let mut from = 0;
-    let mut at = 0;
-    while at < b.len() {
-        let (escape, len) = match b[at] {
-            b'[' if prev == *b"##" => (Some(0x5b), 1),
-            b':' if prev[1] == b':' => (Some(0x3a), 1),
-            // serde_json already escapes below U+0020; these are the rest
-            // of the controls (DEL and C1), and U+2028/9.
-            0x7f => (Some(0x7f), 1),
-            0xc2 if matches!(b.get(at + 1), Some(0x80..=0x9f)) => (Some(u32::from(b[at + 1])), 2),
-            0xe2 if b.get(at + 1) == Some(&0x80) && matches!(b.get(at + 2), Some(0xa8 | 0xa9)) => {
-                (Some(0x2000 + u32::from(b[at + 2]) - 0x80), 3)
-            }
-            _ => (None, 1),
-        };
-        match escape {
-            Some(code) => {
-                out.write_all(&b[from..at])?;
-                write!(out, "\\u{code:04x}")?;
-                at += len;
-                from = at;
-                prev = [0, 0];
-            }
-            None => {
-                prev = [prev[1], b[at]];
+
+    /// Write what is held back: the end of the JSON.
+    fn finish(&mut self) -> std::io::Result<()> {
+        let held = std::mem::take(&mut self.held);
+        self.defuse(&held)?;
+        self.inner.flush()
+    }
+
+    /// Write `b` defused; `self.prev` holds the last two bytes written.
+    fn defuse(&mut self, b: &[u8]) -> std::io::Result<()> {
+        // `b[from..]` is not written yet.
+        let mut from = 0;
+        // A match that began before `b`: its first two bytes, one at a time.
+        let mut at = 0;
+        while at < b.len().min(2) {
+            let (hit, len) = hit(last_two(self.prev, &b[from..at]), b, at);
+            if hit {
+                from = self.escape(b, from, at, len)?;
+                at = from;
+            } else {
                 at += 1;
             }
         }
+        // Then the next of each kind of match, found with SIMD searches.
+        loop {
+            // A pattern may begin up to two bytes before `at`, never before
+            // `from` (what lies before is written, escapes included).
+            let back = |n: usize| at.saturating_sub(n).max(from);
+            let colons = self.colons.find(&b[back(1)..]).map(|p| back(1) + p + 1);
+            let hashes = self.hashes.find(&b[back(2)..]).map(|p| back(2) + p + 2);
+            let controls = memchr::memchr3(0x7f, 0xc2, 0xe2, &b[at..]).map(|p| at + p);
+            let Some(pos) = [colons, hashes, controls].into_iter().flatten().min() else {
+                break;
+            };
+            let (hit, len) = hit(last_two(self.prev, &b[from..pos]), b, pos);
+            if hit {
+                from = self.escape(b, from, pos, len)?;
+                at = from;
+            } else {
+                at = pos + 1;
+            }
+        }
+        self.prev = last_two(self.prev, &b[from..]);
+        self.inner.write_all(&b[from..])
     }
-    out.write_all(&b[from..])
+
+    /// Write `b[from..at]`, then the `\u` escape of the `len`-byte character
+    /// at `at`; returns where the unwritten rest starts.
+    fn escape(&mut self, b: &[u8], from: usize, at: usize, len: usize) -> std::io::Result<usize> {
+        let code = match len {
+            2 => u32::from(b[at + 1]),
+            3 => 0x2000 + u32::from(b[at + 2]) - 0x80,
+            _ => u32::from(b[at]),
+        };
+        self.inner.write_all(&b[from..at])?;
+        write!(self.inner, "\\u{code:04x}")?;
+        // The escape ends in hex digits: neither `#` nor `:`.
+        self.prev = [0, 0];
+        Ok(at + len)
+    }
+}
+
+/// The last two bytes of output `prev` (its last two) followed by `then`.
+fn last_two(prev: [u8; 2], then: &[u8]) -> [u8; 2] {
+    match then {
+        [] => prev,
+        [one] => [prev[1], *one],
+        [.., a, b] => [*a, *b],
+    }
+}
+
+/// Whether the bytes at `at` of `b`, after the output `before` (its last two
+/// bytes), must be escaped, and how many bytes they are.
+fn hit(before: [u8; 2], b: &[u8], at: usize) -> (bool, usize) {
+    match b[at] {
+        b'[' => (before == *b"##", 1),
+        b':' => (before[1] == b':', 1),
+        0x7f => (true, 1),
+        0xc2 => (matches!(b.get(at + 1), Some(0x80..=0x9f)), 2),
+        0xe2 => (b.get(at + 1) == Some(&0x80) && matches!(b.get(at + 2), Some(0xa8 | 0xa9)), 3),
+        _ => (false, 1),
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for DefusingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let joined;
+        let data: &[u8] = if self.held.is_empty() {
+            buf
+        } else {
+            joined = [std::mem::take(&mut self.held).as_slice(), buf].concat();
+            &joined
+        };
+        // Hold back an end that may be the start of a match.
+        let keep = match data {
+            [.., 0xe2, 0x80] => 2,
+            [.., 0xe2 | 0xc2] => 1,
+            _ => 0,
+        };
+        let (now, later) = data.split_at(data.len() - keep);
+        self.defuse(now)?;
+        self.held.extend_from_slice(later);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Replaces a secret, and the encodings of it that a checklist, a server or a
@@ -448,6 +530,21 @@ mod tests {
         }
         for text in ["##[", "###[[", ":::", "a::b", "é::ü##[", "\u{85}::\u{2028}##[x"] {
             assert_eq!(json(text), json_by_characters(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn json_written_in_pieces_is_defused_as_a_whole() {
+        // Matches and multi-byte characters split between writes.
+        let text = "a::b:::c##[d###[[\u{85}e\u{2028}f\u{7f}:\u{2029}#\u{9f}#[g::";
+        let expected = json_by_characters(text);
+        for size in 1..=5 {
+            let mut out = DefusingWriter::new(Vec::new());
+            for piece in text.as_bytes().chunks(size) {
+                out.write_all(piece).unwrap();
+            }
+            out.finish().unwrap();
+            assert_eq!(String::from_utf8(out.inner).unwrap(), expected, "pieces of {size} bytes");
         }
     }
 
