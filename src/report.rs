@@ -591,7 +591,7 @@ pub fn emit(rendered: &str) {
 /// serialised straight into the output buffer.
 pub fn emit_json<T: serde::Serialize + ?Sized>(value: &T) {
     use std::io::Write;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut out = std::io::stdout().lock();
     let _ = sanitize::write_json(&mut out, value)
         .map_err(std::io::Error::from)
         .and_then(|()| out.write_all(b"\n"))

@@ -177,9 +177,12 @@ pub fn json(s: &str) -> String {
 /// `value` as compact JSON written to `out`, defused as [`json`] does it,
 /// while it is serialised: nothing is built in memory first.
 pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(out: W, value: &T) -> serde_json::Result<()> {
-    let mut out = DefusingWriter::new(out);
-    serde_json::to_writer(&mut out, value)?;
-    out.finish().map_err(serde_json::Error::io)
+    // serde_json writes token by token: buffer before defusing, so that the
+    // searches run over large pieces.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, DefusingWriter::new(out));
+    serde_json::to_writer(&mut buffered, value)?;
+    let mut defusing = buffered.into_inner().map_err(|e| serde_json::Error::io(e.into_error()))?;
+    defusing.finish().map_err(serde_json::Error::io)
 }
 
 /// `value` as compact, defused JSON ([`write_json`]).
