@@ -245,15 +245,27 @@ impl<W: std::io::Write> DefusingWriter<W> {
                 at += 1;
             }
         }
-        // Then the next of each kind of match, found with SIMD searches.
+        // Then the next of each kind of match, found with SIMD searches; a
+        // kind is searched again only once `at` has passed its last find
+        // (an escape of another kind cannot touch a match of this one).
+        let mut next: [Option<usize>; 3] = [None; 3];
+        let mut searched_to = [0usize; 3];
         loop {
-            // A pattern may begin up to two bytes before `at`, never before
-            // `from` (what lies before is written, escapes included).
-            let back = |n: usize| at.saturating_sub(n).max(from);
-            let colons = self.colons.find(&b[back(1)..]).map(|p| back(1) + p + 1);
-            let hashes = self.hashes.find(&b[back(2)..]).map(|p| back(2) + p + 2);
-            let controls = memchr::memchr3(0x7f, 0xc2, 0xe2, &b[at..]).map(|p| at + p);
-            let Some(pos) = [colons, hashes, controls].into_iter().flatten().min() else {
+            for kind in 0..3 {
+                if next[kind].is_some_and(|t| t >= at) || (next[kind].is_none() && searched_to[kind] > at) {
+                    continue;
+                }
+                // A pattern may begin up to two bytes before `at`, never
+                // before `from` (what lies before is written, escapes and all).
+                let back = |n: usize| at.saturating_sub(n).max(from);
+                next[kind] = match kind {
+                    0 => self.colons.find(&b[back(1)..]).map(|p| back(1) + p + 1),
+                    1 => self.hashes.find(&b[back(2)..]).map(|p| back(2) + p + 2),
+                    _ => memchr::memchr3(0x7f, 0xc2, 0xe2, &b[at..]).map(|p| at + p),
+                };
+                searched_to[kind] = if next[kind].is_none() { b.len() + 1 } else { 0 };
+            }
+            let Some(pos) = next.iter().flatten().copied().min() else {
                 break;
             };
             let (hit, len) = hit(last_two(self.prev, &b[from..pos]), b, pos);
