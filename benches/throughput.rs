@@ -439,7 +439,10 @@ fn measure(dir: &Path, size_mb: usize, repeats: usize, cmark: Option<&Path>) -> 
         &[
             (&me, vec!["--bare-parse", file_arg]),
             (bin, vec!["list", "--max-bytes", &max_bytes, file_arg]),
-            (bin, vec!["list", "--format", "json", "--max-bytes", &max_bytes, file_arg]),
+            (
+                bin,
+                vec!["list", "--format", "json", "--max-bytes", &max_bytes, file_arg],
+            ),
             (bin, check_refs),
         ],
     );
@@ -600,9 +603,7 @@ fn main() {
     if cmark.is_none() {
         println!("cmark-gfm not found: skipping the comparison (apt-get install cmark-gfm)");
     }
-    println!(
-        "checkgate throughput (best of several rounds, the commands taking turns in each; stdout to /dev/null)"
-    );
+    println!("checkgate throughput (best of several rounds, the commands taking turns in each; stdout to /dev/null)");
     measure(dir, 1, 7, None);
     let ten = measure(dir, 10, 7, cmark.as_deref());
     let fifty = measure(dir, 50, 5, None);

@@ -606,9 +606,9 @@ fn is_collapsed(s: &str) -> bool {
     }
     // Branch-free over the bytes so that it vectorises: any C0 control
     // (tab and line ends among them) or lead byte C2..=E3.
-    let suspect = b
-        .iter()
-        .fold(false, |any, &c| any | (c < 0x20) | (c.wrapping_sub(0xc2) <= 0xe3 - 0xc2));
+    let suspect = b.iter().fold(false, |any, &c| {
+        any | (c < 0x20) | (c.wrapping_sub(0xc2) <= 0xe3 - 0xc2)
+    });
     !suspect && !s.contains("  ")
 }
 
@@ -1037,7 +1037,8 @@ mod tests {
         let md =
             "- [ ] top\n\n  - [x] child\n\n    - [ ] grandchild\n\n  - **Group**\n\n    - [ ] cousin\n\n- [ ] next\n";
         let list = parse("t.md", md);
-        let got: Vec<(usize, usize, Option<usize>)> = list.items.iter().map(|i| (i.line(), i.depth(), i.parent())).collect();
+        let got: Vec<(usize, usize, Option<usize>)> =
+            list.items.iter().map(|i| (i.line(), i.depth(), i.parent())).collect();
         assert_eq!(
             got,
             vec![

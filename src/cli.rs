@@ -214,7 +214,12 @@ fn list(args: &ListArgs) -> Exit {
                     let mark = if i.checked { 'x' } else { ' ' };
                     let indent = "  ".repeat(i.depth());
                     let section = list.section_path(i.section()).join(" > ");
-                    out.push_str(&format!("{}:{}: {indent}[{mark}] {}", list.path, i.line(), list.text(i)));
+                    out.push_str(&format!(
+                        "{}:{}: {indent}[{mark}] {}",
+                        list.path,
+                        i.line(),
+                        list.text(i)
+                    ));
                     if !section.is_empty() {
                         out.push_str(&format!("  ({section})"));
                     }
@@ -420,7 +425,7 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
     };
     let loose = list.items.iter().filter(|i| i.section().is_none()).count();
     if loose > 0 {
-        out.push_str(&format!("\n# {loose} item(s) appear before any heading; require them by text:\n# [[checklist.require]]\n# item = {}\n", toml_string(&list.items.iter().find(|i| i.section().is_none()).map(|i| list.text(i)).unwrap_or_default())));
+        out.push_str(&format!("\n# {loose} item(s) appear before any heading; require them by text:\n# [[checklist.require]]\n# item = {}\n", toml_string(list.items.iter().find(|i| i.section().is_none()).map(|i| list.text(i)).unwrap_or_default())));
     }
     let Some(top) = top else {
         return out;

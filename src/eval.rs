@@ -749,8 +749,13 @@ impl<'a> Keys<'a> {
     }
 
     fn items(&self) -> &[String] {
-        self.items
-            .get_or_init(|| self.list.items.iter().map(|i| normalize::key(self.list.text(i))).collect())
+        self.items.get_or_init(|| {
+            self.list
+                .items
+                .iter()
+                .map(|i| normalize::key(self.list.text(i)))
+                .collect()
+        })
     }
 
     /// Sections whose heading path ends with the selector's components.
@@ -888,7 +893,10 @@ fn open_reason(item: &Item, req: &Requirement) -> Option<(Code, Option<&'static 
             Code::WaiverForbidden,
             Some("waived, but this requirement does not allow waivers"),
         )),
-        (true, false) => Some((Code::WaiverWithoutReason, Some("waived without a reason: write `N/A: <why>`"))),
+        (true, false) => Some((
+            Code::WaiverWithoutReason,
+            Some("waived without a reason: write `N/A: <why>`"),
+        )),
         (_, true) => None,
         (false, false) => Some((Code::OpenItem, None)),
     }
@@ -1462,9 +1470,7 @@ impl<'t> Behind<'t> {
             open: self
                 .items
                 .iter()
-                .map(|i| {
-                    open_item(tip, i, Some("on the base branch, added after this branch was made"))
-                })
+                .map(|i| open_item(tip, i, Some("on the base branch, added after this branch was made")))
                 .collect(),
             message: format!(
                 "the base has {} this branch does not; merge or rebase",

@@ -181,7 +181,9 @@ pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(out: W, value
     // searches run over large pieces.
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, DefusingWriter::new(out));
     serde_json::to_writer(&mut buffered, value)?;
-    let mut defusing = buffered.into_inner().map_err(|e| serde_json::Error::io(e.into_error()))?;
+    let mut defusing = buffered
+        .into_inner()
+        .map_err(|e| serde_json::Error::io(e.into_error()))?;
     defusing.finish().map_err(serde_json::Error::io)
 }
 
@@ -313,7 +315,10 @@ fn hit(before: [u8; 2], b: &[u8], at: usize) -> (bool, usize) {
         b':' => (before[1] == b':', 1),
         0x7f => (true, 1),
         0xc2 => (matches!(b.get(at + 1), Some(0x80..=0x9f)), 2),
-        0xe2 => (b.get(at + 1) == Some(&0x80) && matches!(b.get(at + 2), Some(0xa8 | 0xa9)), 3),
+        0xe2 => (
+            b.get(at + 1) == Some(&0x80) && matches!(b.get(at + 2), Some(0xa8 | 0xa9)),
+            3,
+        ),
         _ => (false, 1),
     }
 }
@@ -496,7 +501,9 @@ mod tests {
         // Every character from U+0000 to U+3000 and a few beyond, alone and
         // inside text: the byte scan agrees with the character rule, and the
         // one-pass check never lets such a character through.
-        let chars = (0..=0x3000u32).chain([0xfeff, 0x1f680, 0x10ffff]).filter_map(char::from_u32);
+        let chars = (0..=0x3000u32)
+            .chain([0xfeff, 0x1f680, 0x10ffff])
+            .filter_map(char::from_u32);
         for c in chars {
             let expected = is_unsafe(c) || c == '\n';
             for text in [c.to_string(), format!("ab{c}cd")] {
@@ -537,7 +544,9 @@ mod tests {
 
     #[test]
     fn the_json_byte_pass_follows_the_character_rule() {
-        let chars = (0x20..=0x3000u32).chain([0xfeff, 0x1f680, 0x10ffff]).filter_map(char::from_u32);
+        let chars = (0x20..=0x3000u32)
+            .chain([0xfeff, 0x1f680, 0x10ffff])
+            .filter_map(char::from_u32);
         for c in chars {
             for text in [format!("{c}"), format!("#{c}#[:{c}:"), format!("##{c}[::{c}")] {
                 assert_eq!(json(&text), json_by_characters(&text), "U+{:04X}", c as u32);
@@ -559,7 +568,11 @@ mod tests {
                 out.write_all(piece).unwrap();
             }
             out.finish().unwrap();
-            assert_eq!(String::from_utf8(out.inner).unwrap(), expected, "pieces of {size} bytes");
+            assert_eq!(
+                String::from_utf8(out.inner).unwrap(),
+                expected,
+                "pieces of {size} bytes"
+            );
         }
     }
 

@@ -317,7 +317,13 @@ fn workflow_finding(
     )
 }
 
-fn finish(env: &GithubEnv, target: &Target, facts: &Facts, action: &policy::ActionPolicy, report: Report<'static>) -> Judged {
+fn finish(
+    env: &GithubEnv,
+    target: &Target,
+    facts: &Facts,
+    action: &policy::ActionPolicy,
+    report: Report<'static>,
+) -> Judged {
     let workflow_changed = report
         .checklists
         .iter()
