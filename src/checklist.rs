@@ -36,7 +36,7 @@ pub enum ChecklistError {
 pub const SHOWN_TITLE_MAX: usize = 200;
 
 /// A heading that opens a section.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Section {
     pub line: usize,
     pub level: u8,
@@ -47,7 +47,18 @@ pub struct Section {
     /// The title cut to [`SHOWN_TITLE_MAX`] bytes with an ellipsis, when it
     /// is longer; made once so that reports can borrow it.
     shortened: Option<String>,
+    /// The JSON array of the shown titles of this section's path, made the
+    /// first time an item under it is serialised and then copied as is.
+    json: std::sync::OnceLock<Option<Box<serde_json::value::RawValue>>>,
 }
+
+impl PartialEq for Section {
+    fn eq(&self, other: &Self) -> bool {
+        (self.line, self.level, &self.title, self.parent) == (other.line, other.level, &other.title, other.parent)
+    }
+}
+
+impl Eq for Section {}
 
 impl Section {
     /// The title as reports show it: in full, or cut with `…` when longer
@@ -138,24 +149,22 @@ impl Serialize for SectionPath<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         match self {
-            SectionPath::In { sections, innermost } => {
-                let ancestor = |mut up: usize| {
-                    let mut cur = *innermost;
-                    while up > 0 {
-                        cur = cur.and_then(|i| sections[i].parent);
-                        up -= 1;
-                    }
-                    cur
-                };
-                let depth = (0..).take_while(|&up| ancestor(up).is_some()).count();
-                let mut seq = serializer.serialize_seq(Some(depth))?;
-                for up in (0..depth).rev() {
-                    if let Some(i) = ancestor(up) {
-                        seq.serialize_element(sections[i].shown_title())?;
-                    }
+            SectionPath::In {
+                sections,
+                innermost: Some(i),
+            } => {
+                // Every item under a heading repeats its path: serialise
+                // it once per heading.
+                let json = sections[*i].json.get_or_init(|| {
+                    let text = serde_json::to_string(&self.titles()).ok()?;
+                    serde_json::value::RawValue::from_string(text).ok()
+                });
+                match json {
+                    Some(json) => json.serialize(serializer),
+                    None => serializer.collect_seq(self.titles()),
                 }
-                seq.end()
             }
+            SectionPath::In { innermost: None, .. } => serializer.serialize_seq(Some(0))?.end(),
             SectionPath::Titles(titles) => serializer.collect_seq(titles),
         }
     }
@@ -756,6 +765,7 @@ fn parse_into(path: &str, source: &str) -> Checklist {
                     }
                     let title = collapse(&text);
                     list.sections.push(Section {
+                        json: std::sync::OnceLock::new(),
                         line,
                         level,
                         shortened: shorten(&title),
