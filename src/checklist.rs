@@ -413,6 +413,25 @@ impl Checklist {
         }
     }
 
+    /// The range of [`Checklist::items`] that holds every item of section
+    /// `section` and its subsections (and, in a checklist gathered from
+    /// several documents, possibly others: filter with
+    /// [`Checklist::section_within`]). Sections nest in document order, so a
+    /// section's subsections follow it, and items are in document order.
+    pub fn items_within(&self, section: usize) -> std::ops::Range<usize> {
+        if !self.links.is_empty() {
+            // Each gathered document restarts without a heading.
+            return 0..self.items.len();
+        }
+        let end = (section + 1..self.sections.len())
+            .find(|&s| !self.section_within(Some(s), section))
+            .unwrap_or(self.sections.len());
+        let key = |i: &Item| i.section().map_or(0, |s| s + 1);
+        let first = self.items.partition_point(|i| key(i) < section + 1);
+        let last = self.items.partition_point(|i| key(i) < end + 1);
+        first..last.max(first)
+    }
+
     /// Whether section `inner` is `outer` or nested below it.
     pub fn section_within(&self, inner: Option<usize>, outer: usize) -> bool {
         let mut cur = inner;
@@ -1135,6 +1154,19 @@ mod tests {
         assert_eq!(list.waiver(&list.items[0]), None);
         // Only text that differs from the source is copied, once each.
         assert_eq!(list.text, "two N/A: laterthree fourfive & six");
+    }
+
+    #[test]
+    fn the_items_of_a_section_are_one_range() {
+        let md = "- [ ] before\n# A\n- [ ] a\n## A1\n- [ ] a1\n### A1x\n- [ ] a1x\n## A2\n\n# B\n- [ ] b\n#### B deep\n- [ ] bd\n## B2\n- [ ] b2\n# C\n";
+        let list = parse("t.md", md);
+        for s in 0..list.sections.len() {
+            let by_walk: Vec<usize> = (0..list.items.len())
+                .filter(|&i| list.section_within(list.items[i].section(), s))
+                .collect();
+            let by_range: Vec<usize> = list.items_within(s).collect();
+            assert_eq!(by_range, by_walk, "section {}", list.sections[s].title);
+        }
     }
 
     #[test]

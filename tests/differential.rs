@@ -121,3 +121,38 @@ fn seed_item_counts_match_the_corpus_readme() {
         }
     }
 }
+
+/// `eval` reads a section's items as one slice of the item list
+/// (`Checklist::items_within`); on every real and edge-case document that
+/// slice holds exactly the items whose heading chain reaches the section.
+#[test]
+fn every_sections_items_are_one_slice_in_the_corpus() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let mut sections = 0;
+    for dir in ["seeds", "checklists", "edge"] {
+        let mut files: Vec<_> = std::fs::read_dir(corpus.join(dir))
+            .expect("read corpus dir")
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        files.sort();
+        for file in files {
+            let bytes = std::fs::read(&file).expect("read corpus file");
+            let Ok(text) = checklist::decode("x", &bytes) else {
+                continue;
+            };
+            let list = checklist::parse("x", text);
+            for s in 0..list.sections.len() {
+                let by_walk: Vec<usize> = (0..list.items.len())
+                    .filter(|&i| list.section_within(list.items[i].section(), s))
+                    .collect();
+                let by_slice: Vec<usize> = list.items_within(s).collect();
+                assert_eq!(by_slice, by_walk, "{} section {s}", file.display());
+                sections += 1;
+            }
+        }
+    }
+    assert!(sections > 100, "only {sections} sections in the corpus");
+}
