@@ -721,6 +721,9 @@ pub struct Subject<'a> {
 struct Keys<'a> {
     list: &'a Checklist,
     sections: OnceCell<Vec<String>>,
+    /// Keys of the headings that are not ASCII (`None` for the rest, which
+    /// [`normalize::key_is`] compares in place).
+    non_ascii_sections: OnceCell<Vec<Option<String>>>,
     items: OnceCell<Vec<String>>,
 }
 
@@ -729,8 +732,25 @@ impl<'a> Keys<'a> {
         Keys {
             list,
             sections: OnceCell::new(),
+            non_ascii_sections: OnceCell::new(),
             items: OnceCell::new(),
         }
+    }
+
+    /// Whether heading `i` has key `want`.
+    fn section_key_is(&self, i: usize, want: &str, scratch: &mut String) -> bool {
+        let title = &self.list.sections[i].title;
+        if title.is_ascii() {
+            return normalize::key_is(title, want, scratch);
+        }
+        let keys = self.non_ascii_sections.get_or_init(|| {
+            let sections = &self.list.sections;
+            sections
+                .iter()
+                .map(|s| (!s.title.is_ascii()).then(|| normalize::key(&s.title)))
+                .collect()
+        });
+        keys[i].as_deref() == Some(want)
     }
 
     fn sections(&self) -> &[String] {
@@ -759,14 +779,19 @@ impl<'a> Keys<'a> {
     }
 
     /// Sections whose heading path ends with the selector's components.
+    /// ASCII headings are compared with [`normalize::key_is`], which rejects
+    /// most at their first letter; the others are keyed once.
     fn find_sections(&self, sel: &SectionSelector) -> Vec<usize> {
-        let keys = self.sections();
-        (0..self.list.sections.len())
+        let sections = &self.list.sections;
+        let mut scratch = String::new();
+        (0..sections.len())
             .filter(|&s| {
                 let mut cur = Some(s);
                 for want in sel.keys.iter().rev() {
                     match cur {
-                        Some(i) if &keys[i] == want => cur = self.list.sections[i].parent,
+                        Some(i) if self.section_key_is(i, want, &mut scratch) => {
+                            cur = sections[i].parent;
+                        }
                         _ => return false,
                     }
                 }

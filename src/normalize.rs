@@ -246,7 +246,21 @@ fn trim_ascii_non_word(s: &str) -> &str {
 /// in place, word by word, without making its key; other text is keyed in
 /// `scratch`.
 pub fn key_is(text: &str, want: &str, scratch: &mut String) -> bool {
-    if !text.is_ascii() || text.contains(':') {
+    let ascii = text.is_ascii();
+    // Most texts differ in their first letter: the key of ASCII text starts
+    // with its first letter or digit, lowercased, unless a section number
+    // (a digit) or a leading shortcode (a colon before it) goes first.
+    if ascii {
+        let b = text.as_bytes();
+        if let Some(p) = b.iter().position(u8::is_ascii_alphanumeric)
+            && b[p].is_ascii_alphabetic()
+            && !b[..p].contains(&b':')
+            && want.as_bytes().first() != Some(&b[p].to_ascii_lowercase())
+        {
+            return false;
+        }
+    }
+    if !ascii || text.contains(':') {
         key_into(text, scratch);
         return scratch == want;
     }
@@ -284,6 +298,10 @@ mod tests {
             "2024 roadmap",
             "**Rollback** plan",
             ":rocket: Rollback plan tested",
+            ":tada: rollback plan tested",
+            "- rollback: plan tested",
+            "Xrollback plan tested",
+            "1) Rollback plan tested",
             "a:b:c",
             "ðŸ”´ Rollback plan tested",
             "Élan vital",
