@@ -474,21 +474,34 @@ fn measure(dir: &Path, size_mb: usize, repeats: usize, cmark: Option<&Path>) -> 
             rss(r.max_rss_kb),
         );
     }
+    // Issue 11 sets the time targets at 10 and 50 MB and the memory target
+    // at 50 MB; elsewhere the same figures are printed for reference (at
+    // 1 MB the binaries' own size and start-up dominate both).
+    let (time_target, rss_target) = (size_mb >= 10, size_mb >= 50);
+    let verdict = |is_target: bool, ok: bool| match (is_target, ok) {
+        (false, _) => "for reference",
+        (true, true) => "ok",
+        (true, false) => "MISSED",
+    };
     for (name, r) in [("check", &check), ("list --format json", &list_json)] {
         let ratio = r.wall.as_secs_f64() / bare.wall.as_secs_f64();
         println!(
-            "  target: {name} ≤ 1.5× the bare loop at {size_mb} MB: {ratio:.2}× ({})",
-            if ratio <= 1.5 { "ok" } else { "MISSED" }
+            "  {}: {name} ≤ 1.5× the bare loop at {size_mb} MB: {ratio:.2}× ({})",
+            if time_target { "target" } else { "figure" },
+            verdict(time_target, ratio <= 1.5)
         );
     }
-    if let (Some(c), Some(b)) = (check.max_rss_kb, bare.max_rss_kb) {
-        let budget = b + (bytes / 1024) as i64;
-        println!(
-            "  target: check peak RSS ≤ bare loop's + 1× input = {:.1} MB: {:.1} MB ({})",
-            budget as f64 / 1024.0,
-            c as f64 / 1024.0,
-            if c <= budget { "ok" } else { "MISSED" }
-        );
+    for (name, r) in [("check", &check), ("list --format json", &list_json)] {
+        if let (Some(c), Some(b)) = (r.max_rss_kb, bare.max_rss_kb) {
+            let budget = b + (bytes / 1024) as i64;
+            println!(
+                "  {}: {name} peak RSS ≤ bare loop's + 1× input = {:.1} MB: {:.1} MB ({})",
+                if rss_target { "target" } else { "figure" },
+                budget as f64 / 1024.0,
+                c as f64 / 1024.0,
+                verdict(rss_target, c <= budget)
+            );
+        }
     }
     if let Some(cmark) = cmark {
         let c = best_of(repeats, cmark, &["-e", "tasklist", "-t", "html", file_arg]);
@@ -604,9 +617,9 @@ fn main() {
         println!("cmark-gfm not found: skipping the comparison (apt-get install cmark-gfm)");
     }
     println!("checkgate throughput (best of several rounds, the commands taking turns in each; stdout to /dev/null)");
-    measure(dir, 1, 7, None);
-    let ten = measure(dir, 10, 7, cmark.as_deref());
-    let fifty = measure(dir, 50, 5, None);
+    measure(dir, 1, 9, None);
+    let ten = measure(dir, 10, 11, cmark.as_deref());
+    let fifty = measure(dir, 50, 7, None);
     let growth = linearity(&ten, &fifty, 3);
     println!(
         "\nlinearity (paired, best of 3 pairs): check of 50 MB took {growth:.2}× the 10 MB time scaled by size (target ≤ 1.2×: {})",
