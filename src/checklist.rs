@@ -633,11 +633,16 @@ fn is_collapsed(s: &str) -> bool {
         return false;
     }
     // Branch-free over the bytes so that it vectorises: any C0 control
-    // (tab and line ends among them) or lead byte C2..=E3.
+    // (tab and line ends among them), lead byte C2..=E3, or two spaces in a
+    // row. (`str::contains` would set up a substring search per text.)
     let suspect = b.iter().fold(false, |any, &c| {
         any | (c < 0x20) | (c.wrapping_sub(0xc2) <= 0xe3 - 0xc2)
     });
-    !suspect && !s.contains("  ")
+    let doubled = b
+        .iter()
+        .zip(b.iter().skip(1))
+        .fold(false, |any, (&x, &y)| any | ((x == b' ') & (y == b' ')));
+    !suspect && !doubled
 }
 
 /// Where the reason starts in `rest`, the collapsed text after a struck-out
@@ -1167,6 +1172,37 @@ mod tests {
             let by_range: Vec<usize> = list.items_within(s).collect();
             assert_eq!(by_range, by_walk, "section {}", list.sections[s].title);
         }
+    }
+
+    #[test]
+    fn text_judged_collapsed_is_what_collapsing_makes_of_it() {
+        let samples = [
+            "a b",
+            "a  b",
+            "a\tb",
+            "a\nb",
+            " a",
+            "a ",
+            "a\u{a0}b",
+            "a\u{2003}b",
+            "a\u{3000}b",
+            "a\u{85}b",
+            "\u{1680}a",
+            "é  ü",
+            "é ü",
+            "🚀 go",
+            "x\u{b}y",
+            "x\u{c}y",
+            "",
+            "  ",
+            "a b  c",
+        ];
+        for s in samples {
+            if is_collapsed(s) {
+                assert_eq!(collapse(s), s, "{s:?} passed as collapsed");
+            }
+        }
+        assert!(is_collapsed("Rollback plan tested") && is_collapsed("🚀 go") && !is_collapsed("a  b"));
     }
 
     #[test]
