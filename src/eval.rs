@@ -841,7 +841,7 @@ impl<'a> Keys<'a> {
 
     /// The items in a section and its subsections (every item for `None`),
     /// with their indices: a slice of the items, found by binary search.
-    fn in_scope(&self, scope: Option<usize>) -> impl Iterator<Item = (usize, &'a Item)> + '_ {
+    fn in_scope(&self, scope: Option<usize>) -> impl Iterator<Item = (usize, &'a Item)> + Clone + '_ {
         let list = self.list;
         let range = scope.map_or(0..list.items.len(), |s| list.items_within(s));
         let start = range.start;
@@ -950,7 +950,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// Judge a set of items that must all be done.
 fn all_done<'a, 'i>(list: &'a Checklist, items: impl Iterator<Item = &'i Item>, req: &Requirement) -> Verdict<'a> {
     // Room for every item at once: pages past the open ones are never touched.
-    let mut open = Vec::with_capacity(items.size_hint().0);
+    let mut open = Vec::with_capacity(items.size_hint().1.unwrap_or(0));
     let mut code = Code::Ok;
     let mut total = 0;
     let mut checked = 0;
@@ -1003,20 +1003,18 @@ fn is_optional(list: &Checklist, item: &Item, req: &Requirement) -> bool {
 /// Judge the items of an `all` or `section` rule: every required one done, or
 /// between `min-checked` and `max-checked` of them checked. `scope` names
 /// them in policy errors.
-fn counted<'a>(
+/// The items come as an iterator walked once per use, so that a rule over
+/// a whole large checklist collects nothing but its open items.
+fn counted<'a, 'i>(
     list: &'a Checklist,
-    items: Vec<&Item>,
+    items: impl Iterator<Item = &'i Item> + Clone,
     req: &Requirement,
     scope: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Verdict<'a>> {
-    let (optional, required): (Vec<&Item>, Vec<&Item>) = if req.except.is_empty() {
-        (Vec::new(), items)
-    } else {
-        items.into_iter().partition(|i| is_optional(list, i, req))
-    };
-    let optional: Vec<OptionalItem> = optional
-        .into_iter()
+    let required = items.clone().filter(|i| !is_optional(list, i, req));
+    let optional: Vec<OptionalItem> = items
+        .filter(|i| is_optional(list, i, req))
         .map(|i| OptionalItem {
             line: i.line(),
             text: Cow::Borrowed(list.text(i)),
@@ -1026,14 +1024,14 @@ fn counted<'a>(
         .collect();
     let (min, max) = (req.min_checked, req.max_checked);
     if let Some(min) = min
-        && min > required.len()
+        && min > required.clone().count()
     {
         diags.push(Diagnostic {
             file: String::new(),
             at: req.min_checked_at.unwrap_or(req.at),
             message: format!(
                 "`min-checked = {min}` is more than the {} in {scope}",
-                plural(required.len(), "item", "items")
+                plural(required.clone().count(), "item", "items")
                     + if req.except.is_empty() {
                         ""
                     } else {
@@ -1043,7 +1041,7 @@ fn counted<'a>(
         });
         return None;
     }
-    let mut v = all_done(list, required.iter().copied(), req);
+    let mut v = all_done(list, required.clone(), req);
     v.optional = optional;
     if min.is_none() && max.is_none() {
         return Some(v);
@@ -1064,7 +1062,6 @@ fn counted<'a>(
         v.message = format!("{checked} of {total} checked; {wanted} allowed");
         // The checked items are the ones to reconsider.
         v.open = required
-            .iter()
             .filter(|i| i.satisfied())
             .map(|i| open_item(list, i, Some("checked")))
             .collect();
@@ -1089,11 +1086,10 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
     };
     let verdict = match &req.selector {
         Selector::All => {
-            let items: Vec<&Item> = list.items.iter().collect();
-            if items.is_empty() {
+            if list.items.is_empty() {
                 not_found(Code::NoItems, format!("no task items found in {}", list.path))
             } else {
-                counted(list, items, req, &list.path, diags)?
+                counted(list, list.items.iter(), req, &list.path, diags)?
             }
         }
         Selector::Section(sel) => match resolve(Some(sel), diags)? {
@@ -1106,8 +1102,8 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                 ),
             ),
             Ok(scope) => {
-                let items: Vec<&Item> = keys.in_scope(scope).map(|(_, i)| i).collect();
-                if items.is_empty() {
+                let items = keys.in_scope(scope).map(|(_, i)| i);
+                if items.clone().next().is_none() {
                     not_found(
                         Code::SectionEmpty,
                         format!("required section \"{}\" contains no items", sel.raw),
