@@ -230,7 +230,8 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
                     Some(url) => line.push_str(url),
                     None => {
                         line.push_str(&c.path);
-                        let _ = write!(line, ":{}", o.line);
+                        line.push(':');
+                        line.push_str(itoa::Buffer::new().format(o.line));
                     }
                 }
                 line.push_str("  ");
