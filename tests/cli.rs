@@ -880,3 +880,21 @@ fn except_items_are_listed_as_optional_in_the_json_report() {
         serde_json::json!([{"line": 2, "text": "POST-MERGE: ramp the flag", "checked": false}])
     );
 }
+
+/// Items record text offsets in 32 bits: `--max-bytes` stops at 2 GiB − 1
+/// (`checklist::MAX_BYTES`), as the README says, with clap's usage error.
+#[test]
+fn max_bytes_stops_where_item_offsets_do() {
+    let dir = workspace(&[("c.md", "- [ ] one\n")]);
+    let ok = checkgate(dir.path(), &["list", "--max-bytes", "2147483647", "c.md"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert_eq!(checkgate::checklist::MAX_BYTES, 2_147_483_647);
+    for args in [
+        ["list", "--max-bytes", "2147483648", "c.md"],
+        ["check", "--max-bytes", "2147483648", "c.md"],
+    ] {
+        let out = checkgate(dir.path(), &args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("2147483648") && out.stderr.contains("--max-bytes"), "{}", out.stderr);
+    }
+}
