@@ -895,6 +895,10 @@ fn max_bytes_stops_where_item_offsets_do() {
     ] {
         let out = checkgate(dir.path(), &args);
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
-        assert!(out.stderr.contains("2147483648") && out.stderr.contains("--max-bytes"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("2147483648") && out.stderr.contains("--max-bytes"),
+            "{}",
+            out.stderr
+        );
     }
 }
