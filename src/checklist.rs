@@ -352,7 +352,9 @@ impl Checklist {
         }
     }
 
-    /// The link of the document an item of [`Checklist::gather`] came from.
+    /// The link of the document an item of [`Checklist::gather`] came from
+    /// (`item` a reference into this checklist's items, as for
+    /// [`Checklist::waiver`]).
     pub fn link_of(&self, item: &Item) -> Option<&str> {
         if self.links.is_empty() {
             return None;
@@ -369,7 +371,9 @@ impl Checklist {
         resolve(&self.source, &self.text, item.text)
     }
 
-    /// An item's waiver, when it is marked not applicable.
+    /// An item's waiver, when it is marked not applicable. `item` must be
+    /// one of this checklist's own [`Checklist::items`] (a reference into
+    /// it, not a copy): a reason is found by the item's place in the list.
     pub fn waiver(&self, item: &Item) -> Option<Waiver<'_>> {
         match item.waived {
             Waived::No => None,
