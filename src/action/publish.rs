@@ -43,7 +43,7 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         report_only,
         comments,
     };
-    let api_error = match publish(args, client, &published, &report, &markdown, log).await {
+    let api_error = match publish(args, client, published, &report, &markdown, log).await {
         Ok(()) => None,
         Err(e) if e.is_read_only() => {
             log.warn(&read_only_warning(&e.to_string()));
@@ -82,11 +82,12 @@ struct Published<'a> {
     comments: Option<Vec<github::Comment>>,
 }
 
-/// Post the comment and the check run.
+/// Post the comment and the check run. Takes `to` whole: the comments
+/// listed earlier in the run are handed on, not copied.
 async fn publish<T: github::Transport>(
     args: &ActionArgs,
     client: &Client<T>,
-    to: &Published<'_>,
+    to: Published<'_>,
     report: &Report<'_>,
     markdown: &str,
     log: &mut Log<'_>,
@@ -104,7 +105,7 @@ async fn publish<T: github::Transport>(
             when,
             !report.passed,
             Some(head_sha),
-            to.comments.clone(),
+            to.comments,
         )
         .await?;
         match outcome {
