@@ -286,15 +286,8 @@ fn run_to(program: &Path, args: &[&str], capture: bool) -> Run {
 /// Fastest of `n` runs (the least disturbed by the other users of the
 /// machine), with the largest RSS seen.
 fn best_of(n: usize, program: &Path, args: &[&str]) -> Run {
-    let mut best = run(program, args);
-    for _ in 1..n {
-        let r = run(program, args);
-        best.max_rss_kb = best.max_rss_kb.max(r.max_rss_kb);
-        if r.wall < best.wall {
-            best.wall = r.wall;
-        }
-    }
-    best
+    let mut best = best_interleaved(n, &[(program, args.to_vec())]);
+    best.pop().expect("one command")
 }
 
 /// The fastest run of each command over `rounds` rounds, the commands

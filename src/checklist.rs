@@ -92,22 +92,10 @@ pub enum SectionPath<'a> {
 }
 
 impl<'a> SectionPath<'a> {
-    /// No enclosing heading.
-    pub const NONE: SectionPath<'static> = SectionPath::Titles(Vec::new());
-
     /// The titles, outermost first.
     pub fn titles(&self) -> Vec<&str> {
         match self {
-            SectionPath::In { sections, innermost } => {
-                let mut path = Vec::new();
-                let mut cur = *innermost;
-                while let Some(i) = cur {
-                    path.push(sections[i].shown_title());
-                    cur = sections[i].parent;
-                }
-                path.reverse();
-                path
-            }
+            SectionPath::In { sections, innermost } => shown_path(sections, *innermost),
             SectionPath::Titles(titles) => titles.iter().map(String::as_str).collect(),
         }
     }
@@ -128,6 +116,19 @@ impl<'a> SectionPath<'a> {
     }
 }
 
+/// The shown titles of section `innermost` and the sections enclosing it in
+/// `sections`, outermost first.
+fn shown_path(sections: &[Section], innermost: Option<usize>) -> Vec<&str> {
+    let mut path = Vec::new();
+    let mut cur = innermost;
+    while let Some(i) = cur {
+        path.push(sections[i].shown_title());
+        cur = sections[i].parent;
+    }
+    path.reverse();
+    path
+}
+
 impl From<Vec<String>> for SectionPath<'_> {
     fn from(titles: Vec<String>) -> Self {
         SectionPath::Titles(titles)
@@ -143,9 +144,8 @@ impl PartialEq for SectionPath<'_> {
 impl Eq for SectionPath<'_> {}
 
 impl Serialize for SectionPath<'_> {
-    /// A list of titles, outermost first, written without collecting them:
-    /// heading levels make a path at most six deep, so walking it once per
-    /// title costs less than a vector per open item.
+    /// A list of titles, outermost first. A path in the section table is
+    /// serialised once per heading and copied for every item under it.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         match self {
@@ -399,14 +399,7 @@ impl Checklist {
     /// Section titles from outermost to innermost for a section index, as
     /// reports show them ([`Section::shown_title`]).
     pub fn section_path(&self, section: Option<usize>) -> Vec<&str> {
-        let mut path = Vec::new();
-        let mut cur = section;
-        while let Some(i) = cur {
-            path.push(self.sections[i].shown_title());
-            cur = self.sections[i].parent;
-        }
-        path.reverse();
-        path
+        shown_path(&self.sections, section)
     }
 
     /// The headings enclosing a section index, borrowed from this checklist.
@@ -417,23 +410,32 @@ impl Checklist {
         }
     }
 
-    /// The range of [`Checklist::items`] that holds every item of section
-    /// `section` and its subsections (and, in a checklist gathered from
-    /// several documents, possibly others: filter with
-    /// [`Checklist::section_within`]). Sections nest in document order, so a
-    /// section's subsections follow it, and items are in document order.
-    pub fn items_within(&self, section: usize) -> std::ops::Range<usize> {
-        if !self.links.is_empty() {
-            // Each gathered document restarts without a heading.
-            return 0..self.items.len();
-        }
-        let end = (section + 1..self.sections.len())
-            .find(|&s| !self.section_within(Some(s), section))
-            .unwrap_or(self.sections.len());
-        let key = |i: &Item| i.section().map_or(0, |s| s + 1);
-        let first = self.items.partition_point(|i| key(i) < section + 1);
-        let last = self.items.partition_point(|i| key(i) < end + 1);
-        first..last.max(first)
+    /// The items of section `section` and its subsections (every item for
+    /// `None`), with their indices in [`Checklist::items`]. In one document
+    /// they are one slice of the list, found by binary search: sections nest
+    /// in document order, so a section's subsections follow it, and items
+    /// are in document order. A checklist gathered from several documents
+    /// (each restarting without a heading) is filtered item by item.
+    pub fn items_within(&self, section: Option<usize>) -> impl Iterator<Item = (usize, &Item)> + Clone {
+        let gathered = !self.links.is_empty();
+        let range = match section {
+            Some(s) if !gathered => {
+                let end = (s + 1..self.sections.len())
+                    .find(|&t| !self.section_within(Some(t), s))
+                    .unwrap_or(self.sections.len());
+                let key = |i: &Item| i.section().map_or(0, |s| s + 1);
+                let first = self.items.partition_point(|i| key(i) < s + 1);
+                let last = self.items.partition_point(|i| key(i) < end + 1);
+                first..last.max(first)
+            }
+            _ => 0..self.items.len(),
+        };
+        let start = range.start;
+        self.items[range]
+            .iter()
+            .enumerate()
+            .map(move |(i, item)| (start + i, item))
+            .filter(move |(_, item)| !gathered || section.is_none_or(|s| self.section_within(item.section(), s)))
     }
 
     /// Whether section `inner` is `outer` or nested below it.
@@ -1173,7 +1175,7 @@ mod tests {
             let by_walk: Vec<usize> = (0..list.items.len())
                 .filter(|&i| list.section_within(list.items[i].section(), s))
                 .collect();
-            let by_range: Vec<usize> = list.items_within(s).collect();
+            let by_range: Vec<usize> = list.items_within(Some(s)).map(|(i, _)| i).collect();
             assert_eq!(by_range, by_walk, "section {}", list.sections[s].title);
         }
     }

@@ -840,18 +840,9 @@ impl<'a> Keys<'a> {
     }
 
     /// The items in a section and its subsections (every item for `None`),
-    /// with their indices: a slice of the items, found by binary search.
+    /// with their indices.
     fn in_scope(&self, scope: Option<usize>) -> impl Iterator<Item = (usize, &'a Item)> + Clone + '_ {
-        let list = self.list;
-        let range = scope.map_or(0..list.items.len(), |s| list.items_within(s));
-        let start = range.start;
-        // In one document the range is exact; gathered ones are filtered.
-        let exact = list.links.is_empty();
-        list.items[range]
-            .iter()
-            .enumerate()
-            .map(move |(i, item)| (start + i, item))
-            .filter(move |(_, item)| exact || scope.is_none_or(|s| list.section_within(item.section(), s)))
+        self.list.items_within(scope)
     }
 }
 

@@ -103,7 +103,10 @@ pub fn line(s: &str) -> Cow<'_, str> {
 /// Multi-line plain output (a report, a summary), each line made inert by
 /// [`line`]; its LFs are kept.
 pub fn text(s: &str) -> String {
-    s.split('\n').map(line).collect::<Vec<_>>().join("\n")
+    let mut out = Vec::with_capacity(s.len());
+    // Writing to a vector cannot fail.
+    let _ = write_text(&mut out, s);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// [`text`], written to `out` line by line without copying lines that need
