@@ -510,7 +510,7 @@ fn example_markdown_report_snapshot() {
 }
 
 #[test]
-fn every_finding_code_has_a_docs_entry_and_every_policy_key_is_in_the_readme() {
+fn every_finding_code_has_a_docs_entry_and_every_policy_key_is_in_the_policy_reference() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let codes = std::fs::read_to_string(root.join("docs/codes.md")).unwrap();
     for code in checkgate::eval::Code::ALL {
@@ -520,7 +520,7 @@ fn every_finding_code_has_a_docs_entry_and_every_policy_key_is_in_the_readme() {
             code.as_str()
         );
     }
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let reference = std::fs::read_to_string(root.join("docs/policy.md")).unwrap();
     let keys = checkgate::policy::TOP_KEYS
         .iter()
         .chain(checkgate::policy::ACTION_KEYS)
@@ -528,8 +528,8 @@ fn every_finding_code_has_a_docs_entry_and_every_policy_key_is_in_the_readme() {
         .chain(checkgate::policy::REQUIRE_KEYS);
     for key in keys {
         assert!(
-            readme.contains(&format!("`{key}`")),
-            "README does not document policy key `{key}`"
+            reference.contains(&format!("`{key}`")),
+            "docs/policy.md does not document policy key `{key}`"
         );
     }
 }

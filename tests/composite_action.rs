@@ -984,7 +984,7 @@ fn the_release_the_readme_and_the_hook_agree_with_the_action() {
     assert!(read("Dockerfile").contains("cargo build --profile dist --locked"));
 
     let major = format!("v{}", VERSION.split('.').next().expect("major"));
-    let readme = read("README.md");
+    let readme = ["README.md", "docs/action.md", "docs/policy.md"].map(read).join("\n");
     let uses: Vec<&str> = readme
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- uses: OWNER/checkgate@"))

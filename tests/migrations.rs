@@ -1,5 +1,5 @@
-//! The README's migration examples: one policy per peer gate's default setup
-//! (`examples/migrations/*.toml`, which the README includes verbatim), each
+//! The migration guide's examples (docs/migrating.md): one policy per peer gate's default setup
+//! (`examples/migrations/*.toml`, which docs/migrating.md includes verbatim), each
 //! run against descriptions that gate would pass or fail, with the verdict
 //! that gate gives.
 
@@ -112,9 +112,9 @@ fn checkmate_default() {
 }
 
 #[test]
-fn the_readme_includes_every_migration_policy_verbatim() {
+fn the_migration_guide_includes_every_migration_policy_verbatim() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let readme = std::fs::read_to_string(root.join("docs/migrating.md")).expect("docs/migrating.md");
     let mut names = Vec::new();
     for entry in std::fs::read_dir(root.join("examples/migrations"))
         .expect("dir")
@@ -125,7 +125,7 @@ fn the_readme_includes_every_migration_policy_verbatim() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
             readme.contains(&format!("```toml\n{text}```\n")),
-            "README.md does not include examples/migrations/{name} verbatim in a ```toml block"
+            "docs/migrating.md does not include examples/migrations/{name} verbatim in a ```toml block"
         );
         names.push(name);
     }

@@ -1,5 +1,5 @@
 //! The committed `checkgate.schema.json` is current, and every example policy
-//! in the repository (`examples/**/*.toml`, the README's `toml` blocks) is
+//! in the repository (`examples/**/*.toml`, the `toml` blocks of the README and docs/) is
 //! valid three ways: for the validator, for the serde types the schema is
 //! derived from, and for the schema itself.
 //!
@@ -72,9 +72,11 @@ fn example_policies() -> Vec<(String, String)> {
             (shown, std::fs::read_to_string(f).expect("read example"))
         })
         .collect();
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
-    for (line, text) in toml_blocks(&readme) {
-        out.push((format!("README.md:{line}"), text));
+    for doc in documentation() {
+        let text = std::fs::read_to_string(root().join(&doc)).expect("read documentation");
+        for (line, block) in toml_blocks(&text) {
+            out.push((format!("{doc}:{line}"), block));
+        }
     }
     out
 }
@@ -114,4 +116,19 @@ fn the_schema_rejects_what_the_validator_rejects() {
         let json: serde_json::Value = toml::from_str(bad).expect("TOML");
         assert!(!validator.is_valid(&json), "the schema accepts:\n{bad}");
     }
+}
+
+/// The README and every page of `docs/`, as repository paths.
+fn documentation() -> Vec<String> {
+    let mut docs = vec!["README.md".to_string()];
+    let mut pages: Vec<String> = std::fs::read_dir(root().join("docs"))
+        .expect("docs/")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| format!("docs/{name}"))
+        .collect();
+    pages.sort();
+    docs.extend(pages);
+    docs
 }
