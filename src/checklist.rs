@@ -235,6 +235,9 @@ enum Waived {
     No,
     WithoutReason,
     WithReason,
+    /// All of the text is struck out, with no `N/A` after it: a waiver only
+    /// where the policy does not ask for reasons (`waiver-reason`).
+    Struck,
 }
 
 /// One task-list item: 28 bytes, its text a range of the document or of the
@@ -273,13 +276,18 @@ impl Item {
 
     /// Whether the item is marked not applicable (`~~name~~ N/A: reason`).
     pub fn waived(&self) -> bool {
-        self.waived != Waived::No
+        matches!(self.waived, Waived::WithoutReason | Waived::WithReason)
+    }
+
+    /// Whether all of the item's text is struck out (`~~name~~`, no `N/A`).
+    pub fn struck(&self) -> bool {
+        self.waived == Waived::Struck
     }
 
     /// Whether the item counts as done: ticked, or waived with a reason.
     pub fn satisfied(&self) -> bool {
         match self.waived {
-            Waived::No => self.checked,
+            Waived::No | Waived::Struck => self.checked,
             Waived::WithoutReason => false,
             Waived::WithReason => true,
         }
@@ -376,7 +384,7 @@ impl Checklist {
     /// it, not a copy): a reason is found by the item's place in the list.
     pub fn waiver(&self, item: &Item) -> Option<Waiver<'_>> {
         match item.waived {
-            Waived::No => None,
+            Waived::No | Waived::Struck => None,
             Waived::WithoutReason => Some(Waiver { reason: None }),
             Waived::WithReason => {
                 let at = narrow(self.index_of(item)?);
@@ -529,6 +537,67 @@ enum Expect {
     /// The item's first block is a paragraph (of a loose list) starting at
     /// this offset; the box, if any, comes next.
     BoxInParagraph(usize),
+}
+
+/// The level given to a bold-paragraph section (`**Testing:**` followed by a
+/// list): below every heading, so any heading or the next such paragraph
+/// ends it.
+pub const LABEL_LEVEL: u8 = 7;
+
+/// A top-level paragraph that may be a section label: only strong text,
+/// an optional `:` after it.
+struct Label {
+    line: usize,
+    text: String,
+    state: LabelState,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LabelState {
+    /// Nothing seen yet.
+    Start,
+    /// Inside the strong text, this many levels deep.
+    Inside(u32),
+    /// After the strong text: only a `:` may follow.
+    After,
+    /// Something else is in the paragraph: not a label.
+    No,
+}
+
+impl Label {
+    /// Follow one event of the paragraph.
+    fn see(&mut self, event: &Event) {
+        use LabelState::*;
+        self.state = match (self.state, event) {
+            (No, _) => No,
+            (Start, Event::Start(Tag::Strong)) => Inside(1),
+            (Inside(d), Event::Start(Tag::Strong)) => Inside(d + 1),
+            (Inside(1), Event::End(TagEnd::Strong)) => After,
+            (Inside(d), Event::End(TagEnd::Strong)) => Inside(d - 1),
+            (Inside(d), Event::Text(t) | Event::Code(t)) => {
+                self.text.push_str(t);
+                Inside(d)
+            }
+            (Inside(d), Event::SoftBreak | Event::HardBreak) => {
+                self.text.push(' ');
+                Inside(d)
+            }
+            (Inside(d), Event::Start(tag)) if is_inline(tag) => Inside(d),
+            (Inside(d), Event::End(end)) if is_inline_end(end) => Inside(d),
+            (After, Event::Text(t)) if t.trim() == ":" || t.trim().is_empty() => After,
+            _ => No,
+        };
+    }
+
+    /// The section title, when the paragraph was a label.
+    fn title(&self) -> Option<String> {
+        if self.state != LabelState::After {
+            return None;
+        }
+        let title = collapse(&self.text);
+        let title = title.strip_suffix(':').unwrap_or(&title).trim_end().to_string();
+        (!title.is_empty()).then_some(title)
+    }
 }
 
 /// Where inline text currently goes.
@@ -707,8 +776,32 @@ fn parse_into(path: &str, source: &str) -> Checklist {
     let mut expect = Expect::Nothing;
     // The raw text of the pending item's paragraph: one buffer for all items.
     let mut raw = String::new();
+    // A top-level paragraph being read as a possible label, and a label
+    // whose paragraph has ended, waiting to see whether a list follows.
+    let mut label: Option<Label> = None;
+    let mut ended_label: Option<(usize, String)> = None;
 
     for (event, range) in Parser::new_ext(text, parser_options()).into_offset_iter() {
+        if let Some((line, title)) = ended_label.take()
+            && matches!(event, Event::Start(Tag::List(_)))
+        {
+            push_section(&mut list, &mut current_section, LABEL_LEVEL, line, title);
+        }
+        match (&mut label, &event) {
+            (None, Event::Start(Tag::Paragraph)) if open.is_empty() => {
+                label = Some(Label {
+                    line: lines.line_of(range.start + bom),
+                    text: String::new(),
+                    state: LabelState::Start,
+                });
+            }
+            (Some(l), Event::End(TagEnd::Paragraph)) => {
+                ended_label = l.title().map(|t| (l.line, t));
+                label = None;
+            }
+            (Some(l), e) => l.see(e),
+            (None, _) => {}
+        }
         // Any block boundary ends the item's first paragraph.
         if let Collect::Item(_) = collect {
             let ends = match &event {
@@ -786,23 +879,7 @@ fn parse_into(path: &str, source: &str) -> Checklist {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Collect::Heading { level, line, text } = std::mem::replace(&mut collect, Collect::None) {
-                    let mut parent = current_section;
-                    while let Some(p) = parent {
-                        if list.sections[p].level < level {
-                            break;
-                        }
-                        parent = list.sections[p].parent;
-                    }
-                    let title = collapse(&text);
-                    list.sections.push(Section {
-                        json: std::sync::OnceLock::new(),
-                        line,
-                        level,
-                        shortened: shorten(&title),
-                        title,
-                        parent,
-                    });
-                    current_section = Some(list.sections.len() - 1);
+                    push_section(&mut list, &mut current_section, level, line, collapse(&text));
                 }
             }
             Event::Start(Tag::Strikethrough) => {
@@ -853,6 +930,27 @@ fn parse_into(path: &str, source: &str) -> Checklist {
     list
 }
 
+/// Open a section at `level` (a heading's, or [`LABEL_LEVEL`]), nested in
+/// the innermost open section of a lower level.
+fn push_section(list: &mut Checklist, current: &mut Option<usize>, level: u8, line: usize, title: String) {
+    let mut parent = *current;
+    while let Some(p) = parent {
+        if list.sections[p].level < level {
+            break;
+        }
+        parent = list.sections[p].parent;
+    }
+    list.sections.push(Section {
+        json: std::sync::OnceLock::new(),
+        line,
+        level,
+        shortened: shorten(&title),
+        title,
+        parent,
+    });
+    *current = Some(list.sections.len() - 1);
+}
+
 /// The part of an inline text event after a box that pulldown-cmark showed
 /// as text (`[`, ` `, `]`): everything before `box_end` is the box.
 fn after_box<'s>(s: &'s str, range: std::ops::Range<usize>, box_end: usize, source: &str) -> &'s str {
@@ -898,7 +996,9 @@ fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pe
     if let Strike::After(name) = strike {
         let name = collapse(&name);
         let full = resolve(source, &list.text, span);
-        if !name.is_empty()
+        if !name.is_empty() && full == name {
+            item.waived = Waived::Struck;
+        } else if !name.is_empty()
             && let Some(rest) = full.strip_prefix(name.as_str())
             && let Some(at) = waiver_reason(rest)
         {
@@ -1239,5 +1339,63 @@ mod tests {
         let list = parse("t.md", "### ðŸ”´ Critical\n- [ ] ‚úÖ done 🚀\n");
         assert_eq!(list.sections[0].title, "ðŸ”´ Critical");
         assert_eq!(list.text(&list.items[0]), "‚úÖ done 🚀");
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    fn paths(md: &str) -> Vec<(String, Vec<String>)> {
+        let list = parse("t.md", md);
+        list.items
+            .iter()
+            .map(|i| {
+                let path = list.section_path(i.section()).into_iter().map(str::to_string).collect();
+                (list.text(i).to_string(), path)
+            })
+            .collect()
+    }
+
+    fn strs(v: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+        v.iter()
+            .map(|(t, p)| (t.to_string(), p.iter().map(|s| s.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn a_bold_paragraph_before_a_list_is_a_section_under_the_heading() {
+        let md = "## Checklist\n**Testing:**\n- [ ] unit\n\nMore words.\n\n- [ ] still testing\n\n__Docs__:\n\n- [x] readme\n## Next\n- [ ] n\n";
+        assert_eq!(
+            paths(md),
+            strs(&[
+                ("unit", &["Checklist", "Testing"]),
+                ("still testing", &["Checklist", "Testing"]),
+                ("readme", &["Checklist", "Docs"]),
+                ("n", &["Next"]),
+            ])
+        );
+        let list = parse("t.md", md);
+        assert_eq!((list.sections[1].line, list.sections[1].level), (2, LABEL_LEVEL));
+        assert_eq!(list.sections[1].parent, Some(0));
+    }
+
+    #[test]
+    fn paragraphs_that_are_not_only_strong_text_or_not_before_a_list_are_not_sections() {
+        for md in [
+            "**Testing:** run it\n- [ ] a\n",
+            "Note **Testing**\n- [ ] a\n",
+            "*Testing*\n- [ ] a\n",
+            "**Testing**\n\nprose\n- [ ] a\n",
+            "**Testing** and **more**\n- [ ] a\n",
+            "**:**\n- [ ] a\n",
+            "- [ ] x\n\n  **Inside an item**\n  - [ ] a\n",
+        ] {
+            let list = parse("t.md", md);
+            assert!(list.sections.is_empty(), "{md:?}: {:?}", list.sections);
+        }
+        // Markup inside the strong text is kept as text.
+        let list = parse("t.md", "**Run `cargo test` _first_:**\n1. [ ] a\n");
+        assert_eq!(list.sections[0].title, "Run cargo test first");
     }
 }

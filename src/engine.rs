@@ -209,6 +209,9 @@ pub struct MemLoader {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrComment {
     pub author: String,
+    /// The comment's `author_association` (`OWNER`, `MEMBER`, …), for
+    /// `role:` authors; `None` when GitHub gave none.
+    pub association: Option<String>,
     /// The comment's `html_url`: reports link each of its items here.
     pub url: String,
     pub body: String,
@@ -289,7 +292,10 @@ pub fn load(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Loade
                 };
                 let chosen = comments
                     .iter()
-                    .filter(|c| eval::authored_by(&c.author, authors, &ctx.teams))
+                    .filter(|c| {
+                        eval::authored_by(&c.author, authors, &ctx.teams)
+                            || eval::has_role(c.association.as_deref(), authors)
+                    })
                     .map(|c| (c.body.as_str(), c.url.as_str()));
                 Some(Checklist::gather(shown, chosen))
             }
@@ -369,6 +375,7 @@ mod tests {
     fn comment(author: &str, id: u32, body: &str) -> PrComment {
         PrComment {
             author: author.to_string(),
+            association: None,
             url: format!("https://github.com/o/r/pull/1#issuecomment-{id}"),
             body: body.to_string(),
         }

@@ -52,6 +52,10 @@ pub enum Code {
     /// The pull request changes a workflow or local action, so the run judging
     /// it may be running the pull request's own workflow.
     WorkflowChanged,
+    /// A ticked item has sub-items that are still open.
+    ParentTickedChildrenOpen,
+    /// A `filled = true` rule's item still holds a placeholder.
+    UnfilledPlaceholder,
 }
 
 impl Code {
@@ -74,6 +78,8 @@ impl Code {
         Code::ChecklistMissing,
         Code::BehindBase,
         Code::WorkflowChanged,
+        Code::ParentTickedChildrenOpen,
+        Code::UnfilledPlaceholder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +102,8 @@ impl Code {
             Code::ChecklistMissing => "checklist-missing",
             Code::BehindBase => "behind-base",
             Code::WorkflowChanged => "workflow-changed",
+            Code::ParentTickedChildrenOpen => "parent-ticked-children-open",
+            Code::UnfilledPlaceholder => "unfilled-placeholder",
         }
     }
 
@@ -119,6 +127,8 @@ impl Code {
             Code::ChecklistMissing => "a checklist named by the policy does not exist",
             Code::BehindBase => "the base branch has required items this branch lacks",
             Code::WorkflowChanged => "the pull request changes the workflow that judges it",
+            Code::ParentTickedChildrenOpen => "a ticked item has open sub-items",
+            Code::UnfilledPlaceholder => "an item still holds a placeholder to fill in",
         }
     }
 }
@@ -651,6 +661,7 @@ use std::cell::OnceCell;
 use crate::checklist::{Checklist, Item, SectionPath};
 use crate::normalize;
 use crate::policy::{ChecklistPolicy, Diagnostic, Policy, Requirement, SectionSelector, Selector};
+use crate::policy::{Count, WaiverReason};
 
 /// Facts about the pull request that some requirements depend on. Everything
 /// is optional: a local run knows none of it.
@@ -681,6 +692,16 @@ pub fn authored_by(login: &str, authors: &[String], teams: &std::collections::Ha
             a.eq_ignore_ascii_case(login)
         }
     })
+}
+
+/// Whether a comment whose author has `association` with the repository
+/// counts for a `role:NAME` entry of `authors` ([`crate::policy::role_allows`]).
+pub fn has_role(association: Option<&str>, authors: &[String]) -> bool {
+    let Some(association) = association else { return false };
+    authors
+        .iter()
+        .filter_map(|a| a.strip_prefix("role:"))
+        .any(|role| crate::policy::role_allows(role, association))
 }
 
 /// Who approved the pull request's head commit, and team memberships.
@@ -900,25 +921,56 @@ fn ambiguous(list: &Checklist, sel: &SectionSelector, found: &[usize], req: &Req
 }
 
 fn open_item<'a>(list: &'a Checklist, item: &Item, note: Option<&'static str>) -> OpenItem<'a> {
+    noted_item(list, item, note.map(Cow::Borrowed))
+}
+
+fn noted_item<'a>(list: &'a Checklist, item: &Item, note: Option<Cow<'a, str>>) -> OpenItem<'a> {
     OpenItem {
         line: item.line(),
         text: Cow::Borrowed(list.text(item)),
         section: list.section_at(item.section()),
-        note: note.map(Cow::Borrowed),
+        note,
         url: list.link_of(item).map(Cow::Borrowed),
     }
 }
 
+/// Whether an item is marked not applicable under `mode`: `~~name~~ N/A…`,
+/// and where reasons are optional also a plain struck-out `~~name~~`.
+fn waived_under(item: &Item, mode: WaiverReason) -> bool {
+    item.waived() || (mode == WaiverReason::Optional && item.struck())
+}
+
+/// Whether an item counts as done under `mode`: ticked, or waived (with a
+/// reason unless reasons are optional).
+fn satisfied_under(item: &Item, mode: WaiverReason) -> bool {
+    match mode {
+        WaiverReason::Required => item.satisfied(),
+        WaiverReason::Optional => item.checked || waived_under(item, mode),
+    }
+}
+
+/// The first placeholder of `req` (`filled = true`) the item's text still holds.
+fn placeholder<'t>(text: &'t str, req: &Requirement) -> Option<&'t str> {
+    req.placeholders.iter().find_map(|r| r.find(text)).map(|m| m.as_str())
+}
+
 /// Why an item in a requirement's scope is not done, if it is not.
-fn open_reason(item: &Item, req: &Requirement) -> Option<(Code, Option<&'static str>)> {
-    match (item.waived(), item.satisfied()) {
+fn open_reason<'a>(list: &'a Checklist, item: &Item, req: &Requirement) -> Option<(Code, Option<Cow<'a, str>>)> {
+    let waived = waived_under(item, req.waiver_reason);
+    if !waived && let Some(blank) = placeholder(list.text(item), req) {
+        return Some((
+            Code::UnfilledPlaceholder,
+            Some(Cow::Owned(format!("placeholder \"{blank}\" not filled in"))),
+        ));
+    }
+    match (waived, satisfied_under(item, req.waiver_reason)) {
         (true, _) if !req.waivable => Some((
             Code::WaiverForbidden,
-            Some("waived, but this requirement does not allow waivers"),
+            Some(Cow::Borrowed("waived, but this requirement does not allow waivers")),
         )),
         (true, false) => Some((
             Code::WaiverWithoutReason,
-            Some("waived without a reason: write `N/A: <why>`"),
+            Some(Cow::Borrowed("waived without a reason: write `N/A: <why>`")),
         )),
         (_, true) => None,
         (false, false) => Some((Code::OpenItem, None)),
@@ -947,13 +999,13 @@ fn all_done<'a, 'i>(list: &'a Checklist, items: impl Iterator<Item = &'i Item>, 
     let mut checked = 0;
     for item in items {
         total += 1;
-        match open_reason(item, req) {
+        match open_reason(list, item, req) {
             None => checked += 1,
             Some((c, note)) => {
                 if code == Code::Ok || c != Code::OpenItem {
                     code = c;
                 }
-                open.push(open_item(list, item, note));
+                open.push(noted_item(list, item, note));
             }
         }
     }
@@ -986,9 +1038,54 @@ fn not_found<'a>(code: Code, message: String) -> Verdict<'a> {
     }
 }
 
-/// Whether an `except` pattern makes an item optional for a rule.
+/// Whether an `except` pattern or an `except-sections` section makes an
+/// item optional for a rule.
 fn is_optional(list: &Checklist, item: &Item, req: &Requirement) -> bool {
-    !req.except.is_empty() && req.except.iter().any(|r| r.is_match(list.text(item)))
+    (!req.except.is_empty() && req.except.iter().any(|r| r.is_match(list.text(item))))
+        || (!req.except_sections.is_empty() && in_excepted_section(list, item.section(), req))
+}
+
+/// Whether section `section` is, or is inside, a section an
+/// `except-sections` selector names.
+fn in_excepted_section(list: &Checklist, section: Option<usize>, req: &Requirement) -> bool {
+    let mut cur = section;
+    while let Some(s) = cur {
+        if req.except_sections.iter().any(|(sel, _)| path_ends_with(list, s, sel)) {
+            return true;
+        }
+        cur = list.sections[s].parent;
+    }
+    false
+}
+
+/// Whether the heading path of section `s` ends with the selector's parts.
+fn path_ends_with(list: &Checklist, s: usize, sel: &SectionSelector) -> bool {
+    let mut cur = Some(s);
+    for want in sel.keys.iter().rev() {
+        match cur {
+            Some(i) if normalize::key(&list.sections[i].title) == *want => cur = list.sections[i].parent,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// A policy error for each `except-sections` selector that names two or
+/// more sections within `scope` (the whole checklist for `None`).
+fn ambiguous_except_sections(keys: &Keys, scope: Option<usize>, req: &Requirement, diags: &mut Vec<Diagnostic>) {
+    for (sel, at) in &req.except_sections {
+        let found: Vec<usize> = keys
+            .find_sections(sel)
+            .into_iter()
+            .filter(|&s| scope.is_none_or(|outer| keys.list.section_within(Some(s), outer)))
+            .collect();
+        if found.len() > 1 {
+            let mut d = ambiguous(keys.list, sel, &found, req);
+            d.at = *at;
+            d.message = format!("`except-sections`: {}", d.message);
+            diags.push(d);
+        }
+    }
 }
 
 /// Judge the items of an `all` or `section` rule: every required one done, or
@@ -1009,13 +1106,37 @@ fn counted<'a, 'i>(
         .map(|i| OptionalItem {
             line: i.line(),
             text: Cow::Borrowed(list.text(i)),
-            checked: i.satisfied(),
+            checked: satisfied_under(i, req.waiver_reason),
             section: list.section_at(i.section()),
         })
         .collect();
-    let (min, max) = (req.min_checked, req.max_checked);
+    let required_count = if req.min_checked.is_some() || req.max_checked.is_some() {
+        required.clone().count()
+    } else {
+        0
+    };
+    let (min, max) = (
+        req.min_checked.map(|c| c.of(required_count)),
+        req.max_checked.map(|c| c.of(required_count)),
+    );
+    if let (Some(lo), Some(hi)) = (min, max)
+        && hi < lo
+    {
+        diags.push(Diagnostic {
+            file: String::new(),
+            at: req.min_checked_at.unwrap_or(req.at),
+            message: format!(
+                "`min-checked = {}` is {lo} and `max-checked = {}` is {hi} of the {} in {scope}, so nothing can pass",
+                req.min_checked.map_or(String::new(), |c| c.to_string()),
+                req.max_checked.map_or(String::new(), |c| c.to_string()),
+                plural(required_count, "item", "items"),
+            ),
+        });
+        return None;
+    }
     if let Some(min) = min
-        && min > required.clone().count()
+        && !req.min_checked.is_some_and(Count::is_percent)
+        && min > required_count
     {
         diags.push(Diagnostic {
             file: String::new(),
@@ -1037,29 +1158,40 @@ fn counted<'a, 'i>(
     if min.is_none() && max.is_none() {
         return Some(v);
     }
+    // A percentage shows the share it asks for and the count it makes.
+    let shown = |count: Option<Count>, n: usize| match count {
+        Some(c @ Count::Percent(_)) => format!("{c} ({n})"),
+        _ => n.to_string(),
+    };
     let wanted = match (min, max) {
-        (Some(a), Some(b)) if a == b => format!("exactly {a}"),
-        (Some(a), Some(b)) => format!("{a} to {b}"),
-        (Some(a), None) => format!("at least {a}"),
-        (None, Some(b)) => format!("at most {b}"),
+        (Some(a), Some(b)) if a == b => format!("exactly {}", shown(req.min_checked, a)),
+        (Some(a), Some(b)) => format!("{} to {}", shown(req.min_checked, a), shown(req.max_checked, b)),
+        (Some(a), None) => format!("at least {}", shown(req.min_checked, a)),
+        (None, Some(0)) => "none".to_string(),
+        (None, Some(b)) => format!("at most {}", shown(req.max_checked, b)),
         (None, None) => String::new(),
     };
     let (checked, total) = (v.checked, v.total);
+    let share = if req.min_checked.is_some_and(Count::is_percent) || req.max_checked.is_some_and(Count::is_percent) {
+        format!(" ({}%)", (checked * 100).checked_div(total).unwrap_or(0))
+    } else {
+        String::new()
+    };
     if min.is_some_and(|m| checked < m) {
         v.code = Code::TooFewChecked;
-        v.message = format!("{checked} of {total} checked; {wanted} required");
+        v.message = format!("{checked} of {total} checked{share}; {wanted} required");
     } else if max.is_some_and(|m| checked > m) {
         v.code = Code::TooManyChecked;
-        v.message = format!("{checked} of {total} checked; {wanted} allowed");
+        v.message = format!("{checked} of {total} checked{share}; {wanted} allowed");
         // The checked items are the ones to reconsider.
         v.open = required
-            .filter(|i| i.satisfied())
+            .filter(|i| satisfied_under(i, req.waiver_reason))
             .map(|i| open_item(list, i, Some("checked")))
             .collect();
     } else {
         v.code = Code::Ok;
         v.open.clear();
-        v.message = format!("{checked} of {total} checked");
+        v.message = format!("{checked} of {total} checked{share}");
     }
     Some(v)
 }
@@ -1080,6 +1212,7 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
             if list.items.is_empty() {
                 not_found(Code::NoItems, format!("no task items found in {}", list.path))
             } else {
+                ambiguous_except_sections(keys, None, req, diags);
                 counted(list, list.items.iter(), req, &list.path, diags)?
             }
         }
@@ -1100,6 +1233,7 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                         format!("required section \"{}\" contains no items", sel.raw),
                     )
                 } else {
+                    ambiguous_except_sections(keys, scope, req, diags);
                     let scope = format!("section \"{}\" of {}", sel.raw, list.path);
                     counted(list, items, req, &scope, diags)?
                 }
@@ -1401,7 +1535,7 @@ pub fn evaluate_checklist<'a>(
             .items
             .iter()
             .zip(head_keys)
-            .filter(|(i, k)| !i.checked && !i.waived() && ticked_at_base.contains(k.as_str()))
+            .filter(|(i, k)| !i.checked && !waived_under(i, cp.waiver_reason) && ticked_at_base.contains(k.as_str()))
             .map(|(i, _)| open_item(head, i, Some("checked at the base")))
             .collect();
         if !unticked.is_empty() {
@@ -1422,6 +1556,13 @@ pub fn evaluate_checklist<'a>(
             });
         }
     }
+    if let Some(level) = cp.nesting
+        && !empty_allowed
+        && let Some(report) = parent_ticked_children_open(head, cp.waiver_reason, level)
+    {
+        requirements.push(report);
+    }
+    selects_everything(cp, subject.base.unwrap_or(head), subject.base.is_some(), &mut diags);
     if !diags.is_empty() {
         return Err(diags);
     }
@@ -1429,7 +1570,10 @@ pub fn evaluate_checklist<'a>(
         .items
         .iter()
         .filter_map(|i| {
-            head.waiver(i).map(|w| WaivedItem {
+            let waiver = head
+                .waiver(i)
+                .or_else(|| waived_under(i, cp.waiver_reason).then_some(crate::checklist::Waiver { reason: None }));
+            waiver.map(|w| WaivedItem {
                 line: i.line(),
                 text: Cow::Borrowed(head.text(i)),
                 reason: w.reason.map(Cow::Borrowed),
@@ -1444,6 +1588,83 @@ pub fn evaluate_checklist<'a>(
         waived,
         notes,
     })
+}
+
+/// `parent-ticked-children-open`: each ticked item (not waived) with direct
+/// sub-items that are not done, on the parent's line, naming them.
+fn parent_ticked_children_open(list: &Checklist, mode: WaiverReason, level: Level) -> Option<RequirementReport<'_>> {
+    let mut open_children: std::collections::BTreeMap<usize, Vec<&str>> = std::collections::BTreeMap::new();
+    for item in &list.items {
+        if let Some(parent) = item.parent()
+            && !satisfied_under(item, mode)
+        {
+            open_children.entry(parent).or_default().push(list.text(item));
+        }
+    }
+    let open: Vec<OpenItem> = open_children
+        .into_iter()
+        .filter_map(|(p, children)| {
+            let parent = list.items.get(p)?;
+            (parent.checked && !waived_under(parent, mode)).then(|| {
+                let named: Vec<String> = children.iter().map(|c| format!("\"{c}\"")).collect();
+                noted_item(
+                    list,
+                    parent,
+                    Some(Cow::Owned(format!(
+                        "ticked, but {} open: {}",
+                        plural(children.len(), "sub-item is", "sub-items are"),
+                        named.join(", ")
+                    ))),
+                )
+            })
+        })
+        .collect();
+    if open.is_empty() {
+        return None;
+    }
+    Some(RequirementReport {
+        rule: "no ticked item with open sub-items".to_string(),
+        level,
+        passed: false,
+        code: Code::ParentTickedChildrenOpen,
+        message: format!(
+            "{} ticked with open sub-items",
+            plural(open.len(), "item is", "items are")
+        ),
+        checked: 0,
+        total: open.len(),
+        open,
+        help: None,
+        optional: Vec::new(),
+    })
+}
+
+/// A policy error for an `item-regex` that matches every item of a
+/// checklist of two or more: it is `all = true` in disguise, and most often
+/// an empty alternative. Judged on `list`, the copy the policy's author
+/// controls (the base when there is one).
+fn selects_everything(cp: &ChecklistPolicy, list: &Checklist, at_base: bool, diags: &mut Vec<Diagnostic>) {
+    if list.items.len() < 2 {
+        return;
+    }
+    for req in &cp.requires {
+        if let Selector::ItemRegex { regex, .. } = &req.selector
+            && list.items.iter().all(|i| regex.is_match(list.text(i)))
+        {
+            diags.push(Diagnostic {
+                file: String::new(),
+                at: req.selector_at,
+                message: format!(
+                    "`item-regex` {:?} matches every one of the {} items of {}{}, so it selects them all; \
+                     write `all = true` if that is meant, or narrow the pattern",
+                    regex.as_str(),
+                    list.items.len(),
+                    list.path,
+                    if at_base { " at the base" } else { "" }
+                ),
+            });
+        }
+    }
 }
 
 /// Required items at the base branch's tip that the head lacks and the pull

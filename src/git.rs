@@ -1,7 +1,8 @@
 //! `checkgate check --base REF`: the base side of the action's integrity
 //! checks, from a local git repository. Checklists at the base come from
 //! `git show REF:path` and the changed files from `git diff --name-only REF`
-//! (the working tree against the base), so a local run previews the tamper,
+//! (the working tree against the base) plus the untracked files `git status`
+//! lists, so a local run previews the tamper,
 //! untick and `when-changed` findings the action will report.
 
 use std::process::Command;
@@ -65,9 +66,18 @@ impl GitBase {
     }
 
     /// Paths changed between the base and the working tree, relative to the
-    /// root directory (renames appear under both names).
+    /// root directory (renames appear under both names), and the untracked
+    /// files `git status` shows as new (not ignored): a file counts as soon
+    /// as it is written, not once it is staged.
     pub fn changed_files(&self) -> Result<Vec<String>, GitError> {
-        let output = self.git(&["diff", "--name-only", "--relative", "-z", &self.git_ref, "--"])?;
+        let mut paths = self.paths(&["diff", "--name-only", "--relative", "-z", &self.git_ref, "--"])?;
+        paths.extend(self.paths(&["ls-files", "--others", "--exclude-standard", "-z", "--", "."])?);
+        Ok(paths)
+    }
+
+    /// The NUL-separated paths a git command prints.
+    fn paths(&self, args: &[&str]) -> Result<Vec<String>, GitError> {
+        let output = self.git(args)?;
         if !output.status.success() {
             return Err(self.failed(&output));
         }

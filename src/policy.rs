@@ -136,16 +136,69 @@ impl Globs {
     }
 }
 
+/// A `min-checked` / `max-checked` bound: a number of items, or a share of
+/// the items the rule counts (`"80%"`), rounded up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Items(usize),
+    /// A whole percentage, 0 to 100.
+    Percent(u8),
+}
+
+impl Count {
+    /// The number of items this bound stands for among `total`.
+    pub fn of(self, total: usize) -> usize {
+        match self {
+            Count::Items(n) => n,
+            Count::Percent(p) => (total * usize::from(p)).div_ceil(100),
+        }
+    }
+
+    pub fn is_percent(self) -> bool {
+        matches!(self, Count::Percent(_))
+    }
+}
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Count::Items(n) => write!(f, "{n}"),
+            Count::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+/// Whether a waiver (`~~item~~ N/A: why`) must give a reason
+/// (`[[checklist]] waiver-reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WaiverReason {
+    /// A waiver without a reason leaves the item open.
+    #[default]
+    Required,
+    /// A struck-out item (`~~item~~`, with or without `N/A`) is not
+    /// applicable, reason or not.
+    Optional,
+}
+
 /// One `[[checklist.require]]`.
 #[derive(Debug, Clone)]
 pub struct Requirement {
     pub selector: Selector,
-    pub min_checked: Option<usize>,
+    pub min_checked: Option<Count>,
     /// At most this many items checked (`max-checked`; radio groups).
-    pub max_checked: Option<usize>,
+    pub max_checked: Option<Count>,
     /// Items whose plain text matches one of these are optional for this
     /// rule (`except`; only with `all` or `section`).
     pub except: Vec<Regex>,
+    /// Items in these sections (and their subsections) are optional for
+    /// this rule (`except-sections`; only with `all` or `section`), each with
+    /// where it is written.
+    pub except_sections: Vec<(SectionSelector, Location)>,
+    /// `filled = true`: an item whose text matches one of these still holds
+    /// a placeholder and is open. Empty when the rule does not ask.
+    pub placeholders: Vec<Regex>,
+    /// Whether a waiver needs a reason (the checklist's `waiver-reason`).
+    pub waiver_reason: WaiverReason,
     pub level: Level,
     pub when_changed: Option<Globs>,
     /// Users (`alice`) and teams (`@org/team`) whose approving review satisfies it.
@@ -168,6 +221,7 @@ impl Requirement {
             None => String::new(),
         };
         let counts = match (self.min_checked, self.max_checked) {
+            (None, Some(Count::Items(0))) => " (none checked)".to_string(),
             (Some(min), Some(max)) if min == max => format!(" (exactly {min} checked)"),
             (Some(min), Some(max)) => format!(" ({min} to {max} checked)"),
             (Some(min), None) => format!(" (min-checked {min})"),
@@ -234,6 +288,10 @@ pub struct ChecklistPolicy {
     pub template: Template,
     /// `allow-empty = true`: a checklist with no task items passes with a note.
     pub allow_empty: bool,
+    /// Level of `parent-ticked-children-open` (`nesting`); `None` is off.
+    pub nesting: Option<Level>,
+    /// Whether waivers need a reason (`waiver-reason`).
+    pub waiver_reason: WaiverReason,
     pub requires: Vec<Requirement>,
     pub at: Location,
 }
@@ -336,6 +394,8 @@ pub const CHECKLIST_KEYS: &[&str] = &[
     "require",
     "stale",
     "template",
+    "nesting",
+    "waiver-reason",
 ];
 pub const REQUIRE_KEYS: &[&str] = &[
     "all",
@@ -350,6 +410,9 @@ pub const REQUIRE_KEYS: &[&str] = &[
     "approved-by",
     "waivable",
     "help",
+    "except-sections",
+    "filled",
+    "placeholders",
 ];
 
 impl Policy {
@@ -447,6 +510,26 @@ fn valid_author(s: &str) -> bool {
     valid_login(s.strip_suffix("[bot]").unwrap_or(s))
 }
 
+/// The roles `authors` can name as `role:NAME`, lowest first.
+pub const ROLES: &[&str] = &["write", "maintain", "admin"];
+
+/// Whether a comment whose `author_association` is `association` counts
+/// for `role:NAME` (one of [`ROLES`]). The association says how the author
+/// relates to the repository, not their permission, so only what it
+/// guarantees is taken: `OWNER` owns the repository (every role);
+/// `MEMBER` (of the owning organisation) and `COLLABORATOR` (invited to the
+/// repository) are granted access by a maintainer, which `role:write`
+/// accepts; maintain and admin cannot be told apart from write for them.
+/// `CONTRIBUTOR` only means a commit of theirs was merged once: anyone can
+/// become one, so it never counts.
+pub fn role_allows(role: &str, association: &str) -> bool {
+    match association {
+        "OWNER" => ROLES.contains(&role),
+        "MEMBER" | "COLLABORATOR" => role == "write",
+        _ => false,
+    }
+}
+
 /// The last line of a regex error, e.g. `unclosed group`.
 fn regex_error(e: &regex::Error) -> String {
     let detail = e.to_string();
@@ -457,6 +540,14 @@ fn regex_error(e: &regex::Error) -> String {
         .trim()
         .trim_start_matches("error: ")
         .to_string()
+}
+
+/// What `filled = true` looks for when the rule names no `placeholders`:
+/// a blank to write on (`___`), `[FILL IN]` and `TBD`, in any case.
+pub const DEFAULT_PLACEHOLDERS: &[&str] = &[r"_{3,}", r"(?i)\[fill in\]", r"(?i)\btbd\b"];
+
+fn default_placeholders() -> Vec<Regex> {
+    DEFAULT_PLACEHOLDERS.iter().filter_map(|p| Regex::new(p).ok()).collect()
 }
 
 struct Validator<'a> {
@@ -625,21 +716,79 @@ impl Validator<'_> {
         Some((out, ok))
     }
 
-    /// A count of items: an integer of at least 1.
-    fn count(&mut self, key: &str, v: &Spanned<DeValue>) -> Option<(usize, Range<usize>)> {
-        match v.get_ref() {
-            DeValue::Integer(i) => match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
-                Ok(n) if n >= 1 => Some((n as usize, v.span())),
-                _ => {
-                    self.error(v.span(), format!("`{key}` must be at least 1, found {i}"));
-                    None
-                }
-            },
+    /// `min-checked` / `max-checked`: an integer of at least `least`, or a
+    /// whole percentage (`"80%"`) of at least `least` percent.
+    fn bound(&mut self, key: &str, v: &Spanned<DeValue>, least: usize) -> Option<(Count, Range<usize>)> {
+        let DeValue::String(s) = v.get_ref() else {
+            if let DeValue::Integer(i) = v.get_ref() {
+                return match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
+                    Ok(n) if n >= least as i64 => Some((Count::Items(n as usize), v.span())),
+                    _ => {
+                        self.error(v.span(), format!("`{key}` must be at least {least}, found {i}"));
+                        None
+                    }
+                };
+            }
+            self.wrong_type(key, v, "an integer or a percentage such as \"80%\"");
+            return None;
+        };
+        let digits = s.trim().strip_suffix('%');
+        match digits.map(|d| (d, d.parse::<u32>())) {
+            Some((d, Ok(p))) if d.bytes().all(|b| b.is_ascii_digit()) && p <= 100 && p as usize >= least => {
+                Some((Count::Percent(p as u8), v.span()))
+            }
+            Some((d, Ok(_))) if d.bytes().all(|b| b.is_ascii_digit()) => {
+                self.error(
+                    v.span(),
+                    format!("`{key}` must be a percentage from {least}% to 100%, found \"{s}\""),
+                );
+                None
+            }
             _ => {
-                self.wrong_type(key, v, "an integer");
+                self.error(
+                    v.span(),
+                    format!("`{key}` must be an integer or a whole percentage such as \"80%\", found \"{s}\""),
+                );
                 None
             }
         }
+    }
+
+    /// An array of regexes (`except`, `placeholders`); one that matches the
+    /// empty string would match every item, so it is refused with `why`.
+    fn regexes(&mut self, key: &str, value: &Spanned<DeValue>, why: &str) -> Option<Vec<Regex>> {
+        let (patterns, ok) = self.string_entries(key, value)?;
+        let mut out = Vec::new();
+        for p in &patterns {
+            match Regex::new(p.get_ref()) {
+                Ok(r) if r.is_match("") => self.error(
+                    p.span(),
+                    format!(
+                        "`{key}` pattern {:?} matches the empty string, so {why}; \
+                         look for an empty alternative (a stray `|`) or a pattern that can match nothing (`.*`)",
+                        p.get_ref()
+                    ),
+                ),
+                Ok(r) => out.push(r),
+                Err(e) => self.error(p.span(), format!("`{key}` has an invalid regex: {}", regex_error(&e))),
+            }
+        }
+        (ok && out.len() == patterns.len()).then_some(out)
+    }
+
+    /// `except-sections`: section selectors, each with where it is written.
+    fn section_list(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<Vec<(SectionSelector, Location)>> {
+        let list = self.string_array(key, value)?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for entry in &list {
+            let spanned = Spanned::new(entry.span(), DeValue::String(entry.get_ref().clone().into()));
+            match self.section_selector(key, &spanned) {
+                Some(sel) => out.push((sel, self.loc(entry.span()))),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
     }
 
     fn boolean(&mut self, key: &str, value: Option<&Spanned<DeValue>>, default: bool) -> bool {
@@ -658,6 +807,19 @@ impl Validator<'_> {
         let list = self.string_array("authors", value)?;
         let mut ok = true;
         for entry in &list {
+            if let Some(role) = entry.get_ref().trim().strip_prefix("role:") {
+                if !ROLES.contains(&role) {
+                    self.error(
+                        entry.span(),
+                        format!(
+                            "`authors` entry \"{}\" is not a role a comment shows; use \"role:write\", \"role:maintain\" or \"role:admin\"",
+                            entry.get_ref()
+                        ),
+                    );
+                    ok = false;
+                }
+                continue;
+            }
             if !valid_author(entry.get_ref().trim()) {
                 self.error(
                     entry.span(),
@@ -688,6 +850,13 @@ impl Validator<'_> {
             match Glob::new(p.get_ref()) {
                 Ok(g) => {
                     builder.add(g);
+                    // `dir/**` also matches `dir` itself: a submodule's
+                    // gitlink is one changed path with no files below it.
+                    if let Some(dir) = p.get_ref().strip_suffix("/**")
+                        && let Ok(g) = Glob::new(dir)
+                    {
+                        builder.add(g);
+                    }
                 }
                 Err(e) => {
                     self.error(p.span(), format!("`{key}` has an invalid glob: {}", e.kind()));
@@ -899,10 +1068,29 @@ impl Validator<'_> {
                 }
             },
         };
+        let nesting = match get("nesting") {
+            Some(v) => self.level("nesting", v, true).unwrap_or(Some(Level::Warn)),
+            None => Some(Level::Warn),
+        };
+        let waiver_reason = match get("waiver-reason") {
+            None => WaiverReason::Required,
+            Some(v) => match self.string("waiver-reason", v).as_deref() {
+                Some("required") | None => WaiverReason::Required,
+                Some("optional") => WaiverReason::Optional,
+                Some(other) => {
+                    self.error(
+                        v.span(),
+                        format!("`waiver-reason` must be \"required\" or \"optional\", found \"{other}\""),
+                    );
+                    WaiverReason::Required
+                }
+            },
+        };
         let mut requires = Vec::new();
         if let Some(reqs) = get("require") {
             for r in self.table_array("checklist.require", reqs) {
-                if let Some(req) = self.requirement(r) {
+                if let Some(mut req) = self.requirement(r) {
+                    req.waiver_reason = waiver_reason;
                     requires.push(req);
                 }
             }
@@ -919,6 +1107,8 @@ impl Validator<'_> {
             },
             source: source?,
             allow_empty,
+            nesting,
+            waiver_reason,
             requires,
             at,
         })
@@ -935,6 +1125,17 @@ impl Validator<'_> {
         let item_regex = get("item-regex").map(|v| {
             let s = self.selector_text("item-regex", v)?;
             match Regex::new(&s) {
+                Ok(r) if r.is_match("") => {
+                    self.error(
+                        v.span(),
+                        format!(
+                            "`item-regex` {s:?} matches the empty string, so it selects every item; \
+                             look for an empty alternative (a stray `|`) or a pattern that can match nothing (`.*`), \
+                             or write `all = true`"
+                        ),
+                    );
+                    None
+                }
                 Ok(r) => Some(r),
                 Err(e) => {
                     self.error(
@@ -945,10 +1146,12 @@ impl Validator<'_> {
                 }
             }
         });
-        let min_checked = get("min-checked").and_then(|v| self.count("min-checked", v));
-        let max_checked = get("max-checked").and_then(|v| self.count("max-checked", v));
+        let min_checked = get("min-checked").and_then(|v| self.bound("min-checked", v, 1));
+        let max_checked = get("max-checked").and_then(|v| self.bound("max-checked", v, 0));
+        let comparable = |a: &Count, b: &Count| a.is_percent() == b.is_percent();
         if let (Some((min, _)), Some((max, span))) = (&min_checked, &max_checked)
-            && max < min
+            && comparable(min, max)
+            && max.of(100) < min.of(100)
         {
             self.error(
                 span.clone(),
@@ -969,24 +1172,46 @@ impl Validator<'_> {
                 false
             }
         });
-        let except = get("except").map(|v| {
-            let (patterns, ok) = self.string_entries("except", v)?;
-            let mut out = Vec::new();
-            for p in &patterns {
-                match Regex::new(p.get_ref()) {
-                    Ok(r) => out.push(r),
-                    Err(e) => self.error(p.span(), format!("`except` has an invalid regex: {}", regex_error(&e))),
-                }
+        let except = get("except").map(|v| self.regexes("except", v, "it makes every item optional"));
+        let except_sections = get("except-sections").map(|v| self.section_list("except-sections", v));
+        let filled = get("filled").map(|v| match v.get_ref() {
+            DeValue::Boolean(b) => Some((*b, v.span())),
+            _ => {
+                self.wrong_type("filled", v, "a boolean");
+                None
             }
-            (ok && out.len() == patterns.len()).then_some(out)
         });
+        let placeholders = get("placeholders")
+            .map(|v| self.regexes("placeholders", v, "every item would count as holding a placeholder"));
+        match (&filled, get("placeholders")) {
+            (Some(Some((false, _))) | None, Some(p)) => self.error(
+                p.span(),
+                "`placeholders` needs `filled = true`: they say what an unfilled item looks like".to_string(),
+            ),
+            (Some(Some((false, span))), None) => self.error(
+                span.clone(),
+                "`filled = false` means nothing; remove it, or write `filled = true`".to_string(),
+            ),
+            _ => {}
+        }
         let level = get("level").map_or(Some(Level::Deny), |v| {
             self.level("level", v, false).map(|l| l.unwrap_or_default())
         });
         let when_changed = get("when-changed").and_then(|v| self.globs("when-changed", v));
-        let approved_by = get("approved-by")
+        let approved_by: Vec<String> = get("approved-by")
             .and_then(|v| self.string_array("approved-by", v))
-            .map(|list| list.into_iter().map(Spanned::into_inner).collect())
+            .map(|list| {
+                for entry in list.iter().filter(|e| e.get_ref().trim().starts_with("role:")) {
+                    self.error(
+                        entry.span(),
+                        format!(
+                            "`approved-by` entry \"{}\": roles apply only to `authors` of a `pr-comments` checklist; name users or `@org/team`s",
+                            entry.get_ref()
+                        ),
+                    );
+                }
+                list.into_iter().map(Spanned::into_inner).collect()
+            })
             .unwrap_or_default();
         let waivable = self.boolean("waivable", get("waivable"), true);
         let help = get("help").and_then(|v| self.string("help", v));
@@ -1039,7 +1264,7 @@ impl Validator<'_> {
             }
         };
         let whole = matches!(selector, Selector::All | Selector::Section(_));
-        for key in ["min-checked", "max-checked", "except"] {
+        for key in ["min-checked", "max-checked", "except", "except-sections"] {
             if let Some(v) = get(key)
                 && !whole
             {
@@ -1049,12 +1274,35 @@ impl Validator<'_> {
                 );
             }
         }
-        if !whole && (min_checked.is_some() || max_checked.is_some() || except.is_some()) {
+        if !whole && (min_checked.is_some() || max_checked.is_some() || except.is_some() || except_sections.is_some()) {
             return None;
         }
         let except = match except {
             Some(list) => list?,
             None => Vec::new(),
+        };
+        let except_sections = match except_sections {
+            Some(list) => list?,
+            None => Vec::new(),
+        };
+        if let Selector::Section(sel) = &selector
+            && let Some((_, at)) = except_sections.iter().find(|(e, _)| e.keys == sel.keys)
+        {
+            self.diags.push(Diagnostic {
+                file: self.file.to_string(),
+                at: *at,
+                message: format!(
+                    "`except-sections` names the rule's own section \"{}\", which leaves it nothing to require",
+                    sel.raw
+                ),
+            });
+            return None;
+        }
+        let placeholders = match (filled, placeholders) {
+            (_, Some(list)) => list?,
+            (Some(Some((true, _))), None) => default_placeholders(),
+            (Some(None), None) => return None,
+            _ => Vec::new(),
         };
         let selector_span = ["all", "section", "item", "item-regex"]
             .iter()
@@ -1067,6 +1315,9 @@ impl Validator<'_> {
             min_checked: min_checked.map(|(n, _)| n),
             max_checked: max_checked.map(|(n, _)| n),
             except,
+            except_sections,
+            placeholders,
+            waiver_reason: WaiverReason::default(),
             level: level?,
             when_changed,
             approved_by,
@@ -1113,7 +1364,7 @@ level = "warn"
         let reqs = &p.checklists[0].requires;
         assert_eq!(reqs.len(), 4);
         assert_eq!(reqs[0].rule(), "section: Go-Live Criteria > Must Have");
-        assert_eq!(reqs[1].min_checked, Some(2));
+        assert_eq!(reqs[1].min_checked, Some(Count::Items(2)));
         assert_eq!(reqs[3].level, Level::Warn);
         assert_eq!(reqs[0].at.line, 5);
     }
@@ -1143,7 +1394,7 @@ min-checked = "two"
         );
         assert_eq!(
             errs[3],
-            "p.toml:10:15: `min-checked` must be an integer, found a string"
+            "p.toml:10:15: `min-checked` must be an integer or a whole percentage such as \"80%\", found \"two\""
         );
     }
 

@@ -96,7 +96,9 @@ pub struct ChecklistTable {
     /// "pr-comments" (task items in conversation comments by `authors`).
     pub source: Option<SourceKind>,
     /// With `source = "pr-comments"` (required there): whose comments count —
-    /// logins, `name[bot]` apps and `@org/team` teams.
+    /// logins, `name[bot]` apps, `@org/team` teams, and `role:write`,
+    /// `role:maintain` or `role:admin` (from each comment's author
+    /// association).
     #[schemars(length(min = 1))]
     pub authors: Option<Vec<String>>,
     /// Apply this checklist only when the pull request changes a file
@@ -121,6 +123,44 @@ pub struct ChecklistTable {
     /// checks: a file, `true` for the repository's pull request template
     /// (the default), `false` for none.
     pub template: Option<Template>,
+    /// Level of `parent-ticked-children-open`: a ticked item whose sub-items
+    /// are open. Default "warn".
+    pub nesting: Option<LevelOrOff>,
+    /// "required" (default): a waiver needs a reason (`~~item~~ N/A: why`).
+    /// "optional": a struck-out item, with or without `N/A` or a reason, is
+    /// not applicable.
+    pub waiver_reason: Option<WaiverReasonKind>,
+}
+
+/// Whether a waiver must give a reason.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WaiverReasonKind {
+    Required,
+    Optional,
+}
+
+/// A number of items, or a whole percentage of the items the rule counts
+/// (`"80%"`, rounded up).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Bound {
+    Items(u32),
+    Percent(String),
+}
+
+fn min_bound(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"anyOf": [
+        {"type": "integer", "minimum": 1},
+        {"type": "string", "pattern": "^(100|[1-9][0-9]?)%$"}
+    ]})
+}
+
+fn max_bound(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"anyOf": [
+        {"type": "integer", "minimum": 0},
+        {"type": "string", "pattern": "^(100|[1-9]?[0-9])%$"}
+    ]})
 }
 
 /// One `[[checklist.require]]`: exactly one of `all`, `section`, `item` or
@@ -145,13 +185,17 @@ pub struct RequireTable {
     /// Every item whose plain text matches this regex must be checked; at
     /// least one must exist.
     pub item_regex: Option<String>,
-    /// With `all` or `section`: at least this many items checked, instead of all.
-    #[schemars(range(min = 1))]
-    pub min_checked: Option<u32>,
-    /// With `all` or `section`: at most this many items checked (with
-    /// `min-checked`, a range; equal values make a radio group).
-    #[schemars(range(min = 1))]
-    pub max_checked: Option<u32>,
+    /// With `all` or `section`: at least this many items checked (at least
+    /// 1), or this share of them (`"80%"`, rounded up), instead of all.
+    #[serde(default)]
+    #[schemars(schema_with = "min_bound")]
+    pub min_checked: Option<Bound>,
+    /// With `all` or `section`: at most this many items checked, or this
+    /// share of them (with `min-checked`, a range; equal values make a
+    /// radio group; 0 means none may be checked).
+    #[serde(default)]
+    #[schemars(schema_with = "max_bound")]
+    pub max_checked: Option<Bound>,
     /// "deny" (default) fails the gate; "warn" only reports.
     pub level: Option<RuleLevel>,
     /// Apply this rule only when the pull request changes a matching file.
@@ -165,6 +209,19 @@ pub struct RequireTable {
     pub waivable: Option<bool>,
     /// Shown under the failing rule in every report, e.g. who to ask.
     pub help: Option<String>,
+    /// With `all` or `section`: items in these sections (selectors as for
+    /// `section`) and their subsections are optional for this rule.
+    #[schemars(length(min = 1))]
+    pub except_sections: Option<Vec<String>>,
+    /// An item whose text still holds a placeholder (`placeholders`, by
+    /// default `___`, `[FILL IN]` and `TBD` in any case) is open.
+    #[serde(default)]
+    #[schemars(schema_with = "only_true")]
+    pub filled: Option<bool>,
+    /// With `filled = true`: regexes for an unfilled placeholder, instead
+    /// of the defaults.
+    #[schemars(length(min = 1))]
+    pub placeholders: Option<Vec<String>>,
 }
 
 /// The policy's JSON Schema, as committed in `checkgate.schema.json`.

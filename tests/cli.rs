@@ -21,7 +21,7 @@ fn policy_error(policy: &str, stderr: &str) {
 fn unknown_key_names_file_line_column_and_key() {
     policy_error(
         "[[checklist]]\npath = \"c.md\"\ncolour = \"red\"\n",
-        "p.toml:3:1: unknown key `colour` in [[checklist]]; expected one of: path, source, authors, when-changed, tamper, untick, allow-empty, require, stale, template\n\
+        "p.toml:3:1: unknown key `colour` in [[checklist]]; expected one of: path, source, authors, when-changed, tamper, untick, allow-empty, require, stale, template, nesting, waiver-reason\n\
          checkgate: error: p.toml has 1 problem(s)\n",
     );
 }
@@ -30,7 +30,7 @@ fn unknown_key_names_file_line_column_and_key() {
 fn wrong_types_are_reported_with_the_key() {
     policy_error(
         "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"T > Sec\"\nmin-checked = \"two\"\n[[checklist.require]]\nsection = 7\n",
-        "p.toml:5:15: `min-checked` must be an integer, found a string\n\
+        "p.toml:5:15: `min-checked` must be an integer or a whole percentage such as \"80%\", found \"two\"\n\
          p.toml:7:11: `section` must be a string, found an integer\n\
          checkgate: error: p.toml has 2 problem(s)\n",
     );
@@ -97,7 +97,7 @@ fn all_problems_are_reported_at_once() {
     policy_error(
         "version = 2\n[[checklist]]\npath = \"c.md\"\nextra = 1\n[[checklist.require]]\nsection = \"A > > B\"\nlevel = \"error\"\n[[checklist.require]]\nitem = \"x\"\nitem-regex = \"y\"\n",
         "p.toml:1:11: unsupported policy `version` 2; this checkgate understands version 1\n\
-         p.toml:4:1: unknown key `extra` in [[checklist]]; expected one of: path, source, authors, when-changed, tamper, untick, allow-empty, require, stale, template\n\
+         p.toml:4:1: unknown key `extra` in [[checklist]]; expected one of: path, source, authors, when-changed, tamper, untick, allow-empty, require, stale, template, nesting, waiver-reason\n\
          p.toml:6:11: `section` has an empty part in \"A > > B\"; write headings separated by `>`\n\
          p.toml:7:9: `level` must be \"deny\" or \"warn\", found \"error\"\n\
          p.toml:10:14: a requirement takes `item` or `item-regex`, not both\n\
@@ -762,9 +762,9 @@ fn except_entries_must_be_valid_regexes() {
 #[test]
 fn max_checked_below_min_checked_is_a_policy_error() {
     policy_error(
-        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\nmin-checked = 2\nmax-checked = 1\n[[checklist.require]]\nall = true\nmax-checked = 0\n",
+        "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\nmin-checked = 2\nmax-checked = 1\n[[checklist.require]]\nall = true\nmax-checked = -1\n",
         "p.toml:6:15: `max-checked = 1` is less than `min-checked = 2`\n\
-         p.toml:9:15: `max-checked` must be at least 1, found 0\n\
+         p.toml:9:15: `max-checked` must be at least 0, found -1\n\
          checkgate: error: p.toml has 2 problem(s)\n",
     );
 }

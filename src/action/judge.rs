@@ -425,6 +425,7 @@ async fn comments<T: github::Transport>(
         .filter_map(|c| {
             Some(engine::PrComment {
                 author: c.author()?.to_string(),
+                association: c.author_association.clone(),
                 url: c.html_url.clone().unwrap_or_default(),
                 body: client.redact(c.body.as_deref().unwrap_or_default()),
             })

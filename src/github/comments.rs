@@ -33,6 +33,10 @@ pub struct Comment {
     pub html_url: Option<String>,
     #[serde(default)]
     pub user: Option<User>,
+    /// How the author relates to the repository (`OWNER`, `MEMBER`,
+    /// `COLLABORATOR`, `CONTRIBUTOR`, …), for `role:` authors.
+    #[serde(default)]
+    pub author_association: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,6 +248,7 @@ mod tests {
             body: Some(body.into()),
             html_url: None,
             user: Some(User { login: login.into() }),
+            author_association: None,
         };
         let me = vec![ACTIONS_BOT.to_string()];
         assert!(c(ACTIONS_BOT, &format!("{MARKER}\nhi")).is_sticky(&me));
@@ -254,7 +259,8 @@ mod tests {
                 id: 2,
                 body: None,
                 html_url: None,
-                user: None
+                user: None,
+                author_association: None,
             }
             .is_sticky(&me)
         );
@@ -271,7 +277,21 @@ mod tests {
             body: Some(sticky_body("x", Some("abc123"))),
             html_url: None,
             user: None,
+            author_association: None,
         };
         assert_eq!(c.head(), Some("abc123"));
+    }
+
+    #[test]
+    fn a_listed_comment_carries_its_authors_association() {
+        // `role:` authors are decided from this field of the listing itself,
+        // with no request per author.
+        let c: Comment = serde_json::from_str(
+            r#"{"id": 7, "body": "- [x] a", "user": {"login": "alice"}, "author_association": "COLLABORATOR"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.author_association.as_deref(), Some("COLLABORATOR"));
+        let c: Comment = serde_json::from_str(r#"{"id": 8, "user": {"login": "bob"}}"#).unwrap();
+        assert_eq!(c.author_association, None);
     }
 }
