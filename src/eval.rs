@@ -1562,7 +1562,15 @@ pub fn evaluate_checklist<'a>(
     {
         requirements.push(report);
     }
-    selects_everything(cp, subject.base.unwrap_or(head), subject.base.is_some(), &mut diags);
+    // A description or comments without a baseline are the pull request's
+    // own text: what they hold says nothing about the policy.
+    let authored = match subject.base {
+        Some(base) => Some(base),
+        None => matches!(cp.source, crate::policy::Source::File(_)).then_some(head),
+    };
+    if let Some(list) = authored {
+        selects_everything(cp, list, subject.base.is_some(), &mut diags);
+    }
     if !diags.is_empty() {
         return Err(diags);
     }

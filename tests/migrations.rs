@@ -34,8 +34,49 @@ fn require_checklist_action_default() {
             ("Fixes #12. No checklist here.\n", 0),
             ("", 0),
             ("```\n- [ ] in a code block is not a task\n```\n", 0),
+            // Its README: "items that are not applicable can be ~stroked
+            // through~ and this action will ignore them".
+            ("- [X] Applicable item\n- [ ] ~Inapplicable item~\n", 0),
+            ("- [X] Applicable item\n- [ ] ~~Inapplicable item~~ N/A\n", 0),
+            ("- [ ] ~Struck~ but this part is not\n", 1),
         ],
     );
+}
+
+#[test]
+fn require_checklist_action_reads_the_comments_of_writers() {
+    use checkgate::engine::{MemLoader, PrComment, check};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/migrations/require-checklist-action.toml");
+    let policy = checkgate::policy::Policy::load(&path).expect("valid policy");
+    let comment = |author: &str, association: &str, body: &str| PrComment {
+        author: author.to_string(),
+        association: Some(association.to_string()),
+        url: format!("https://github.com/o/r/pull/1#{author}"),
+        body: body.to_string(),
+    };
+    let verdict = |comments: Vec<PrComment>| {
+        let loader = MemLoader {
+            pr_body: Some("- [x] Tests\n".to_string()),
+            comments: Some(comments),
+            ..MemLoader::default()
+        };
+        check(&policy, &loader, &checkgate::eval::Context::default())
+            .expect("no error")
+            .passed
+    };
+    assert!(verdict(vec![]), "no comments: the description decides");
+    assert!(!verdict(vec![comment("maintainer", "MEMBER", "- [ ] Release notes\n")]));
+    assert!(!verdict(vec![comment("helper", "COLLABORATOR", "- [ ] QA pass\n")]));
+    assert!(verdict(vec![comment(
+        "owner",
+        "OWNER",
+        "- [x] QA pass\n- [ ] ~Load test~\n"
+    )]));
+    // Anyone may comment; without write access their boxes do not count.
+    assert!(verdict(vec![
+        comment("drive-by", "CONTRIBUTOR", "- [ ] Unrelated\n"),
+        comment("stranger", "NONE", "- [ ] Also unrelated\n"),
+    ]));
 }
 
 #[test]

@@ -707,3 +707,14 @@ fn git_init(dir: &Path) {
         );
     }
 }
+
+#[test]
+fn a_description_without_a_baseline_cannot_turn_an_item_regex_into_a_policy_error() {
+    // The pull request's author writes the description: deleting every item
+    // the regex does not match must not make the policy look broken.
+    let policy =
+        "[[checklist]]\nsource = \"pr-body\"\ntemplate = false\n[[checklist.require]]\nitem-regex = \"^Test\"\n";
+    let dir = workspace(&[("p.toml", policy), ("body.md", "- [x] Tests\n- [ ] Testing notes\n")]);
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--pr-body", "body.md"]);
+    assert_eq!((out.code, out.stderr.as_str()), (1, ""), "{}", out.stdout);
+}
