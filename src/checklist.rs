@@ -1381,6 +1381,34 @@ mod label_tests {
     }
 
     #[test]
+    fn a_wholly_struck_out_item_is_struck_but_not_a_waiver() {
+        let list = parse(
+            "t.md",
+            "- [ ] ~~Storybook~~\n- [x] ~one~\n- [ ] ~~old~~ new\n- [ ] ~~Soak~~ N/A\n- [ ] plain\n",
+        );
+        let got: Vec<(&str, bool, bool, bool)> = list
+            .items
+            .iter()
+            .map(|i| (list.text(i), i.struck(), i.waived(), i.satisfied()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Storybook", true, false, false),
+                ("one", true, false, true),
+                ("old new", false, false, false),
+                ("Soak", false, true, false),
+                ("plain", false, false, false),
+            ]
+        );
+        assert_eq!(
+            list.waiver(&list.items[0]),
+            None,
+            "not a waiver unless reasons are optional"
+        );
+    }
+
+    #[test]
     fn paragraphs_that_are_not_only_strong_text_or_not_before_a_list_are_not_sections() {
         for md in [
             "**Testing:** run it\n- [ ] a\n",

@@ -1598,6 +1598,10 @@ pub fn evaluate_checklist<'a>(
     })
 }
 
+/// How many open sub-items a `parent-ticked-children-open` note names; a
+/// parent with thousands would otherwise repeat them all on one line.
+const NAMED_CHILDREN: usize = 10;
+
 /// `parent-ticked-children-open`: each ticked item (not waived) with direct
 /// sub-items that are not done, on the parent's line, naming them.
 fn parent_ticked_children_open(list: &Checklist, mode: WaiverReason, level: Level) -> Option<RequirementReport<'_>> {
@@ -1614,7 +1618,14 @@ fn parent_ticked_children_open(list: &Checklist, mode: WaiverReason, level: Leve
         .filter_map(|(p, children)| {
             let parent = list.items.get(p)?;
             (parent.checked && !waived_under(parent, mode)).then(|| {
-                let named: Vec<String> = children.iter().map(|c| format!("\"{c}\"")).collect();
+                let mut named: Vec<String> = children
+                    .iter()
+                    .take(NAMED_CHILDREN)
+                    .map(|c| format!("\"{c}\""))
+                    .collect();
+                if children.len() > NAMED_CHILDREN {
+                    named.push(format!("and {} more", children.len() - NAMED_CHILDREN));
+                }
                 noted_item(
                     list,
                     parent,

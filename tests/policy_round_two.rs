@@ -681,31 +681,32 @@ fn checkgate_json(policy: &str, checklist: &str) -> serde_json::Value {
 
 /// Make `dir` a repository whose one commit, on `main`, holds its files.
 fn git_init(dir: &Path) {
-    for args in [
-        &["init", "-q", "-b", "main"][..],
-        &["add", "."],
-        &["commit", "-q", "-m", "base"],
-    ] {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+}
+
+/// Run git in `dir` with a fixed identity; it must succeed.
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -717,4 +718,62 @@ fn a_description_without_a_baseline_cannot_turn_an_item_regex_into_a_policy_erro
     let dir = workspace(&[("p.toml", policy), ("body.md", "- [x] Tests\n- [ ] Testing notes\n")]);
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--pr-body", "body.md"]);
     assert_eq!((out.code, out.stderr.as_str()), (1, ""), "{}", out.stdout);
+}
+
+#[test]
+fn a_parent_with_many_open_children_names_ten_and_counts_the_rest() {
+    let mut list = String::from("- [x] Parent\n");
+    for i in 1..=25 {
+        list.push_str(&format!("  - [ ] child {i}\n"));
+    }
+    let json = checkgate_json(&format!("{HEAD}[[checklist.require]]\nitem = \"Parent\"\n"), &list);
+    let note = json["checklists"][0]["requirements"][1]["open"][0]["note"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let named: Vec<String> = (1..=10).map(|i| format!("\"child {i}\"")).collect();
+    assert_eq!(
+        note,
+        format!("ticked, but 25 sub-items are open: {}, and 15 more", named.join(", "))
+    );
+}
+
+#[test]
+fn bumping_a_submodule_fires_its_directory_glob_under_base() {
+    // `git diff` names a submodule bump by its gitlink, `services/payments`,
+    // with nothing below it: `services/payments/**` must still fire.
+    let top = tempfile::tempdir().unwrap();
+    let sub = top.path().join("payments");
+    let main = top.path().join("main");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("lib.rs"), "// v1\n").unwrap();
+    git_init(&sub);
+    let policy =
+        format!("{HEAD}[[checklist.require]]\nsection = \"Payments\"\nwhen-changed = [\"services/payments/**\"]\n");
+    std::fs::create_dir_all(&main).unwrap();
+    std::fs::write(main.join("c.md"), "## Payments\n- [ ] Reconciliation run\n").unwrap();
+    std::fs::write(main.join("p.toml"), &policy).unwrap();
+    git_init(&main);
+    git(
+        &main,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            sub.to_str().unwrap(),
+            "services/payments",
+        ],
+    );
+    git(&main, &["commit", "-q", "-m", "add submodule"]);
+    let out = checkgate(&main, &["check", "--policy", "p.toml", "--base", "HEAD"]);
+    assert_eq!(out.code, 0, "nothing changed: {}{}", out.stdout, out.stderr);
+    // Bump the submodule to a new commit.
+    let checkout = main.join("services/payments");
+    std::fs::write(checkout.join("lib.rs"), "// v2\n").unwrap();
+    git(&checkout, &["commit", "-q", "-am", "v2"]);
+    let out = checkgate(&main, &["check", "--policy", "p.toml", "--base", "HEAD"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("section: Payments"), "{}", out.stdout);
 }
