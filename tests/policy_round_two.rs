@@ -753,3 +753,74 @@ fn bumping_a_submodule_fires_its_directory_glob_under_base() {
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("section: Payments"), "{}", out.stdout);
 }
+
+/// Seed 001 with the first `n` boxes of its *Post-Deployment Activities*
+/// section (lines 235-258, 20 items) ticked.
+fn seed_001_post_deployment_ticked(n: usize) -> Option<String> {
+    let text = std::fs::read_to_string(common::seed("001")?).unwrap();
+    let mut ticked = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if (234..258).contains(&i) && line.contains("- [ ]") && ticked < n {
+                ticked += 1;
+                line.replacen("- [ ]", "- [x]", 1)
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    assert_eq!(ticked, n);
+    Some(lines.join("\n") + "\n")
+}
+
+#[test]
+fn eighty_percent_of_seed_001s_post_deployment_items() {
+    let policy = format!(
+        "{HEAD}nesting = \"off\"\n[[checklist.require]]\nsection = \"Post-Deployment Activities\"\nmin-checked = \"80%\"\n"
+    );
+    let Some(fifteen) = seed_001_post_deployment_ticked(15) else {
+        return;
+    };
+    let json = checkgate_json(&policy, &fifteen);
+    let req = &json["checklists"][0]["requirements"][0];
+    assert_eq!(req["code"], "too-few-checked");
+    assert_eq!(req["message"], "15 of 20 checked (75%); at least 80% (16) required");
+    let Some(sixteen) = seed_001_post_deployment_ticked(16) else {
+        return;
+    };
+    let json = checkgate_json(&policy, &sixteen);
+    assert_eq!(
+        json["checklists"][0]["requirements"][0]["message"],
+        "16 of 20 checked (80%)"
+    );
+    assert_eq!(json["passed"], true);
+}
+
+#[test]
+fn all_but_seed_001s_post_deployment_section() {
+    let Some(seed) = common::seed("001") else { return };
+    let text = std::fs::read_to_string(seed).unwrap();
+    let policy =
+        format!("{HEAD}[[checklist.require]]\nall = true\nexcept-sections = [\"Post-Deployment Activities\"]\n");
+    let json = checkgate_json(&policy, &text);
+    let req = &json["checklists"][0]["requirements"][0];
+    let optional: Vec<u64> = req["optional"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(optional.len(), 20);
+    assert_eq!((optional[0], optional[19]), (235, 258));
+    let total = json["checklists"][0]["total"].as_u64().unwrap();
+    assert_eq!(req["total"].as_u64(), Some(total - 20));
+    let open_in_section = req["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| (235..=258).contains(&o["line"].as_u64().unwrap()))
+        .count();
+    assert_eq!(open_in_section, 0);
+}
