@@ -1399,6 +1399,48 @@ min-checked = "two"
     }
 
     #[test]
+    fn a_percentage_counts_a_share_of_the_items_rounded_up() {
+        assert_eq!(Count::Percent(80).of(6), 5);
+        assert_eq!(Count::Percent(80).of(5), 4);
+        assert_eq!(Count::Percent(50).of(5), 3);
+        assert_eq!(Count::Percent(1).of(1000), 10);
+        assert_eq!(Count::Percent(1).of(1001), 11);
+        assert_eq!(Count::Percent(100).of(7), 7);
+        assert_eq!(Count::Percent(0).of(7), 0);
+        assert_eq!(Count::Percent(80).of(0), 0);
+        assert_eq!(Count::Items(3).of(100), 3);
+        assert_eq!(
+            (Count::Percent(80).to_string(), Count::Items(2).to_string()),
+            ("80%".into(), "2".into())
+        );
+    }
+
+    #[test]
+    fn only_the_associations_that_grant_access_count_for_a_role() {
+        let counted = |role: &str| -> Vec<&str> {
+            [
+                "OWNER",
+                "MEMBER",
+                "COLLABORATOR",
+                "CONTRIBUTOR",
+                "FIRST_TIME_CONTRIBUTOR",
+                "FIRST_TIMER",
+                "MANNEQUIN",
+                "NONE",
+                "owner",
+                "",
+            ]
+            .into_iter()
+            .filter(|a| role_allows(role, a))
+            .collect()
+        };
+        assert_eq!(counted("write"), ["OWNER", "MEMBER", "COLLABORATOR"]);
+        assert_eq!(counted("maintain"), ["OWNER"]);
+        assert_eq!(counted("admin"), ["OWNER"]);
+        assert_eq!(counted("triage"), Vec::<&str>::new());
+    }
+
+    #[test]
     fn plain_repository_paths_pass_and_lookalikes_do_not() {
         for ok in [
             "READY.md",

@@ -824,3 +824,29 @@ fn all_but_seed_001s_post_deployment_section() {
         .count();
     assert_eq!(open_in_section, 0);
 }
+
+#[test]
+fn filled_checks_open_items_too_but_not_waived_ones() {
+    let policy = format!("{HEAD}[[checklist.require]]\nall = true\nfilled = true\n");
+    let json = checkgate_json(
+        &policy,
+        "- [ ] Approved by: ____\n- [x] ~~Date: ____~~ N/A: no date for a hotfix\n- [x] Done\n",
+    );
+    let req = &json["checklists"][0]["requirements"][0];
+    assert_eq!(req["code"], "unfilled-placeholder");
+    assert_eq!(req["open"].as_array().map(Vec::len), Some(1));
+    assert_eq!(req["open"][0]["line"], 1);
+    assert_eq!(req["open"][0]["note"], "placeholder \"____\" not filled in");
+    // `<JIRA-ID>` is an HTML tag to GitHub: not part of the item's text.
+    let policy = format!("{HEAD}[[checklist.require]]\nall = true\nfilled = true\nplaceholders = [\"JIRA\"]\n");
+    assert_eq!(check(&policy, "- [x] Ticket: <JIRA-ID>\n").code, 0);
+}
+
+#[test]
+fn an_except_section_that_matches_nothing_excepts_nothing() {
+    let policy = format!("{HEAD}[[checklist.require]]\nall = true\nexcept-sections = [\"Post-merge\"]\n");
+    let json = checkgate_json(&policy, "## Changes\n- [x] a\n- [ ] b\n");
+    let req = &json["checklists"][0]["requirements"][0];
+    assert_eq!((req["checked"].as_u64(), req["total"].as_u64()), (Some(1), Some(2)));
+    assert!(req.get("optional").is_none(), "{req}");
+}
