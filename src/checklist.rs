@@ -5,7 +5,10 @@
 //! comment or a table cell is not an item because the markdown parser never
 //! shows it as one. We walk the event stream once, keeping an explicit stack of
 //! open list items (no recursion, so a 100,000-deep list cannot overflow the
-//! stack) and the chain of enclosing headings.
+//! stack) and the chain of enclosing headings. A top-level paragraph that is
+//! only bold text (`**Testing:**`) directly followed by a list opens a
+//! section too, nested under the heading it is in: pull request templates
+//! title their lists that way.
 //!
 //! Each item records the 1-based line of its list marker, its box state, the
 //! plain text of its first paragraph, the innermost enclosing heading (from

@@ -1319,7 +1319,13 @@ fn removed_since_base<'b>(base_keys: &Keys<'b>, head_keys: &Keys, req: &Requirem
     let head_has_scope = within.is_none() || head_scope.is_some();
     let head_item_keys: std::collections::HashSet<&str> = if head_has_scope {
         let hk = head_keys.items();
-        head_keys.in_scope(head_scope).map(|(i, _)| hk[i].as_str()).collect()
+        // An item the rule requires at the base but excepts at the head
+        // (moved under an `except-sections` heading) left the rule too.
+        head_keys
+            .in_scope(head_scope)
+            .filter(|(_, item)| !is_optional(head_keys.list, item, req))
+            .map(|(i, _)| hk[i].as_str())
+            .collect()
     } else {
         std::collections::HashSet::new()
     };

@@ -850,3 +850,30 @@ fn an_except_section_that_matches_nothing_excepts_nothing() {
     assert_eq!((req["checked"].as_u64(), req["total"].as_u64()), (Some(1), Some(2)));
     assert!(req.get("optional").is_none(), "{req}");
 }
+
+#[test]
+fn moving_a_required_item_under_an_excepted_section_is_caught_against_the_base() {
+    // The pull request keeps the item's text but moves it under the
+    // excepted heading, where it would no longer be required.
+    let policy = format!("{HEAD}[[checklist.require]]\nall = true\nexcept-sections = [\"Post-merge\"]\n");
+    let dir = workspace(&[
+        ("c.md", "## Changes\n- [ ] Tests pass\n## Post-merge\n- [ ] Deploy\n"),
+        ("p.toml", &policy),
+    ]);
+    git_init(dir.path());
+    std::fs::write(
+        dir.path().join("c.md"),
+        "## Changes\n## Post-merge\n- [ ] Tests pass\n- [ ] Deploy\n",
+    )
+    .unwrap();
+    let out = checkgate(
+        dir.path(),
+        &["check", "--policy", "p.toml", "--base", "main", "--format", "json"],
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let removed = &json["checklists"][0]["requirements"][0];
+    assert_eq!(removed["code"], "item-removed");
+    assert_eq!(removed["open"][0]["line"], 2, "its line at the base");
+    assert_eq!(removed["open"][0]["text"], "Tests pass");
+}
