@@ -1213,6 +1213,12 @@ impl Validator<'_> {
                 list.into_iter().map(Spanned::into_inner).collect()
             })
             .unwrap_or_default();
+        if let (Some(Some((true, span))), false) = (&filled, approved_by.is_empty()) {
+            self.error(
+                span.clone(),
+                "`filled` cannot be combined with `approved-by`: only an approving review satisfies that rule, whatever the item says".to_string(),
+            );
+        }
         let waivable = self.boolean("waivable", get("waivable"), true);
         let help = get("help").and_then(|v| self.string("help", v));
 

@@ -319,7 +319,8 @@ fn filled_and_placeholders_that_combine_badly_are_policy_errors() {
         "{HEAD}[[checklist.require]]\nall = true\nplaceholders = [\"x\"]\n\
          [[checklist.require]]\nall = true\nfilled = false\n\
          [[checklist.require]]\nall = true\nfilled = \"yes\"\n\
-         [[checklist.require]]\nall = true\nfilled = true\nplaceholders = [\"(\"]\n"
+         [[checklist.require]]\nall = true\nfilled = true\nplaceholders = [\"(\"]\n\
+         [[checklist.require]]\nitem = \"Sign-off\"\nfilled = true\napproved-by = [\"alice\"]\n"
     );
     policy_error(
         &policy,
@@ -328,7 +329,8 @@ fn filled_and_placeholders_that_combine_badly_are_policy_errors() {
          p.toml:8:10: `filled = false` means nothing; remove it, or write `filled = true`\n\
          p.toml:11:10: `filled` must be a boolean, found a string\n\
          p.toml:15:17: `placeholders` has an invalid regex: unclosed group\n\
-         checkgate: error: p.toml has 4 problem(s)\n",
+         p.toml:18:10: `filled` cannot be combined with `approved-by`: only an approving review satisfies that rule, whatever the item says\n\
+         checkgate: error: p.toml has 5 problem(s)\n",
     );
 }
 
