@@ -1098,6 +1098,34 @@ async fn deleting_template_items_from_the_description_fails_as_tampering() {
     );
 }
 
+/// Issue 19 §2: `except-sections` makes a section's items optional, and
+/// bold paragraphs title sections in templates. Moving a required template
+/// item under the excepted bold-paragraph section keeps its text but would
+/// make it optional: it counts as removed from the rule.
+#[tokio::test]
+async fn moving_a_template_item_under_an_excepted_bold_section_fails_as_tampering() {
+    let gh = FakeGitHub::start().await;
+    body_repo(
+        &gh,
+        "[[checklist]]\nsource = \"pr-body\"\n[[checklist.require]]\nall = true\nexcept-sections = [\"Post-merge\"]\n",
+        &[(
+            ".github/pull_request_template.md",
+            "**Checklist:**\n- [ ] Tests added\n- [ ] Docs updated\n\n**Post-merge:**\n- [ ] Announce\n",
+        )],
+        "**Checklist:**\n- [x] Tests added\n\n**Post-merge:**\n- [ ] Docs updated\n- [ ] Announce\n",
+    );
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Fail, "{:#}", ran.report);
+    let removed = &ran.report["checklists"][0]["requirements"][0];
+    assert_eq!(removed["code"], "item-removed", "{:#}", ran.report);
+    assert_eq!(removed["open"][0]["text"], "Docs updated");
+    assert_eq!(
+        removed["open"][0]["section"],
+        json!(["Checklist"]),
+        "named where the template has it"
+    );
+}
+
 #[tokio::test]
 async fn dropping_the_templates_required_section_is_section_removed() {
     let gh = FakeGitHub::start().await;
