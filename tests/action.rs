@@ -304,6 +304,52 @@ async fn pr_comments_count_only_named_authors_and_share_the_comment_list() {
     assert_eq!(report["checklists"][0]["total"], json!(2));
 }
 
+/// Issue 19 §2: `authors = ["role:write"]` counts the comments whose
+/// `author_association` (in the list already read) is OWNER, MEMBER or
+/// COLLABORATOR: no request per author. A CONTRIBUTOR's boxes never count.
+#[tokio::test]
+async fn pr_comments_by_role_use_the_listed_association_and_no_extra_request() {
+    let gh = FakeGitHub::start().await;
+    let case = Case::pr(&gh, FAILING);
+    gh.put_file(
+        BASE,
+        ".github/checkgate.toml",
+        "[[checklist]]\nsource = \"pr-comments\"\nauthors = [\"role:write\"]\n[[checklist.require]]\nall = true\n",
+    );
+    gh.add_comment_as("maintainer", "MEMBER", "- [x] Deployed to staging\n");
+    gh.add_comment_as("outside-helper", "COLLABORATOR", "- [ ] Smoke-tested on staging\n");
+    gh.add_comment_as("drive-by", "CONTRIBUTOR", "- [ ] Contributor's box\n");
+    gh.add_comment_as("stranger", "NONE", "- [ ] Stranger's box\n");
+    let ours = gh.add_comment(BOT, "<!-- checkgate -->\n- [ ] A box in checkgate's own report\n");
+
+    let ran = case.run().await;
+
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(
+        gh.request_lines(),
+        vec![
+            format!("GET /repos/{OWNER}/{REPO}/pulls/42"),
+            format!("GET /repos/{OWNER}/{REPO}/pulls/42/files?per_page=100&page=1"),
+            format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
+            format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
+            comments_page(1),
+            patch_comment(ours),
+            post_check_run(),
+        ]
+    );
+    gh.assert_valid();
+    let report: Value = serde_json::from_str(&ran.output("report").expect("report output")).expect("json");
+    let open: Vec<&str> = report["checklists"][0]["requirements"][0]["open"]
+        .as_array()
+        .expect("open items")
+        .iter()
+        .map(|o| o["text"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(open, ["Smoke-tested on staging"]);
+    assert_eq!(report["checklists"][0]["checked"], json!(1));
+    assert_eq!(report["checklists"][0]["total"], json!(2));
+}
+
 #[tokio::test]
 async fn the_sticky_comment_is_found_among_250_and_nobody_elses_is_touched() {
     let gh = FakeGitHub::start().await;

@@ -115,6 +115,8 @@ pub struct StoredComment {
     pub id: u64,
     pub body: String,
     pub login: String,
+    /// The author's `author_association` with the repository.
+    pub association: String,
 }
 
 #[derive(Debug, Clone)]
@@ -347,6 +349,12 @@ impl FakeGitHub {
 
     /// Add a comment by `login` to pull request `number`.
     pub fn add_comment(&self, login: &str, body: &str) -> u64 {
+        self.add_comment_as(login, "NONE", body)
+    }
+
+    /// Add a comment by `login`, whose `author_association` is `association`
+    /// (`OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `NONE`, …).
+    pub fn add_comment_as(&self, login: &str, association: &str, body: &str) -> u64 {
         let mut s = self.state();
         s.next_id += 1;
         let id = s.next_id;
@@ -354,6 +362,7 @@ impl FakeGitHub {
             id,
             body: body.to_string(),
             login: login.to_string(),
+            association: association.to_string(),
         });
         id
     }
@@ -686,6 +695,7 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
                 id: s.next_id,
                 body: body_text(body),
                 login: BOT.to_string(),
+                association: "NONE".to_string(),
             };
             s.comments.push(c.clone());
             reply(201, &comment_json(&c))
@@ -1010,6 +1020,7 @@ fn comment_json(c: &StoredComment) -> Value {
         "html_url": format!("https://github.com/{OWNER}/{REPO}/pull/42#issuecomment-{}", c.id),
         "body": c.body,
         "user": { "login": c.login, "id": 41898282, "type": if c.login.ends_with("[bot]") { "Bot" } else { "User" } },
+        "author_association": c.association,
         "created_at": "2024-01-01T00:00:00Z",
         "updated_at": "2024-01-01T00:00:00Z",
     })
