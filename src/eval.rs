@@ -1173,7 +1173,7 @@ fn counted<'a, 'i>(
     };
     let (checked, total) = (v.checked, v.total);
     let share = if req.min_checked.is_some_and(Count::is_percent) || req.max_checked.is_some_and(Count::is_percent) {
-        format!(" ({}%)", (checked * 100).checked_div(total).unwrap_or(0))
+        format!(" ({}%)", (checked as u64 * 100).checked_div(total as u64).unwrap_or(0))
     } else {
         String::new()
     };

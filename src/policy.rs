@@ -150,7 +150,8 @@ impl Count {
     pub fn of(self, total: usize) -> usize {
         match self {
             Count::Items(n) => n,
-            Count::Percent(p) => (total * usize::from(p)).div_ceil(100),
+            // In u64, so that a share of a huge list cannot overflow on 32-bit targets.
+            Count::Percent(p) => usize::try_from((total as u64 * u64::from(p)).div_ceil(100)).unwrap_or(total),
         }
     }
 
