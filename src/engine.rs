@@ -80,11 +80,13 @@ pub trait Loader {
 }
 
 /// `looked for /abs/path` for `rel` under `root`, naming `--root` when it is
-/// not the current directory.
+/// a relative path other than the current directory (an absolute root, such
+/// as the repository root found above the current directory, is already in
+/// the path shown).
 pub fn looked_for(root: &Path, rel: &Path) -> String {
     let joined = root.join(rel);
     let shown = std::path::absolute(&joined).unwrap_or(joined);
-    if root == Path::new(".") || root.as_os_str().is_empty() {
+    if root == Path::new(".") || root.as_os_str().is_empty() || root.is_absolute() {
         format!("looked for {}", shown.display())
     } else {
         format!("looked for {} (--root {})", shown.display(), root.display())
@@ -274,7 +276,8 @@ pub fn load(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Loade
         let head_md = loader.head(&cp.source)?;
         if cp.source == Source::PrBody && head_md.is_none() {
             loaded.notes.push(
-                "skipped the pull request description checklist: no pull request (pass --pr-body FILE to check one locally)"
+                "not checked: the pull request description, because there is no pull request here; \
+                 to check a description locally, save it to a file and pass --pr-body FILE"
                     .to_string(),
             );
             continue;

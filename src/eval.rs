@@ -140,6 +140,9 @@ pub struct OpenItem<'a> {
     /// The comment the item is in (`source = "pr-comments"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<Cow<'a, str>>,
+    /// Byte ranges of `text` that were inline code, for the markdown report.
+    #[serde(skip)]
+    pub code: Vec<std::ops::Range<usize>>,
 }
 
 /// An item an `except` pattern makes optional for a rule: listed, never required.
@@ -222,6 +225,7 @@ impl OpenItem<'_> {
             section: self.section.into_owned(),
             note: self.note.map(own),
             url: self.url.map(own),
+            code: self.code,
         }
     }
 }
@@ -906,6 +910,7 @@ fn open_item<'a>(list: &'a Checklist, item: &Item, note: Option<&'static str>) -
         section: list.section_at(item.section()),
         note: note.map(Cow::Borrowed),
         url: list.link_of(item).map(Cow::Borrowed),
+        code: list.code_spans(item),
     }
 }
 
@@ -1327,7 +1332,7 @@ pub fn evaluate_checklist<'a>(
             if !removed.is_empty() {
                 let base = base_keys.list;
                 requirements.push(RequirementReport {
-                    rule: format!("unchanged at base: {}", req.rule()),
+                    rule: format!("nothing removed since base: {}", req.rule()),
                     level: if req.level == Level::Warn { Level::Warn } else { level },
                     passed: false,
                     code: if section_gone {

@@ -194,12 +194,22 @@ fn seed_001_nested_items_in_loose_lists_name_their_parent() {
 #[test]
 fn absent_shared_data_is_a_failure_under_ci_and_a_visible_skip_elsewhere() {
     let gone = std::path::Path::new("/nonexistent/shared/corpus");
-    assert_eq!(
-        common::skip_message(gone, true),
-        Err("/nonexistent/shared/corpus is absent under CI=true; put the shared data beside the repository instead of skipping".to_string())
+    // Issue 18 §4: 19 `SKIPPED` lines named no test; each names its own.
+    let me = common::test_name();
+    assert!(
+        me.ends_with("absent_shared_data_is_a_failure_under_ci_and_a_visible_skip_elsewhere"),
+        "{me}"
     );
     assert_eq!(
-        common::skip_message(gone, false),
-        Ok("SKIPPED: /nonexistent/shared/corpus is absent; the tests that need it did not run (under CI=true they fail)".to_string())
+        common::skip_message(&me, gone, true),
+        Err(format!(
+            "{me}: /nonexistent/shared/corpus is absent under CI=true; put the shared data beside the repository instead of skipping"
+        ))
+    );
+    assert_eq!(
+        common::skip_message(&me, gone, false),
+        Ok(format!(
+            "SKIPPED: {me}: /nonexistent/shared/corpus is absent, so this test did not run (under CI=true it fails)"
+        ))
     );
 }
