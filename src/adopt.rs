@@ -68,7 +68,9 @@ pub const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "do
 pub fn codeowners_line(owner: &str) -> Result<String, String> {
     let valid = !owner.is_empty()
         && !owner.chars().any(char::is_whitespace)
-        && (owner.starts_with('@') && owner.len() > 1 || owner.contains('@'));
+        // `@login`, `@org/team`, or an email address `name@host`.
+        && owner.len() > 1
+        && owner.contains('@');
     if valid {
         Ok(format!("/.github/ {owner}\n"))
     } else {

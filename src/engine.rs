@@ -77,6 +77,13 @@ pub trait Loader {
     fn looked_for(&self, _source: &Source) -> Option<String> {
         None
     }
+    /// Whether the head of `source` is the checklist as the policy's author
+    /// could see it (a file on disk locally; in the action, a file the pull
+    /// request does not change), so that a selector matching nothing in it
+    /// is a policy error rather than the pull request's failure.
+    fn head_is_authored(&self, _source: &Source) -> bool {
+        false
+    }
 }
 
 /// `looked for /abs/path` for `rel` under `root`, naming `--root` when it is
@@ -168,6 +175,12 @@ impl DirLoader {
 }
 
 impl Loader for DirLoader {
+    fn head_is_authored(&self, source: &Source) -> bool {
+        // Locally, the checklist on disk is the one the policy was written
+        // against; a description is the pull request author's.
+        matches!(source, Source::File(_))
+    }
+
     fn looked_for(&self, source: &Source) -> Option<String> {
         match source {
             Source::File(p) => Some(looked_for(&self.root, Path::new(p))),
@@ -205,6 +218,9 @@ pub struct MemLoader {
     /// The pull request's conversation comments, oldest first, without
     /// checkgate's own; `None` without a pull request.
     pub comments: Option<Vec<PrComment>>,
+    /// Checklist paths the pull request does not change: their head is the
+    /// base, as the policy's author saw it ([`Loader::head_is_authored`]).
+    pub unchanged: std::collections::HashSet<String>,
 }
 
 /// A pull request conversation comment, as `source = "pr-comments"` reads it.
@@ -246,6 +262,10 @@ impl Loader for MemLoader {
     fn comments(&self) -> Option<&[PrComment]> {
         self.comments.as_deref()
     }
+
+    fn head_is_authored(&self, source: &Source) -> bool {
+        matches!(source, Source::File(p) if self.unchanged.contains(p))
+    }
 }
 
 /// The checklists of a policy, read and parsed: what a [`Report`] borrows
@@ -265,6 +285,7 @@ struct Entry {
     base: Option<Checklist>,
     tip: Option<Checklist>,
     looked_for: Option<String>,
+    authored: bool,
 }
 
 /// Read and parse every checklist of `policy`: at the head, and at the base
@@ -316,6 +337,7 @@ pub fn load(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Loade
             base,
             tip,
             looked_for,
+            authored: loader.head_is_authored(&cp.source),
         });
     }
     Ok(loaded)
@@ -335,6 +357,7 @@ pub fn evaluate<'a>(policy: &Policy, loaded: &'a Loaded, ctx: &Context) -> Resul
             base: entry.base.as_ref(),
             tip: entry.tip.as_ref(),
             looked_for: entry.looked_for.clone(),
+            authored: entry.authored,
         };
         match eval::evaluate_checklist(cp, subject, ctx) {
             Ok(r) => reports.push(r),

@@ -23,3 +23,4 @@ pub mod policy_file;
 pub mod repo;
 pub mod report;
 pub mod sanitize;
+pub mod suggest;

@@ -525,7 +525,11 @@ async fn persistent_5xx_stops_after_a_few_tries() {
 async fn annotations_past_50_go_in_batches_of_50() {
     let gh = FakeGitHub::start().await;
     let items: String = (0..120).map(|i| format!("- [ ] step {i}\n")).collect();
-    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}")).run().await;
+    // The policy's warn-level "Nice" is there: a section the base's
+    // checklist lacks is a policy error (issue 18 §3), not this test's point.
+    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}## Nice\n- [x] Dashboard\n"))
+        .run()
+        .await;
 
     assert_eq!(ran.exit, Exit::Fail);
     let runs = gh.state().check_runs.clone();
@@ -562,7 +566,9 @@ async fn an_oversized_checklist_stays_within_githubs_limits() {
     let gh = FakeGitHub::start().await;
     let long = "x".repeat(300);
     let items: String = (0..5_000).map(|i| format!("- [ ] item {i} {long}\n")).collect();
-    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}")).run().await;
+    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}## Nice\n- [x] Dashboard\n"))
+        .run()
+        .await;
 
     assert_eq!(ran.exit, Exit::Fail);
     gh.assert_valid(); // includes maxLength 65535 on the check run summary
@@ -609,9 +615,12 @@ async fn the_token_appears_nowhere_even_when_the_server_echoes_it() {
 #[tokio::test]
 async fn a_checklist_quoting_the_token_does_not_publish_it() {
     let gh = FakeGitHub::start().await;
-    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n- [ ] leak {TOKEN} here\n"))
-        .run()
-        .await;
+    let ran = Case::pr(
+        &gh,
+        &format!("# Ready\n## Must\n- [ ] leak {TOKEN} here\n## Nice\n- [x] Dashboard\n"),
+    )
+    .run()
+    .await;
     assert_eq!(ran.exit, Exit::Fail);
     assert!(ran.out.contains("leak *** here"), "{}", ran.out);
     assert!(!ran.everything().contains(TOKEN), "{}", ran.everything());
