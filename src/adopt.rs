@@ -9,7 +9,7 @@
 //! publishing under a real owner is a one-line change there.
 
 /// The action's `owner/name` on GitHub, from Cargo.toml's `repository`
-/// (`https://github.com/OWNER/checkgate`).
+/// (`https://github.com/` and the owner and name).
 pub fn action_repository() -> &'static str {
     let url = env!("CARGO_PKG_REPOSITORY");
     url.strip_prefix("https://github.com/")
@@ -18,7 +18,7 @@ pub fn action_repository() -> &'static str {
 }
 
 /// What a workflow's `uses:` names: the repository at the major tag each
-/// release moves (`OWNER/checkgate@v0`).
+/// release moves (`owner/name@v0` for 0.x releases).
 pub fn action_reference() -> String {
     format!("{}@v{}", action_repository(), env!("CARGO_PKG_VERSION_MAJOR"))
 }

@@ -236,16 +236,18 @@ pub fn key_into(text: &str, out: &mut String) {
 }
 
 /// The form of a heading or item text to write in a policy and to quote in
-/// a suggestion: mojibake repaired, emoji (as characters or `:shortcodes:`)
-/// and other symbols at its ends removed, whitespace collapsed, case and
-/// inner punctuation kept (`‚úÖ Sign-Off` → `Sign-Off`). It has the same
+/// a suggestion: mojibake repaired, emoji (as characters or `:shortcodes:`),
+/// other symbols and a section number at its start removed, whitespace
+/// collapsed, case and inner punctuation kept (`‚úÖ Sign-Off` → `Sign-Off`). It has the same
 /// [`key`] as `text`, so it selects what `text` would; when it would not
 /// (or would be empty), `text` is returned as written.
 pub fn selector_text(text: &str) -> String {
     let repaired = repair_mojibake(text);
     let without_shortcodes = drop_shortcodes(&repaired);
-    let trimmed =
-        without_shortcodes.trim_matches(|c: char| c.is_whitespace() || !(is_word_char(c) || c.is_ascii_punctuation()));
+    let symbol = |c: char| c.is_whitespace() || !(is_word_char(c) || c.is_ascii_punctuation());
+    // Section numbers change when a document is renumbered; the matcher
+    // ignores them, and so does a selector written from them.
+    let trimmed = strip_section_number(without_shortcodes.trim_matches(symbol)).trim_matches(symbol);
     let collapsed = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
     if collapsed.is_empty() || key(&collapsed) != key(text) {
         return text.to_string();
@@ -313,7 +315,8 @@ mod tests {
             ("ðŸ”´ Security & Credentials", "Security & Credentials"),
             (":rocket: Launch  plan ✅", "Launch plan"),
             ("Sign-off (optional)", "Sign-off (optional)"),
-            ("1. Security", "1. Security"),
+            ("1. Security", "Security"),
+            ("2024 roadmap", "2024 roadmap"),
             ("✅", "✅"),
         ] {
             assert_eq!(selector_text(text), want, "{text}");

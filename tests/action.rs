@@ -867,3 +867,66 @@ async fn a_symlink_or_directory_where_the_checklist_should_be_is_an_error() {
         );
     }
 }
+
+/// Issue 18 §3: the policy at the base names a section ("Nice") that the
+/// checklist never had, and the pull request leaves the checklist as it is
+/// at the base: the maintainer's typo is a policy error (exit 2) with the
+/// suggestion, not every pull request's failure.
+#[tokio::test]
+async fn a_section_missing_from_an_unchanged_checklist_is_a_policy_error() {
+    let gh = FakeGitHub::start().await;
+    let ran = Case::pr(
+        &gh,
+        "# Ready\n## Must\n- [x] Tests pass\n## Nice to have\n- [ ] Dashboard\n",
+    )
+    .run()
+    .await;
+    assert_eq!(ran.exit, Exit::Error, "{}", ran.everything());
+    assert!(
+        ran.err.contains(
+            ".github/checkgate.toml:7:11: required section \"Nice\" not found in READY.md; did you mean \"Nice to have\"?"
+        ),
+        "{}",
+        ran.err
+    );
+    assert_eq!(ran.output("passed"), None, "no verdict on a policy error");
+}
+
+/// Issue 18 §3: a section the base has and the pull request removes stays
+/// the pull request's failure (`section-removed` with the tamper check), and
+/// a section missing from the checklist at both ends of a pull request that
+/// edits it is the policy's error, judged at the base.
+#[tokio::test]
+async fn a_section_the_pull_request_removes_stays_its_failure() {
+    let gh = FakeGitHub::start().await;
+    let case = Case::pr(&gh, PASSING);
+    gh.put_file(
+        HEAD,
+        "READY.md",
+        "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n- [x] Runbook written\n",
+    );
+    gh.set_changed_files(vec![support::ChangedFile::modified("READY.md")]);
+    let ran = case.run().await;
+    assert_eq!(ran.exit, Exit::Pass, "Nice is warn-level: {}", ran.everything());
+    let report: Value = serde_json::from_str(&ran.output("report").expect("report")).expect("json");
+    let codes: Vec<&str> = report["checklists"][0]["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .filter_map(|r| r["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"section-not-found"), "{codes:?}");
+
+    let gh = FakeGitHub::start().await;
+    let case = Case::pr(&gh, "# Ready\n## Must\n- [x] Tests pass\n");
+    gh.put_file(HEAD, "READY.md", "# Ready\n## Must\n- [x] Tests pass\n- [x] Docs\n");
+    gh.set_changed_files(vec![support::ChangedFile::modified("READY.md")]);
+    let ran = case.run().await;
+    assert_eq!(ran.exit, Exit::Error, "{}", ran.everything());
+    assert!(
+        ran.err
+            .contains("required section \"Nice\" not found in READY.md at the base"),
+        "{}",
+        ran.err
+    );
+}
