@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{checkgate, workspace};
 
@@ -23,6 +22,16 @@ fn block_after(markdown: &str, heading: &str) -> String {
     rest[body_start..close].to_string()
 }
 
+/// `init` with everything it can write.
+const INIT_ALL: &[&str] = &[
+    "init",
+    "READY.md",
+    "--write",
+    "--workflow",
+    "--codeowners",
+    "@acme/release",
+];
+
 const READY: &str = "# Ready\n## ‚úÖ Sign-Off\n- [ ] Lead approves\n## Security\n- [x] Secrets rotated\n";
 
 /// A workspace that is a repository (a `.git` directory) holding `files`.
@@ -36,17 +45,7 @@ fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn init_workflow_writes_the_policy_and_the_documented_workflow_and_prints_the_three_steps() {
     let dir = repository(&[("docs/READY.md", READY)]);
     let root = std::fs::canonicalize(dir.path()).unwrap();
-    let out = checkgate(
-        &dir.path().join("docs"),
-        &[
-            "init",
-            "READY.md",
-            "--write",
-            "--workflow",
-            "--codeowners",
-            "@acme/release",
-        ],
-    );
+    let out = checkgate(&dir.path().join("docs"), INIT_ALL);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
     assert_eq!(
         out.stderr,
@@ -82,17 +81,7 @@ fn init_workflow_writes_the_policy_and_the_documented_workflow_and_prints_the_th
 fn init_workflow_overwrites_nothing_without_force_and_never_a_codeowners_file() {
     let dir = repository(&[("READY.md", READY), ("CODEOWNERS", "* @acme/all\n")]);
     let root = std::fs::canonicalize(dir.path()).unwrap();
-    let first = checkgate(
-        dir.path(),
-        &[
-            "init",
-            "READY.md",
-            "--write",
-            "--workflow",
-            "--codeowners",
-            "@acme/release",
-        ],
-    );
+    let first = checkgate(dir.path(), INIT_ALL);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(
         first.stderr.contains(&format!(
@@ -468,23 +457,7 @@ fn the_tamper_rule_names_what_must_hold() {
             "[[checklist]]\npath = \"c.md\"\ntamper = \"deny\"\n[[checklist.require]]\nsection = \"Sign-Off\"\n",
         ),
     ]);
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(dir.path())
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    };
+    let git = |args: &[&str]| common::git(dir.path(), args);
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "base"]);

@@ -3,36 +3,11 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::{checkgate, workspace};
+use common::{checkgate, git, workspace};
 
 const POLICY: &str = "[[checklist]]\npath = \"READY.md\"\nuntick = \"deny\"\n[[checklist.require]]\nsection = \"Must\"\n\
     [[checklist.require]]\nsection = \"Db\"\nwhen-changed = [\"migrations/**\"]\n";
 const BASE: &str = "# Ready\n## Must\n- [x] Tests pass\n- [ ] Runbook written\n## Db\n- [ ] Migration rehearsed\n";
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A repository whose one commit holds the policy and `BASE`.
 fn repo() -> tempfile::TempDir {
