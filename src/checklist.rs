@@ -782,6 +782,7 @@ fn parse_into(path: &str, source: &str) -> Checklist {
             });
             raw.clear();
         }
+        let is_code = matches!(event, Event::Code(_));
         match event {
             Event::Start(Tag::Item) => {
                 item_line = lines.line_of(range.start + bom);
@@ -847,10 +848,10 @@ fn parse_into(path: &str, source: &str) -> Checklist {
                     *strike = Strike::After(std::mem::take(name));
                 }
             }
-            Event::Code(ref s) | Event::Text(ref s) => match &mut collect {
-                Collect::Heading { text, .. } => text.push_str(s),
+            Event::Text(s) | Event::Code(s) => match &mut collect {
+                Collect::Heading { text, .. } => text.push_str(&s),
                 Collect::Item(pending) => {
-                    pending.code |= matches!(event, Event::Code(_));
+                    pending.code |= is_code;
                     let s = after_box(&s, range, pending.box_end, text);
                     match &mut pending.strike {
                         Strike::Start if !s.trim().is_empty() => pending.strike = Strike::No,

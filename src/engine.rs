@@ -445,6 +445,95 @@ mod tests {
         );
     }
 
+    /// Issue 18 §3: a selector that matches nothing is the policy's error
+    /// where its author could have checked it, and the pull request's
+    /// failure where the base has what it names.
+    #[test]
+    fn unmatched_selectors_are_policy_errors_only_where_the_author_could_see() {
+        let policy = Policy::parse(
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"Review\"\n\
+             [[checklist]]\nsource = \"pr-body\"\ntemplate = \".github/pull_request_template.md\"\n\
+             [[checklist.require]]\nsection = \"Testing\"\n",
+        )
+        .unwrap();
+        let file = |head: &str, base: Option<&str>, unchanged: bool| MemLoader {
+            head: [("c.md".to_string(), Some(head.to_string()))].into(),
+            base: base
+                .map(|b| [("c.md".to_string(), Some(b.to_string()))].into())
+                .unwrap_or_default(),
+            unchanged: if unchanged {
+                ["c.md".to_string()].into()
+            } else {
+                Default::default()
+            },
+            pr_body: Some("## Testing\n- [x] ok\n".to_string()),
+            templates: [(
+                Template::Path(".github/pull_request_template.md".to_string()),
+                Some("## Testing\n- [ ] ok\n".to_string()),
+            )]
+            .into(),
+            ..MemLoader::default()
+        };
+        let ctx = Context::default();
+        // Unchanged by the pull request and lacking the section: the policy's error.
+        let Err(EngineError::Policy(d)) = check(&policy, &file("## Reviews\n- [ ] a\n", None, true), &ctx) else {
+            panic!("a policy error")
+        };
+        assert_eq!(
+            d[0].to_string(),
+            "p.toml:4:11: required section \"Review\" not found in c.md; did you mean \"Reviews\"?"
+        );
+        // Changed, and the base lacks it too: the policy's error, judged at the base.
+        let Err(EngineError::Policy(d)) = check(
+            &policy,
+            &file("## Other\n- [ ] a\n", Some("## Reviews\n- [ ] a\n"), false),
+            &ctx,
+        ) else {
+            panic!("a policy error")
+        };
+        assert_eq!(
+            d[0].to_string(),
+            "p.toml:4:11: required section \"Review\" not found in c.md at the base; did you mean \"Reviews\"?"
+        );
+        // The base has it and the pull request removed it: its failure.
+        let report = check(
+            &policy,
+            &file("## Other\n- [ ] a\n", Some("## Review\n- [ ] a\n"), false),
+            &ctx,
+        )
+        .unwrap();
+        let codes: Vec<Code> = report.checklists[0].requirements.iter().map(|r| r.code).collect();
+        assert_eq!(codes, [Code::SectionRemoved, Code::SectionNotFound]);
+        // No base known (a push, say): a failure, as before.
+        let report = check(&policy, &file("## Other\n- [ ] a\n", None, false), &ctx).unwrap();
+        assert_eq!(report.checklists[0].requirements[0].code, Code::SectionNotFound);
+        // A description whose template lacks the section: the policy's error.
+        let mut loader = file("## Review\n- [ ] a\n", None, true);
+        loader.pr_body = Some("## Other\n- [x] ok\n".to_string());
+        loader.templates = [(
+            Template::Path(".github/pull_request_template.md".to_string()),
+            Some("## Other\n- [ ] ok\n".to_string()),
+        )]
+        .into();
+        let Err(EngineError::Policy(d)) = check(&policy, &loader, &ctx) else {
+            panic!("a policy error")
+        };
+        assert_eq!(
+            d[0].to_string(),
+            "p.toml:9:11: required section \"Testing\" not found in the pull request template"
+        );
+        // The template has it, the description dropped it: the author's failure.
+        loader.templates = [(
+            Template::Path(".github/pull_request_template.md".to_string()),
+            Some("## Testing\n- [ ] ok\n".to_string()),
+        )]
+        .into();
+        let report = check(&policy, &loader, &ctx).unwrap();
+        let codes: Vec<Code> = report.checklists[1].requirements.iter().map(|r| r.code).collect();
+        assert!(codes.contains(&Code::SectionNotFound), "{codes:?}");
+    }
+
     #[test]
     fn gathered_comments_keep_sections_and_parents_per_comment() {
         let list = Checklist::gather("c", [("## A\n- [x] a\n  - [ ] a1\n", "u1"), ("## B\n- [ ] b\n", "u2")]);

@@ -35,6 +35,13 @@ fn part_score(want: &str, key: &str) -> f64 {
     if want.split(' ').all(|w| words.contains(&w)) {
         return 0.9;
     }
+    // The similarity is at most the ratio of the lengths: texts far apart
+    // in length are not compared (a huge heading would cost its square).
+    let (a, b) = (want.chars().count(), key.chars().count());
+    let (short, long) = (a.min(b), a.max(b));
+    if (short as f64) < SIMILARITY * long as f64 {
+        return 0.0;
+    }
     let close = strsim::normalized_damerau_levenshtein(want, key);
     if close >= SIMILARITY { close * 0.89 } else { 0.0 }
 }
@@ -71,7 +78,9 @@ pub fn sections(want: &[String], list: &Checklist, keys: &[String]) -> Vec<Strin
     // Best first; among equals, in the order of the document.
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut shown: Vec<String> = Vec::new();
-    for (_, _, full) in scored {
+    // Each candidate costs a pass over the headings; thousands of identical
+    // headings must not cost thousands of passes.
+    for (_, _, full) in scored.into_iter().take(MAX * 8) {
         let text = unambiguous(list, keys, &full, want.len());
         if !shown.contains(&text) {
             shown.push(text);

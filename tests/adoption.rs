@@ -618,3 +618,29 @@ fn the_readme_is_a_short_front_page_whose_examples_are_the_real_output() {
     assert_eq!(out.code, 1);
     assert_eq!(block_after(&readme, "The first command checks the example"), out.stdout);
 }
+
+/// Suggesting a heading costs a pass over the headings per candidate: with
+/// thousands of identical headings every candidate gave the same text, and
+/// each was tried. Candidates are now capped, so this answers at once.
+#[test]
+fn suggestions_over_thousands_of_identical_headings_stay_cheap() {
+    let md: String = (0..30_000)
+        .map(|i| format!("# A\n## Security Review\n- [ ] item {i}\n"))
+        .collect();
+    let dir = workspace(&[
+        ("c.md", &md),
+        (
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"Security\"\n",
+        ),
+    ]);
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "p.toml:4:11: required section \"Security\" not found in c.md; did you mean \"A > Security Review\"?\n\
+             checkgate: error: p.toml does not fit the checklist: 1 problem(s)\n"
+        )
+    );
+}
