@@ -121,10 +121,10 @@ pub struct InitArgs {
     /// and print the steps that remain.
     #[arg(long, requires = "write", conflicts_with = "policy")]
     pub workflow: bool,
-    /// With --workflow: make OWNER (`@org/team`) the code owner of
+    /// With --workflow: make TEAM (`@org/team`, `@login`) the code owner of
     /// `.github/`, in a new .github/CODEOWNERS (an existing CODEOWNERS is
     /// never changed: the line to add is printed).
-    #[arg(long, value_name = "OWNER", requires = "workflow")]
+    #[arg(long, value_name = "TEAM", requires = "workflow")]
     pub codeowners: Option<String>,
 }
 

@@ -358,7 +358,11 @@ pub fn item_markdown(text: &str, code: &[std::ops::Range<usize>]) -> String {
         } else {
             ""
         };
-        let _ = write!(out, "{fence}{pad}{inside}{pad}{fence}");
+        // GitHub reads $`…`$ as math: a zero-width space keeps a dollar
+        // beside a code span from touching its fence.
+        let before = if out.ends_with('$') { ZWSP } else { "" };
+        let after = if text[range.end..].starts_with('$') { ZWSP } else { "" };
+        let _ = write!(out, "{before}{fence}{pad}{inside}{pad}{fence}{after}");
         at = range.end;
     }
     out.push_str(&escape_markdown(&text[at..]));
@@ -757,6 +761,18 @@ pub fn github_commands(report: &Report) -> String {
 mod tests {
     use super::*;
     use crate::eval::Code;
+
+    #[test]
+    fn code_spans_stay_code_and_inert() {
+        let text = "run pytest -v then $x$ and a`b";
+        assert_eq!(
+            item_markdown(text, &[4..13, 20..21, 27..30]),
+            "run `pytest -v` then $&#8203;`x`&#8203;$ and ``a`b``"
+        );
+        // Ranges that do not fit the text leave it plain, escaped as before.
+        assert_eq!(item_markdown("a `b` @c", &[5..99]), escape_markdown("a `b` @c"));
+        assert_eq!(item_markdown("`edge`", &[0..6]), "`` `edge` ``");
+    }
 
     fn report(open: usize) -> Report<'static> {
         let items = (0..open)
