@@ -184,7 +184,13 @@ fn the_action_owner_is_defined_once_in_cargo_toml() {
         r"(?:github\.com/|githubusercontent\.com/|ghcr\.io/|uses: |--repo )([A-Za-z0-9_.-]+)/checkgate\b",
     )
     .unwrap();
-    let mut pages = vec!["README.md".to_string()];
+    // The pages, and the comments of the files that name the published action.
+    let mut pages = vec![
+        "README.md".to_string(),
+        "Dockerfile".to_string(),
+        ".github/workflows/release.yml".to_string(),
+        "action.yml".to_string(),
+    ];
     for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         if name.ends_with(".md") {
@@ -237,7 +243,11 @@ fn check_list_and_init_find_the_repository_from_a_subdirectory() {
                     \x20 FAIL  section: Sign-Off — 1 of 1 item open\n\
                     \x20       docs/READY.md:3  Lead approves\n\
                     checkgate: FAIL: 1 of 1 requirements failing\n";
-    for args in [&["check"][..], &["check", "READY.md"]] {
+    for args in [
+        &["check"][..],
+        &["check", "READY.md"],
+        &["check", "--policy", "../.github/checkgate.toml"],
+    ] {
         let out = checkgate(&docs, args);
         assert_eq!(
             (out.code, out.stdout.as_str(), out.stderr.as_str()),
