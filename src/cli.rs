@@ -611,8 +611,13 @@ fn init(args: &InitArgs) -> Exit {
         return fail(if *existing == target {
             // The repository has a policy: overwriting it is never the advice.
             format!(
-                "{} already exists: this repository has a policy; edit it (`checkgate check` runs it), or write this one elsewhere with --policy FILE",
-                target.display()
+                "{} already exists: this repository has a policy; edit it (`checkgate check` runs it){}",
+                target.display(),
+                if args.workflow {
+                    ""
+                } else {
+                    ", or write this one elsewhere with --policy FILE"
+                }
             )
         } else {
             format!(

@@ -104,7 +104,7 @@ fn init_workflow_overwrites_nothing_without_force_and_never_a_codeowners_file() 
     assert_eq!(
         again.stderr,
         format!(
-            "checkgate: error: {}/.github/checkgate.toml already exists: this repository has a policy; edit it (`checkgate check` runs it), or write this one elsewhere with --policy FILE\n",
+            "checkgate: error: {}/.github/checkgate.toml already exists: this repository has a policy; edit it (`checkgate check` runs it)\n",
             root.display()
         )
     );
