@@ -104,7 +104,7 @@ pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-/// Run git in `dir` as a throwaway identity, failing the test if it fails.
+/// Run git in `dir` with a fixed identity and no signing; it must succeed.
 pub fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .arg("-C")
