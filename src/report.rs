@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::eval::{ChecklistReport, Level, OpenItem, Report, RequirementReport};
+use crate::eval::{ChecklistReport, Level, OpenItem, OptionalItem, Report, RequirementReport};
 use crate::policy::Source;
 use crate::sanitize;
 
@@ -225,13 +225,8 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
             // missing section.
             let _ = write!(line, "  {:<4}  {} — {}", status(r), r.rule, r.message);
             put(&mut line);
-            // Items an `except` pattern took out of the rule: listed, never required.
-            for o in &r.optional {
-                let mark = if o.checked { 'x' } else { ' ' };
-                let _ = write!(line, "        optional  {}:{}  [{mark}] {}", c.path, o.line, o.text);
-                put(&mut line);
-            }
             if r.passed {
+                optional_lines(&mut line, &c.path, &r.optional, &mut put);
                 continue;
             }
             for o in &r.open {
@@ -258,6 +253,7 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
                 let _ = write!(line, "        help: {help}");
                 put(&mut line);
             }
+            optional_lines(&mut line, &c.path, &r.optional, &mut put);
         }
         for w in &c.waived {
             let reason = w.reason.as_deref().unwrap_or("no reason given");
@@ -275,6 +271,16 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
     }
     let _ = write!(line, "checkgate: {}", verdict(report));
     put(&mut line);
+}
+
+/// The items an `except` pattern took out of a rule, after its open items:
+/// listed, never required.
+fn optional_lines(line: &mut String, path: &str, optional: &[OptionalItem], put: &mut impl FnMut(&mut String)) {
+    for o in optional {
+        let mark = if o.checked { 'x' } else { ' ' };
+        let _ = write!(line, "        optional  {path}:{}  [{mark}] {}", o.line, o.text);
+        put(line);
+    }
 }
 
 /// Escape text from a checklist for markdown: no HTML, no links, no

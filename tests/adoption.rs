@@ -413,6 +413,24 @@ fn except_excluded_items_are_listed_as_optional_in_text_and_markdown() {
         "{}",
         markdown.stdout
     );
+    // A failing rule lists its open items first, then the optional ones.
+    std::fs::write(
+        dir.path().join("c.md"),
+        "## Launch\n- [ ] Tests pass\n- [ ] POST-MERGE: ramp the flag\n",
+    )
+    .unwrap();
+    let failing = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(
+        (failing.code, failing.stdout.as_str()),
+        (
+            1,
+            "c.md: 0 of 2 items checked\n\
+             \x20 FAIL  section: Launch — 1 of 1 item open\n\
+             \x20       c.md:2  Tests pass\n\
+             \x20       optional  c.md:3  [ ] POST-MERGE: ramp the flag\n\
+             checkgate: FAIL: 1 of 1 requirements failing\n"
+        )
+    );
 }
 
 #[test]
