@@ -310,6 +310,9 @@ pub struct Checklist {
     text: String,
     /// `(item index, reason)` of each waiver with a reason, by item index.
     reasons: Vec<(u32, Span)>,
+    /// `(item index, source offset after its box)` of each item whose text
+    /// has an inline code span, by item index ([`Checklist::code_spans`]).
+    code_items: Vec<(u32, u32)>,
     /// For a checklist gathered from several documents (pull request
     /// comments): `(first item index, link)` per document, in item order.
     pub links: Vec<(usize, String)>,
@@ -397,6 +400,28 @@ impl Checklist {
                 })
             }
         }
+    }
+
+    /// Byte ranges of `item`'s text that were inline code spans, so that a
+    /// report can show them as code again; empty when it had none, or when
+    /// its first line alone does not give back its text (the text is then
+    /// shown plain, as before).
+    pub fn code_spans(&self, item: &Item) -> Vec<std::ops::Range<usize>> {
+        if self.code_items.is_empty() {
+            return Vec::new();
+        }
+        let Some(at) = self.index_of(item) else {
+            return Vec::new();
+        };
+        let Ok(found) = self.code_items.binary_search_by_key(&narrow(at), |(i, _)| *i) else {
+            return Vec::new();
+        };
+        // The parser's offsets are past a byte-order mark.
+        let bom = if self.source.starts_with('\u{feff}') { 3 } else { 0 };
+        let start = self.code_items[found].1 as usize + bom;
+        let rest = self.source.get(start..).unwrap_or_default();
+        let line = rest.split(['\n', '\r']).next().unwrap_or_default();
+        crate::code_span::spans(line, self.text(item))
     }
 
     /// The index of an item of this checklist in [`Checklist::items`].
@@ -624,6 +649,8 @@ struct PendingItem {
     /// Where the first piece is in the source, when it is a slice of it:
     /// a one-piece text can then be kept as a range of the source.
     verbatim: Option<usize>,
+    /// The paragraph has an inline code span.
+    code: bool,
 }
 
 /// Progress towards recognising `~~name~~ N/A: reason` at the start of an item.
@@ -847,9 +874,11 @@ fn parse_into(path: &str, source: &str) -> Checklist {
                 box_end,
                 pieces: 0,
                 verbatim: None,
+                code: false,
             });
             raw.clear();
         }
+        let is_code = matches!(event, Event::Code(_));
         match event {
             Event::Start(Tag::Item) => {
                 item_line = lines.line_of(range.start + bom);
@@ -902,6 +931,7 @@ fn parse_into(path: &str, source: &str) -> Checklist {
             Event::Text(s) | Event::Code(s) => match &mut collect {
                 Collect::Heading { text, .. } => text.push_str(&s),
                 Collect::Item(pending) => {
+                    pending.code |= is_code;
                     let s = after_box(&s, range, pending.box_end, text);
                     match &mut pending.strike {
                         Strike::Start if !s.trim().is_empty() => pending.strike = Strike::No,
@@ -977,7 +1007,8 @@ fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pe
         strike,
         pieces,
         verbatim,
-        ..
+        box_end,
+        code,
     } = pending;
     let trimmed = raw.trim_ascii();
     let span = match verbatim {
@@ -1018,6 +1049,9 @@ fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pe
     }
     if let Some(o) = open.last_mut() {
         o.task = Some(list.items.len());
+    }
+    if code {
+        list.code_items.push((narrow(list.items.len()), narrow(box_end)));
     }
     list.items.push(item);
 }

@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use crate::adopt;
 use crate::checklist::{self, Checklist};
 use crate::engine::{self, DirLoader, EngineError};
 use crate::eval::Context;
 pub use crate::exit::Exit;
 use crate::git::GitBase;
 use crate::policy::{self, Policy, PolicyError, Source};
+use crate::repo::Repo;
 use crate::report::{self, MarkdownOptions};
 
 #[derive(Debug, Parser)]
@@ -60,13 +62,13 @@ pub enum CheckFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Markdown files to read.
-    #[arg(required = true)]
+    /// Markdown files to read (default: every checklist file the
+    /// repository's policy names).
     pub files: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
-    /// Refuse files larger than this many bytes (at most 4294967295).
+    /// Refuse files larger than this many bytes (at most 2 GiB − 1, 2147483647).
     #[arg(long, default_value_t = engine::DEFAULT_MAX_BYTES, value_parser = max_bytes_range())]
     pub max_bytes: u64,
 }
@@ -75,20 +77,22 @@ pub struct ListArgs {
 pub struct CheckArgs {
     /// Checklists to check (default: every checklist the policy names).
     pub files: Vec<PathBuf>,
-    /// Policy file.
-    #[arg(long, default_value = policy::DEFAULT_PATH)]
-    pub policy: PathBuf,
+    /// Policy file [default: .github/checkgate.toml at the repository root,
+    /// the nearest directory up from here holding `.git` or that file].
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
-    /// Directory the policy's checklist paths are relative to.
-    #[arg(long, default_value = ".")]
-    pub root: PathBuf,
+    /// Directory the policy's checklist paths are relative to [default: the
+    /// repository root].
+    #[arg(long)]
+    pub root: Option<PathBuf>,
     /// Markdown file standing in for the pull request description
     /// (`source = "pr-body"` checklists).
     #[arg(long)]
     pub pr_body: Option<PathBuf>,
-    /// Refuse checklists larger than this many bytes (at most 4294967295).
+    /// Refuse checklists larger than this many bytes (at most 2 GiB − 1, 2147483647).
     #[arg(long, default_value_t = engine::DEFAULT_MAX_BYTES, value_parser = max_bytes_range())]
     pub max_bytes: u64,
     /// Compare with this git revision (e.g. `origin/main`) as the action
@@ -110,9 +114,18 @@ pub struct InitArgs {
     /// repository root].
     #[arg(long, requires = "write")]
     pub policy: Option<PathBuf>,
-    /// Overwrite an existing policy file.
+    /// Overwrite existing files (never an existing CODEOWNERS).
     #[arg(long, requires = "write")]
     pub force: bool,
+    /// Also write the recommended workflow, .github/workflows/checkgate.yml,
+    /// and print the steps that remain.
+    #[arg(long, requires = "write", conflicts_with = "policy")]
+    pub workflow: bool,
+    /// With --workflow: make TEAM (`@org/team`, `@login`) the code owner of
+    /// `.github/`, in a new .github/CODEOWNERS (an existing CODEOWNERS is
+    /// never changed: the line to add is printed).
+    #[arg(long, value_name = "TEAM", requires = "workflow")]
+    pub codeowners: Option<String>,
 }
 
 /// Run a parsed command line.
@@ -142,9 +155,13 @@ fn max_bytes_range() -> clap::builder::RangedU64ValueParser<u64> {
 }
 
 fn read_checklist(path: &Path, max_bytes: u64) -> Result<Checklist, EngineError> {
-    let shown = path.display().to_string();
-    match engine::read_markdown(path, &shown, max_bytes)? {
-        Some(md) => Ok(checklist::parse_owned(&shown, md)),
+    read_checklist_as(path, &path.display().to_string(), max_bytes)
+}
+
+/// [`read_checklist`], naming the file `shown` in what it prints.
+fn read_checklist_as(path: &Path, shown: &str, max_bytes: u64) -> Result<Checklist, EngineError> {
+    match engine::read_markdown(path, shown, max_bytes)? {
+        Some(md) => Ok(checklist::parse_owned(shown, md)),
         None => Err(not_found(path)),
     }
 }
@@ -194,10 +211,48 @@ impl Serialize for ListedItems<'_> {
     }
 }
 
+/// The checklist files the repository's policy names, as paths from the
+/// current directory and as the policy names them, for `list` without
+/// arguments.
+fn policy_files(repo: &Repo) -> Result<Vec<(PathBuf, String)>, Exit> {
+    let policy = load_policy(&repo.default_policy(), true)?;
+    let root = repo.root_from_cwd();
+    let files: Vec<(PathBuf, String)> = policy
+        .checklists
+        .iter()
+        .filter_map(|c| match &c.source {
+            Source::File(p) => Some((root.join(p), p.clone())),
+            _ => None,
+        })
+        .collect();
+    if files.is_empty() {
+        return Err(fail(format!(
+            "{} names no checklist file (only pull request checklists); name the files to list",
+            policy.file
+        )));
+    }
+    Ok(files)
+}
+
 fn list(args: &ListArgs) -> Exit {
     let mut out = String::new();
-    for path in &args.files {
-        let list = match read_checklist(path, args.max_bytes) {
+    let files = if args.files.is_empty() {
+        let repo = match Repo::find() {
+            Ok(r) => r,
+            Err(e) => return fail(format!("cannot find the current directory: {e}")),
+        };
+        match policy_files(&repo) {
+            Ok(f) => f,
+            Err(exit) => return exit,
+        }
+    } else {
+        args.files
+            .iter()
+            .map(|f| (f.clone(), f.display().to_string()))
+            .collect()
+    };
+    for (path, shown) in &files {
+        let list = match read_checklist_as(path, shown, args.max_bytes) {
             Ok(l) => l,
             Err(e) => return fail(e),
         };
@@ -239,7 +294,9 @@ fn list(args: &ListArgs) -> Exit {
     Exit::Pass
 }
 
-fn load_policy(path: &Path) -> Result<Policy, Exit> {
+/// Load the policy at `path`; `defaulted` when nobody named it (a missing
+/// one then says how to start one).
+fn load_policy(path: &Path, defaulted: bool) -> Result<Policy, Exit> {
     match Policy::load(path) {
         Ok(p) => Ok(p),
         Err(PolicyError::Invalid(diags)) => {
@@ -253,32 +310,31 @@ fn load_policy(path: &Path) -> Result<Policy, Exit> {
             ));
             Err(Exit::Error)
         }
-        Err(PolicyError::Read { source, .. })
-            if source.kind() == std::io::ErrorKind::NotFound && path == Path::new(policy::DEFAULT_PATH) =>
-        {
+        Err(PolicyError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound && defaulted => {
             Err(fail(format!(
                 "no policy at {} ({}); to start one: checkgate init CHECKLIST.md --write",
                 path.display(),
                 engine::looked_for(Path::new("."), path)
             )))
         }
+        Err(PolicyError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Err(fail(format!(
+            "{}: no such policy file; {}",
+            path.display(),
+            engine::looked_for(Path::new("."), path)
+        ))),
         Err(e) => Err(fail(e)),
     }
 }
 
 /// Keep only the policy's checklists named on the command line. With a single
 /// file checklist in the policy, any one file may be checked against it.
-fn select(policy: &mut Policy, files: &[PathBuf], root: &Path) -> Result<(), String> {
+fn select(policy: &mut Policy, files: &[PathBuf], repo: &Repo, root: &Path) -> Result<(), String> {
     if files.is_empty() {
         return Ok(());
     }
-    let wanted: Vec<String> = files
-        .iter()
-        .map(|f| {
-            let rel = f.strip_prefix(root).unwrap_or(f);
-            rel.to_string_lossy().trim_start_matches("./").to_string()
-        })
-        .collect();
+    // Named from here, meant from the root: `check READY.md` in `docs/`
+    // is the policy's `docs/READY.md`.
+    let wanted: Vec<String> = files.iter().map(|f| repo.relative_to(f, root)).collect();
     let file_checklists = policy
         .checklists
         .iter()
@@ -318,10 +374,20 @@ fn not_found(path: &Path) -> EngineError {
 }
 
 fn check(args: &CheckArgs) -> Exit {
-    let mut policy = match load_policy(&args.policy) {
+    let repo = match Repo::find() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot find the current directory: {e}")),
+    };
+    let loaded_policy = match &args.policy {
+        Some(p) => load_policy(p, false),
+        None => load_policy(&repo.default_policy(), true),
+    };
+    let mut policy = match loaded_policy {
         Ok(p) => p,
         Err(exit) => return exit,
     };
+    // The policy's paths mean the same files wherever this runs.
+    let root = args.root.clone().unwrap_or_else(|| repo.root_from_cwd());
     // A file named here is not a policy checklist gone missing (exit 1) but
     // a mistyped argument: the same error as `list FILE`.
     if let Some(missing) = args
@@ -331,7 +397,7 @@ fn check(args: &CheckArgs) -> Exit {
     {
         return fail(not_found(missing));
     }
-    if let Err(e) = select(&mut policy, &args.files, &args.root) {
+    if let Err(e) = select(&mut policy, &args.files, &repo, &root) {
         return fail(e);
     }
     let pr_body = match &args.pr_body {
@@ -345,7 +411,7 @@ fn check(args: &CheckArgs) -> Exit {
         None => None,
     };
     let dir = DirLoader {
-        root: args.root.clone(),
+        root,
         max_bytes: args.max_bytes,
         pr_body,
     };
@@ -410,8 +476,9 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "# checkgate policy for {path}, generated by `checkgate init`.\n\
-         # Uncomment the requirements to enforce; see the README's policy reference.\n\
+         # Uncomment the requirements to enforce; every key: {}/blob/main/docs/policy.md\n\
          version = 1\n\n[[checklist]]\npath = {}\n",
+        env!("CARGO_PKG_REPOSITORY"),
         toml_string(path)
     ));
     // Top-level sections: the shallowest heading level, skipping a lone title.
@@ -441,12 +508,25 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
         }
         let checked = inside.iter().filter(|i| i.checked).count();
         // Any heading of the same name, at any level, would make the bare
-        // title ambiguous (a policy error), so name the path then.
-        let dupes = list.sections.iter().filter(|o| o.title == s.title).count();
+        // title ambiguous (a policy error), so name the path then. Each part
+        // is written as the matcher reads it: mojibake repaired, no emoji.
+        let key = crate::normalize::key(&s.title);
+        let dupes = list
+            .sections
+            .iter()
+            .filter(|o| crate::normalize::key(&o.title) == key)
+            .count();
         let selector = if dupes > 1 {
-            list.section_path(Some(idx)).join(" > ")
+            let mut parts = Vec::new();
+            let mut at = Some(idx);
+            while let Some(i) = at {
+                parts.push(crate::normalize::selector_text(&list.sections[i].title));
+                at = list.sections[i].parent;
+            }
+            parts.reverse();
+            parts.join(" > ")
         } else {
-            s.title.clone()
+            crate::normalize::selector_text(&s.title)
         };
         out.push_str(&format!(
             "\n# line {}: {} item{}, {checked} checked\n# [[checklist.require]]\n# section = {}\n",
@@ -459,21 +539,18 @@ pub fn starter_policy(path: &str, list: &Checklist) -> String {
     out
 }
 
-/// The repository root: the nearest directory at or above `start` holding
-/// `.git` (a directory, or a file in a worktree), else `start` itself.
-fn repository_root(start: &Path) -> PathBuf {
-    start
-        .ancestors()
-        .find(|d| d.join(".git").exists())
-        .unwrap_or(start)
-        .to_path_buf()
-}
-
 fn init(args: &InitArgs) -> Exit {
     let list = match read_checklist(&args.checklist, engine::DEFAULT_MAX_BYTES) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
+    if list.items.is_empty() {
+        // A policy for it would have nothing to require.
+        return fail(format!(
+            "{} has no task items (`- [ ] …` or `- [x] …` lines, as GitHub renders them), so there is nothing for a policy to require; add the checklist's items first",
+            list.path
+        ));
+    }
     // The policy names checklists relative to the repository root, however
     // the checklist was named here (absolute, or from a subdirectory).
     let resolved = std::fs::canonicalize(&args.checklist);
@@ -482,7 +559,7 @@ fn init(args: &InitArgs) -> Exit {
         (Ok(r), Ok(c)) => (r, c),
         (Err(e), _) | (_, Err(e)) => return fail(format!("{}: {e}", args.checklist.display())),
     };
-    let root = repository_root(&cwd);
+    let root = Repo::around(cwd).root;
     let Ok(relative) = resolved.strip_prefix(&root) else {
         return fail(format!(
             "{} is outside the repository at {}; a policy names checklists inside it",
@@ -504,22 +581,71 @@ fn init(args: &InitArgs) -> Exit {
         Some(p) => p.clone(),
         None => root.join(policy::DEFAULT_PATH),
     };
-    if target.exists() && !args.force {
-        return fail(format!(
-            "{} already exists; pass --force to overwrite it",
-            target.display()
+    let mut writes = vec![(target.clone(), text)];
+    if args.workflow {
+        writes.push((root.join(adopt::WORKFLOW_PATH), adopt::workflow()));
+    }
+    let mut add_line = None;
+    if let Some(owner) = &args.codeowners {
+        let line = match adopt::codeowners_line(owner) {
+            Ok(l) => l,
+            Err(e) => return fail(e),
+        };
+        // Someone else's file: never rewritten, not even with --force.
+        match adopt::CODEOWNERS_PATHS
+            .iter()
+            .map(|p| root.join(p))
+            .find(|p| p.exists())
+        {
+            Some(existing) => add_line = Some((existing, line)),
+            None => writes.push((
+                root.join(adopt::CODEOWNERS_PATHS[0]),
+                format!("# Changes to the checkgate policy and workflow need a code owner's review.\n{line}"),
+            )),
+        }
+    }
+    // Refuse before writing anything, so a refusal leaves no half-done setup.
+    if !args.force
+        && let Some((existing, _)) = writes.iter().find(|(path, _)| path.exists())
+    {
+        return fail(if *existing == target {
+            // The repository has a policy: overwriting it is never the advice.
+            format!(
+                "{} already exists: this repository has a policy; edit it (`checkgate check` runs it){}",
+                target.display(),
+                if args.workflow {
+                    ""
+                } else {
+                    ", or write this one elsewhere with --policy FILE"
+                }
+            )
+        } else {
+            format!(
+                "{} already exists; nothing was written (--force replaces it)",
+                existing.display()
+            )
+        });
+    }
+    for (path, contents) in &writes {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            return fail(format!("{}: cannot create directory: {e}", dir.display()));
+        }
+        if let Err(e) = std::fs::write(path, contents) {
+            return fail(format!("{}: cannot write: {e}", path.display()));
+        }
+        report::emit_error(&format!("wrote {}", path.display()));
+    }
+    if let Some((existing, line)) = add_line {
+        report::emit_error(&format!(
+            "{} exists and is left as it is; add this line to it:\n  {}",
+            existing.display(),
+            line.trim_end()
         ));
     }
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Err(e) = std::fs::create_dir_all(dir)
-    {
-        return fail(format!("{}: cannot create directory: {e}", dir.display()));
+    if args.workflow {
+        report::emit_error(adopt::next_steps(policy::DEFAULT_PATH).trim_end());
     }
-    match std::fs::write(&target, text) {
-        Ok(()) => {
-            report::emit_error(&format!("wrote {}", target.display()));
-            Exit::Pass
-        }
-        Err(e) => fail(format!("{}: cannot write: {e}", target.display())),
-    }
+    Exit::Pass
 }

@@ -77,14 +77,23 @@ pub trait Loader {
     fn looked_for(&self, _source: &Source) -> Option<String> {
         None
     }
+    /// Whether the head of `source` is the checklist as the policy's author
+    /// could see it (a file on disk locally; in the action, a file the pull
+    /// request does not change), so that a selector matching nothing in it
+    /// is a policy error rather than the pull request's failure.
+    fn head_is_authored(&self, _source: &Source) -> bool {
+        false
+    }
 }
 
 /// `looked for /abs/path` for `rel` under `root`, naming `--root` when it is
-/// not the current directory.
+/// a relative path other than the current directory (an absolute root, such
+/// as the repository root found above the current directory, is already in
+/// the path shown).
 pub fn looked_for(root: &Path, rel: &Path) -> String {
     let joined = root.join(rel);
     let shown = std::path::absolute(&joined).unwrap_or(joined);
-    if root == Path::new(".") || root.as_os_str().is_empty() {
+    if root == Path::new(".") || root.as_os_str().is_empty() || root.is_absolute() {
         format!("looked for {}", shown.display())
     } else {
         format!("looked for {} (--root {})", shown.display(), root.display())
@@ -166,6 +175,12 @@ impl DirLoader {
 }
 
 impl Loader for DirLoader {
+    fn head_is_authored(&self, source: &Source) -> bool {
+        // Locally, the checklist on disk is the one the policy was written
+        // against; a description is the pull request author's.
+        matches!(source, Source::File(_))
+    }
+
     fn looked_for(&self, source: &Source) -> Option<String> {
         match source {
             Source::File(p) => Some(looked_for(&self.root, Path::new(p))),
@@ -203,6 +218,9 @@ pub struct MemLoader {
     /// The pull request's conversation comments, oldest first, without
     /// checkgate's own; `None` without a pull request.
     pub comments: Option<Vec<PrComment>>,
+    /// Checklist paths the pull request does not change: their head is the
+    /// base, as the policy's author saw it ([`Loader::head_is_authored`]).
+    pub unchanged: std::collections::HashSet<String>,
 }
 
 /// A pull request conversation comment, as `source = "pr-comments"` reads it.
@@ -247,6 +265,10 @@ impl Loader for MemLoader {
     fn comments(&self) -> Option<&[PrComment]> {
         self.comments.as_deref()
     }
+
+    fn head_is_authored(&self, source: &Source) -> bool {
+        matches!(source, Source::File(p) if self.unchanged.contains(p))
+    }
 }
 
 /// The checklists of a policy, read and parsed: what a [`Report`] borrows
@@ -266,6 +288,7 @@ struct Entry {
     base: Option<Checklist>,
     tip: Option<Checklist>,
     looked_for: Option<String>,
+    authored: bool,
 }
 
 /// Read and parse every checklist of `policy`: at the head, and at the base
@@ -277,7 +300,8 @@ pub fn load(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Loade
         let head_md = loader.head(&cp.source)?;
         if cp.source == Source::PrBody && head_md.is_none() {
             loaded.notes.push(
-                "skipped the pull request description checklist: no pull request (pass --pr-body FILE to check one locally)"
+                "not checked: the pull request description, because there is no pull request here; \
+                 to check a description locally, save it to a file and pass --pr-body FILE"
                     .to_string(),
             );
             continue;
@@ -319,6 +343,7 @@ pub fn load(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Loade
             base,
             tip,
             looked_for,
+            authored: loader.head_is_authored(&cp.source),
         });
     }
     Ok(loaded)
@@ -338,6 +363,7 @@ pub fn evaluate<'a>(policy: &Policy, loaded: &'a Loaded, ctx: &Context) -> Resul
             base: entry.base.as_ref(),
             tip: entry.tip.as_ref(),
             looked_for: entry.looked_for.clone(),
+            authored: entry.authored,
         };
         match eval::evaluate_checklist(cp, subject, ctx) {
             Ok(r) => reports.push(r),
@@ -424,6 +450,95 @@ mod tests {
             report.notes,
             ["skipped the pull request comments checklist: no pull request"]
         );
+    }
+
+    /// Issue 18 §3: a selector that matches nothing is the policy's error
+    /// where its author could have checked it, and the pull request's
+    /// failure where the base has what it names.
+    #[test]
+    fn unmatched_selectors_are_policy_errors_only_where_the_author_could_see() {
+        let policy = Policy::parse(
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nsection = \"Review\"\n\
+             [[checklist]]\nsource = \"pr-body\"\ntemplate = \".github/pull_request_template.md\"\n\
+             [[checklist.require]]\nsection = \"Testing\"\n",
+        )
+        .unwrap();
+        let file = |head: &str, base: Option<&str>, unchanged: bool| MemLoader {
+            head: [("c.md".to_string(), Some(head.to_string()))].into(),
+            base: base
+                .map(|b| [("c.md".to_string(), Some(b.to_string()))].into())
+                .unwrap_or_default(),
+            unchanged: if unchanged {
+                ["c.md".to_string()].into()
+            } else {
+                Default::default()
+            },
+            pr_body: Some("## Testing\n- [x] ok\n".to_string()),
+            templates: [(
+                Template::Path(".github/pull_request_template.md".to_string()),
+                Some("## Testing\n- [ ] ok\n".to_string()),
+            )]
+            .into(),
+            ..MemLoader::default()
+        };
+        let ctx = Context::default();
+        // Unchanged by the pull request and lacking the section: the policy's error.
+        let Err(EngineError::Policy(d)) = check(&policy, &file("## Reviews\n- [ ] a\n", None, true), &ctx) else {
+            panic!("a policy error")
+        };
+        assert_eq!(
+            d[0].to_string(),
+            "p.toml:4:11: required section \"Review\" not found in c.md; did you mean \"Reviews\"?"
+        );
+        // Changed, and the base lacks it too: the policy's error, judged at the base.
+        let Err(EngineError::Policy(d)) = check(
+            &policy,
+            &file("## Other\n- [ ] a\n", Some("## Reviews\n- [ ] a\n"), false),
+            &ctx,
+        ) else {
+            panic!("a policy error")
+        };
+        assert_eq!(
+            d[0].to_string(),
+            "p.toml:4:11: required section \"Review\" not found in c.md at the base; did you mean \"Reviews\"?"
+        );
+        // The base has it and the pull request removed it: its failure.
+        let report = check(
+            &policy,
+            &file("## Other\n- [ ] a\n", Some("## Review\n- [ ] a\n"), false),
+            &ctx,
+        )
+        .unwrap();
+        let codes: Vec<Code> = report.checklists[0].requirements.iter().map(|r| r.code).collect();
+        assert_eq!(codes, [Code::SectionRemoved, Code::SectionNotFound]);
+        // No base known (a push, say): a failure, as before.
+        let report = check(&policy, &file("## Other\n- [ ] a\n", None, false), &ctx).unwrap();
+        assert_eq!(report.checklists[0].requirements[0].code, Code::SectionNotFound);
+        // A description whose template lacks the section: the policy's error.
+        let mut loader = file("## Review\n- [ ] a\n", None, true);
+        loader.pr_body = Some("## Other\n- [x] ok\n".to_string());
+        loader.templates = [(
+            Template::Path(".github/pull_request_template.md".to_string()),
+            Some("## Other\n- [ ] ok\n".to_string()),
+        )]
+        .into();
+        let Err(EngineError::Policy(d)) = check(&policy, &loader, &ctx) else {
+            panic!("a policy error")
+        };
+        assert_eq!(
+            d[0].to_string(),
+            "p.toml:9:11: required section \"Testing\" not found in the pull request template"
+        );
+        // The template has it, the description dropped it: the author's failure.
+        loader.templates = [(
+            Template::Path(".github/pull_request_template.md".to_string()),
+            Some("## Testing\n- [ ] ok\n".to_string()),
+        )]
+        .into();
+        let report = check(&policy, &loader, &ctx).unwrap();
+        let codes: Vec<Code> = report.checklists[1].requirements.iter().map(|r| r.code).collect();
+        assert!(codes.contains(&Code::SectionNotFound), "{codes:?}");
     }
 
     #[test]

@@ -150,6 +150,9 @@ pub struct OpenItem<'a> {
     /// The comment the item is in (`source = "pr-comments"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<Cow<'a, str>>,
+    /// Byte ranges of `text` that were inline code, for the markdown report.
+    #[serde(skip)]
+    pub code: Vec<std::ops::Range<usize>>,
 }
 
 /// An item an `except` pattern makes optional for a rule: listed, never required.
@@ -232,6 +235,7 @@ impl OpenItem<'_> {
             section: self.section.into_owned(),
             note: self.note.map(own),
             url: self.url.map(own),
+            code: self.code,
         }
     }
 }
@@ -344,6 +348,7 @@ mod tests {
             base: base.as_ref(),
             tip: None,
             looked_for: None,
+            authored: false,
         };
         evaluate_checklist(&p.checklists[0], subject, ctx)
             .expect("no policy errors")
@@ -736,6 +741,11 @@ pub struct Subject<'a> {
     pub tip: Option<&'a Checklist>,
     /// Where a missing head was looked for (`looked for /repo/X.md`).
     pub looked_for: Option<String>,
+    /// The head is the checklist as the policy's author could see it (a
+    /// local file, or one the pull request does not change): a selector
+    /// that matches nothing there is the policy's mistake, as is one that
+    /// matches nothing at the base or the base branch's tip.
+    pub authored: bool,
 }
 
 /// Normalised keys of a checklist's headings and items, computed on first use.
@@ -833,63 +843,25 @@ impl<'a> Keys<'a> {
         }
     }
 
-    /// `; did you mean "Sign-off"?` for the headings closest to the
-    /// selector's innermost part, or nothing when none is close.
+    /// `; did you mean "Sign-off"?` for the headings the selector may have
+    /// meant ([`crate::suggest::sections`]), or nothing when none is close.
     fn suggest_section(&self, sel: &SectionSelector) -> String {
-        let Some(want) = sel.keys.last() else {
-            return String::new();
-        };
-        let keys = self.sections();
-        did_you_mean(
-            want,
-            self.list
-                .sections
-                .iter()
-                .zip(keys)
-                .map(|(s, k)| (k.as_str(), s.title.as_str())),
-        )
+        crate::suggest::did_you_mean(&crate::suggest::sections(&sel.keys, self.list, self.sections()))
     }
 
     /// The same for an item's text, among the items in `scope`.
     fn suggest_item(&self, want: &str, scope: Option<usize>) -> String {
         let keys = self.items();
-        did_you_mean(
-            want,
-            self.in_scope(scope)
-                .map(|(i, item)| (keys[i].as_str(), self.list.text(item))),
-        )
+        let candidates = self
+            .in_scope(scope)
+            .map(|(i, item)| (keys[i].as_str(), self.list.text(item)));
+        crate::suggest::did_you_mean(&crate::suggest::texts(want, candidates))
     }
 
     /// The items in a section and its subsections (every item for `None`),
     /// with their indices.
     fn in_scope(&self, scope: Option<usize>) -> impl Iterator<Item = (usize, &'a Item)> + Clone + '_ {
         self.list.items_within(scope)
-    }
-}
-
-/// How alike two normalised texts must be (0..1, normalised Damerau-
-/// Levenshtein) to be offered as a correction.
-const SUGGEST_SIMILARITY: f64 = 0.7;
-
-/// `; did you mean "A"?` / `"A" or "B"?` for up to three candidates (key,
-/// shown text) closest to `want`, best first; empty when none is close.
-fn did_you_mean<'a>(want: &str, candidates: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let mut close: Vec<(f64, &str)> = candidates
-        .map(|(key, shown)| (strsim::normalized_damerau_levenshtein(want, key), shown))
-        .filter(|(score, _)| *score >= SUGGEST_SIMILARITY)
-        .collect();
-    close.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut shown: Vec<&str> = Vec::new();
-    for (_, s) in close {
-        if !shown.contains(&s) && shown.len() < 3 {
-            shown.push(s);
-        }
-    }
-    let quoted: Vec<String> = shown.iter().map(|s| format!("\"{s}\"")).collect();
-    match quoted.as_slice() {
-        [] => String::new(),
-        [one] => format!("; did you mean {one}?"),
-        [init @ .., last] => format!("; did you mean {} or {last}?", init.join(", ")),
     }
 }
 
@@ -931,6 +903,7 @@ fn noted_item<'a>(list: &'a Checklist, item: &Item, note: Option<Cow<'a, str>>) 
         section: list.section_at(item.section()),
         note,
         url: list.link_of(item).map(Cow::Borrowed),
+        code: list.code_spans(item),
     }
 }
 
@@ -984,6 +957,9 @@ struct Verdict<'a> {
     checked: usize,
     total: usize,
     optional: Vec<OptionalItem<'a>>,
+    /// For a selector that matched nothing: the message in two parts, so a
+    /// policy error can say where it looked between them.
+    unmatched: Option<(String, String)>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -1024,6 +1000,7 @@ fn all_done<'a, 'i>(list: &'a Checklist, items: impl Iterator<Item = &'i Item>, 
         checked,
         total,
         optional: Vec::new(),
+        unmatched: None,
     }
 }
 
@@ -1035,6 +1012,17 @@ fn not_found<'a>(code: Code, message: String) -> Verdict<'a> {
         checked: 0,
         total: 0,
         optional: Vec::new(),
+        unmatched: None,
+    }
+}
+
+/// A selector that matched nothing: `lead` says what (`required section
+/// "X" not found`), `near` what it may have meant (`; did you mean "Y"?`).
+fn unmatched<'a>(code: Code, lead: String, near: String) -> Verdict<'a> {
+    Verdict {
+        message: format!("{lead}{near}"),
+        unmatched: Some((lead, near)),
+        ..not_found(code, String::new())
     }
 }
 
@@ -1217,13 +1205,10 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
             }
         }
         Selector::Section(sel) => match resolve(Some(sel), diags)? {
-            Err(()) => not_found(
+            Err(()) => unmatched(
                 Code::SectionNotFound,
-                format!(
-                    "required section \"{}\" not found{}",
-                    sel.raw,
-                    keys.suggest_section(sel)
-                ),
+                format!("required section \"{}\" not found", sel.raw),
+                keys.suggest_section(sel),
             ),
             Ok(scope) => {
                 let items = keys.in_scope(scope).map(|(_, i)| i);
@@ -1240,13 +1225,13 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
             }
         },
         Selector::Item { text, key, within } => match resolve(within.as_ref(), diags)? {
-            Err(()) => not_found(
+            Err(()) => unmatched(
                 Code::SectionNotFound,
                 format!(
-                    "section \"{}\" of required item \"{text}\" not found{}",
+                    "section \"{}\" of required item \"{text}\" not found",
                     within.as_ref().map_or("", |w| w.raw.as_str()),
-                    within.as_ref().map_or(String::new(), |w| keys.suggest_section(w))
                 ),
+                within.as_ref().map_or(String::new(), |w| keys.suggest_section(w)),
             ),
             Ok(scope) => {
                 let mut scratch = String::new();
@@ -1257,21 +1242,21 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                     .collect();
                 if matched.is_empty() {
                     let near = keys.suggest_item(key, scope);
-                    not_found(Code::ItemNotFound, format!("required item \"{text}\" not found{near}"))
+                    unmatched(Code::ItemNotFound, format!("required item \"{text}\" not found"), near)
                 } else {
                     all_done(list, matched.into_iter(), req)
                 }
             }
         },
         Selector::ItemRegex { regex, within } => match resolve(within.as_ref(), diags)? {
-            Err(()) => not_found(
+            Err(()) => unmatched(
                 Code::SectionNotFound,
                 format!(
-                    "section \"{}\" of `item-regex` {} not found{}",
+                    "section \"{}\" of `item-regex` {} not found",
                     within.as_ref().map_or("", |w| w.raw.as_str()),
                     regex.as_str(),
-                    within.as_ref().map_or(String::new(), |w| keys.suggest_section(w))
                 ),
+                within.as_ref().map_or(String::new(), |w| keys.suggest_section(w)),
             ),
             Ok(scope) => {
                 let matched: Vec<&Item> = keys
@@ -1280,9 +1265,10 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                     .map(|(_, item)| item)
                     .collect();
                 if matched.is_empty() {
-                    not_found(
+                    unmatched(
                         Code::NoItemMatched,
                         format!("no item matches `item-regex` {}", regex.as_str()),
+                        String::new(),
                     )
                 } else {
                     all_done(list, matched.into_iter(), req)
@@ -1291,6 +1277,29 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
         },
     };
     Some(verdict)
+}
+
+/// A policy error for a selector that matched nothing at the head, when it
+/// matches nothing in any of `views` either (each the checklist as the
+/// policy's author could see it, with where that is): the author could have
+/// checked it, so it is their mistake, not the pull request's. `None` when
+/// there is no such view (a description without a template, a file the pull
+/// request adds) or one of them has what the selector names.
+fn policy_mistake(views: &[(&Keys, String)], req: &Requirement, lead: &str, near: &str) -> Option<Diagnostic> {
+    let mut first = None;
+    for (keys, place) in views {
+        let mut ignored = Vec::new();
+        let unmatched = requirement(keys, req, &mut ignored).and_then(|v| v.unmatched)?;
+        first.get_or_insert((unmatched, place));
+    }
+    let ((_, view_near), place) = first?;
+    // The suggestions come from what the author could see.
+    let near = if view_near.is_empty() { near } else { &view_near };
+    Some(Diagnostic {
+        file: String::new(),
+        at: req.selector_at,
+        message: format!("{lead} in {place}{near}"),
+    })
 }
 
 /// Items a requirement covered at the base that no longer exist at the head.
@@ -1456,6 +1465,28 @@ pub fn evaluate_checklist<'a>(
                 None => continue,
             }
         };
+        if let Some((lead, near)) = verdict.as_ref().and_then(|v| v.unmatched.as_ref()) {
+            let mut views: Vec<(&Keys, String)> = Vec::new();
+            if subject.authored {
+                views.push((&keys, path.clone()));
+            }
+            if let Some(base) = &base_keys {
+                views.push((
+                    base,
+                    match cp.source {
+                        crate::policy::Source::PrBody => "the pull request template".to_string(),
+                        _ => format!("{path} at the base"),
+                    },
+                ));
+            }
+            if let Some(tip) = &tip_keys {
+                views.push((tip, format!("{path} on the base branch")));
+            }
+            if let Some(d) = policy_mistake(&views, req, lead, near) {
+                diags.push(d);
+                continue;
+            }
+        }
         let section_gone = match &verdict {
             Some(v) => matches!(v.code, Code::SectionNotFound | Code::SectionEmpty),
             None => matches!(req.selector, Selector::Section(_)),
@@ -1467,7 +1498,7 @@ pub fn evaluate_checklist<'a>(
             if !removed.is_empty() {
                 let base = base_keys.list;
                 requirements.push(RequirementReport {
-                    rule: format!("unchanged at base: {}", req.rule()),
+                    rule: format!("nothing removed since base: {}", req.rule()),
                     level: if req.level == Level::Warn { Level::Warn } else { level },
                     passed: false,
                     code: if section_gone {

@@ -106,6 +106,10 @@ impl Loader for GitBase {
         self.dir.looked_for(source)
     }
 
+    fn head_is_authored(&self, source: &Source) -> bool {
+        self.dir.head_is_authored(source)
+    }
+
     fn base(&self, source: &Source) -> Result<Option<String>, EngineError> {
         let Source::File(path) = source else { return Ok(None) };
         let to_engine = |e: GitError| EngineError::Source(e.to_string());

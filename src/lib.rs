@@ -7,8 +7,10 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod action;
+pub mod adopt;
 pub mod checklist;
 pub mod cli;
+pub mod code_span;
 pub mod engine;
 pub mod eval;
 pub mod exit;
@@ -18,5 +20,7 @@ pub mod input;
 pub mod normalize;
 pub mod policy;
 pub mod policy_file;
+pub mod repo;
 pub mod report;
 pub mod sanitize;
+pub mod suggest;

@@ -235,6 +235,26 @@ pub fn key_into(text: &str, out: &mut String) {
     }
 }
 
+/// The form of a heading or item text to write in a policy and to quote in
+/// a suggestion: mojibake repaired, emoji (as characters or `:shortcodes:`),
+/// other symbols and a section number at its start removed, whitespace
+/// collapsed, case and inner punctuation kept (`‚úÖ Sign-Off` → `Sign-Off`). It has the same
+/// [`key`] as `text`, so it selects what `text` would; when it would not
+/// (or would be empty), `text` is returned as written.
+pub fn selector_text(text: &str) -> String {
+    let repaired = repair_mojibake(text);
+    let without_shortcodes = drop_shortcodes(&repaired);
+    let symbol = |c: char| c.is_whitespace() || !(is_word_char(c) || c.is_ascii_punctuation());
+    // Section numbers change when a document is renumbered; the matcher
+    // ignores them, and so does a selector written from them.
+    let trimmed = strip_section_number(without_shortcodes.trim_matches(symbol)).trim_matches(symbol);
+    let collapsed = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.is_empty() || key(&collapsed) != key(text) {
+        return text.to_string();
+    }
+    collapsed
+}
+
 /// ASCII `s` without the non-word characters at its ends (in ASCII a word
 /// character is a letter or a digit).
 fn trim_ascii_non_word(s: &str) -> &str {
@@ -287,6 +307,22 @@ pub fn key_is(text: &str, want: &str, scratch: &mut String) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selector_text_is_the_repaired_emoji_free_heading_with_the_same_key() {
+        for (text, want) in [
+            ("‚úÖ Sign-Off", "Sign-Off"),
+            ("ðŸ”´ Security & Credentials", "Security & Credentials"),
+            (":rocket: Launch  plan ✅", "Launch plan"),
+            ("Sign-off (optional)", "Sign-off (optional)"),
+            ("1. Security", "Security"),
+            ("2024 roadmap", "2024 roadmap"),
+            ("✅", "✅"),
+        ] {
+            assert_eq!(selector_text(text), want, "{text}");
+            assert_eq!(key(&selector_text(text)), key(text), "{text}");
+        }
+    }
 
     #[test]
     fn key_is_agrees_with_comparing_keys() {

@@ -592,14 +592,11 @@ impl Validator<'_> {
     fn unknown_keys(&mut self, table: &DeTable, known: &[&str], what: &str) {
         for (key, _) in table.iter() {
             if !known.contains(&key.get_ref().as_ref()) {
-                self.error(
-                    key.span(),
-                    format!(
-                        "unknown key `{}` in {what}; expected one of: {}",
-                        key.get_ref(),
-                        known.join(", ")
-                    ),
-                );
+                let hint = match crate::suggest::closest_key(key.get_ref(), known) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("expected one of: {}", known.join(", ")),
+                };
+                self.error(key.span(), format!("unknown key `{}` in {what}; {hint}", key.get_ref()));
             }
         }
     }

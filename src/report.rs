@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::eval::{ChecklistReport, Level, OpenItem, Report, RequirementReport};
+use crate::eval::{ChecklistReport, Level, OpenItem, OptionalItem, Report, RequirementReport};
 use crate::policy::Source;
 use crate::sanitize;
 
@@ -164,6 +164,11 @@ pub fn verdict(report: &Report) -> String {
         1 => ", 1 warning".to_string(),
         n => format!(", {n} warnings"),
     };
+    if report.checklists.is_empty() {
+        // Every checklist was skipped (a description without a pull
+        // request): a pass, but not one anything earned.
+        return "PASS: nothing was checked".to_string();
+    }
     if report.passed {
         let holds = if total == 1 {
             "1 requirement holds".to_string()
@@ -221,6 +226,7 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
             let _ = write!(line, "  {:<4}  {} — {}", status(r), r.rule, r.message);
             put(&mut line);
             if r.passed {
+                optional_lines(&mut line, &c.path, &r.optional, &mut put);
                 continue;
             }
             for o in &r.open {
@@ -247,6 +253,7 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
                 let _ = write!(line, "        help: {help}");
                 put(&mut line);
             }
+            optional_lines(&mut line, &c.path, &r.optional, &mut put);
         }
         for w in &c.waived {
             let reason = w.reason.as_deref().unwrap_or("no reason given");
@@ -264,6 +271,16 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
     }
     let _ = write!(line, "checkgate: {}", verdict(report));
     put(&mut line);
+}
+
+/// The items an `except` pattern took out of a rule, after its open items:
+/// listed, never required.
+fn optional_lines(line: &mut String, path: &str, optional: &[OptionalItem], put: &mut impl FnMut(&mut String)) {
+    for o in optional {
+        let mark = if o.checked { 'x' } else { ' ' };
+        let _ = write!(line, "        optional  {path}:{}  [{mark}] {}", o.line, o.text);
+        put(line);
+    }
 }
 
 /// Escape text from a checklist for markdown: no HTML, no links, no
@@ -322,6 +339,45 @@ pub fn escape_markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// An item's text for markdown: escaped as [`escape_markdown`] escapes it,
+/// except the ranges in `code`, which were inline code in the checklist and
+/// stay code spans. Code spans are inert on GitHub (no links, mentions, math
+/// or HTML inside), so their text needs no escaping; the fence is one
+/// backtick longer than any run inside, and line breaks are spaces.
+pub fn item_markdown(text: &str, code: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut at = 0;
+    for range in code {
+        let Some(inside) = text.get(range.clone()).filter(|_| range.start >= at) else {
+            // Ranges that do not fit the text: show it all plain.
+            return escape_markdown(text);
+        };
+        out.push_str(&escape_markdown(&text[at..range.start]));
+        let inside = inside.replace(['\n', '\r'], " ");
+        let longest = inside.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+        let fence = "`".repeat(longest + 1);
+        // A space keeps a backtick at either end from joining the fence.
+        let pad = if inside.starts_with('`') || inside.ends_with('`') {
+            " "
+        } else {
+            ""
+        };
+        // GitHub reads $`…`$ as math: a zero-width space keeps a dollar
+        // beside a code span from touching its fence.
+        let before = if out.ends_with('$') { ZWSP } else { "" };
+        let after = if text[range.end..].starts_with('$') { ZWSP } else { "" };
+        let _ = write!(out, "{before}{fence}{pad}{inside}{pad}{fence}{after}");
+        at = range.end;
+    }
+    out.push_str(&escape_markdown(&text[at..]));
+    out
+}
+
+/// `1 waived item`, `2 waived items`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A zero-width space, as an entity so it survives any editor.
@@ -427,6 +483,46 @@ fn open_by_section<'r, 'a>(c: &'r ChecklistReport<'a>) -> BTreeMap<(usize, Strin
     groups
 }
 
+/// The items `except` patterns took out of a checklist's rules, once each,
+/// folded: they are listed so nobody wonders why an open box did not count.
+fn optional_items(b: &mut Budget, c: &ChecklistReport, opts: &MarkdownOptions) {
+    let mut seen = std::collections::HashSet::new();
+    let items: Vec<_> = c
+        .requirements
+        .iter()
+        .flat_map(|r| &r.optional)
+        .filter(|o| seen.insert(o.line))
+        .collect();
+    if items.is_empty() {
+        return;
+    }
+    let summary = format!(
+        "{}, not required (matched by <code>except</code>)",
+        count(items.len(), "optional item", "optional items")
+    );
+    let lines = items.into_iter().map(|o| {
+        let state = if o.checked { "checked" } else { "not checked" };
+        format!(
+            "- {} — {state} · {}",
+            escape_markdown(&o.text),
+            reference(&c.path, o.line, opts)
+        )
+    });
+    folded(b, &summary, lines);
+}
+
+/// A list folded under a `<details>` summary.
+fn folded(b: &mut Budget, summary: &str, lines: impl Iterator<Item = String>) {
+    b.push("");
+    b.push(&format!("<details><summary>{summary}</summary>"));
+    b.push("");
+    for line in lines {
+        b.push(&line);
+    }
+    b.push("");
+    b.push("</details>");
+}
+
 /// The PR comment and job summary body. Never longer than `opts.max_chars`.
 pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
     // Leave room for the closing summary line.
@@ -437,17 +533,24 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
         dropped: 0,
     };
     let (total, failing, warnings) = tally(report);
-    let headline = if report.passed {
-        format!("## ✅ checkgate: all {total} requirements hold")
+    let headline = if report.checklists.is_empty() {
+        "## ✅ checkgate: nothing was checked".to_string()
+    } else if report.passed {
+        match total {
+            1 => "## ✅ checkgate: the 1 requirement holds".to_string(),
+            n => format!("## ✅ checkgate: all {n} requirements hold"),
+        }
     } else {
         format!("## ❌ checkgate: {failing} of {total} requirements failing")
     };
     b.push(&headline);
-    if warnings > 0 {
-        b.push(&format!(
-            "\n⚠️ {warnings} warning-level requirement(s) not met (they do not block the merge)."
-        ));
-    }
+    match warnings {
+        0 => true,
+        1 => b.push("\n⚠️ 1 warning-level requirement is not met (it does not block the merge)."),
+        n => b.push(&format!(
+            "\n⚠️ {n} warning-level requirements are not met (they do not block the merge)."
+        )),
+    };
     b.push("");
     b.push("| Checklist | Checked | Requirements |");
     b.push("|---|---|---|");
@@ -501,8 +604,14 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
             b.push("**Open items**");
         }
         for ((_, title), items) in groups {
+            // A section whose open items are all warnings says so once.
+            let all_warn = items.iter().all(|(_, level)| *level == Level::Warn);
             b.push("");
-            b.push(&format!("**{}**", escape_markdown(&title)));
+            b.push(&format!(
+                "**{}**{}",
+                escape_markdown(&title),
+                if all_warn { " (warning)" } else { "" }
+            ));
             b.push("");
             for (i, (o, level)) in items.iter().enumerate() {
                 if i == opts.fold_after {
@@ -511,7 +620,11 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                     b.push("</summary>");
                     b.push("");
                 }
-                let mark = if *level == Level::Warn { " (warning)" } else { "" };
+                let mark = if *level == Level::Warn && !all_warn {
+                    " (warning)"
+                } else {
+                    ""
+                };
                 let note = o
                     .note
                     .as_deref()
@@ -521,7 +634,7 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                 // with write access could tick inside the bot's comment.
                 b.push(&format!(
                     "- {}{mark}{note} · {}",
-                    escape_markdown(&o.text),
+                    item_markdown(&o.text, &o.code),
                     match &o.url {
                         Some(url) => format!("[comment]({})", link_path(url)),
                         None => reference(&c.path, o.line, opts),
@@ -533,26 +646,20 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                 b.push("</details>");
             }
         }
+        optional_items(&mut b, c, opts);
         if !c.waived.is_empty() {
-            b.push("");
-            b.push(&format!(
-                "<details><summary>{} waived item(s)</summary>",
-                c.waived.len()
-            ));
-            b.push("");
-            for w in &c.waived {
+            let lines = c.waived.iter().map(|w| {
                 let reason = w
                     .reason
                     .as_deref()
                     .map_or("**no reason given**".to_string(), escape_markdown);
-                b.push(&format!(
+                format!(
                     "- {} — {reason} · {}",
                     escape_markdown(&w.text),
                     reference(&c.path, w.line, opts)
-                ));
-            }
-            b.push("");
-            b.push("</details>");
+                )
+            });
+            folded(&mut b, &count(c.waived.len(), "waived item", "waived items"), lines);
         }
         for n in &c.notes {
             b.push("");
@@ -572,8 +679,9 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
         }
         let _ = write!(
             out,
-            "\n**This report is too long for one comment; {} more line(s) are not shown.** Run `checkgate check` for the full list.\n",
-            b.dropped
+            "\n**This report is too long for one comment; {} {} not shown.** Run `checkgate check` for the full list.\n",
+            count(b.dropped, "more line", "more lines"),
+            if b.dropped == 1 { "is" } else { "are" }
         );
     }
     out
@@ -660,6 +768,21 @@ mod tests {
     use super::*;
     use crate::eval::Code;
 
+    #[test]
+    fn code_spans_stay_code_and_inert() {
+        let text = "run pytest -v then $x$ and a`b";
+        assert_eq!(
+            item_markdown(text, &[4..13, 20..21, 27..30]),
+            "run `pytest -v` then $&#8203;`x`&#8203;$ and ``a`b``"
+        );
+        // Ranges that do not fit the text leave it plain, escaped as before.
+        assert_eq!(
+            item_markdown("a `b` @c", std::slice::from_ref(&(5..99))),
+            escape_markdown("a `b` @c")
+        );
+        assert_eq!(item_markdown("`edge`", std::slice::from_ref(&(0..6))), "`` `edge` ``");
+    }
+
     fn report(open: usize) -> Report<'static> {
         let items = (0..open)
             .map(|i| OpenItem {
@@ -668,6 +791,7 @@ mod tests {
                 section: vec!["Top".to_string(), "Must Have".to_string()].into(),
                 note: None,
                 url: None,
+                code: Vec::new(),
             })
             .collect();
         Report::new(

@@ -571,7 +571,11 @@ async fn persistent_5xx_stops_after_a_few_tries() {
 async fn annotations_past_50_go_in_batches_of_50() {
     let gh = FakeGitHub::start().await;
     let items: String = (0..120).map(|i| format!("- [ ] step {i}\n")).collect();
-    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}")).run().await;
+    // The policy's warn-level "Nice" is there: a section the base's
+    // checklist lacks is a policy error (issue 18 §3), not this test's point.
+    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}## Nice\n- [x] Dashboard\n"))
+        .run()
+        .await;
 
     assert_eq!(ran.exit, Exit::Fail);
     let runs = gh.state().check_runs.clone();
@@ -608,7 +612,9 @@ async fn an_oversized_checklist_stays_within_githubs_limits() {
     let gh = FakeGitHub::start().await;
     let long = "x".repeat(300);
     let items: String = (0..5_000).map(|i| format!("- [ ] item {i} {long}\n")).collect();
-    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}")).run().await;
+    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n{items}## Nice\n- [x] Dashboard\n"))
+        .run()
+        .await;
 
     assert_eq!(ran.exit, Exit::Fail);
     gh.assert_valid(); // includes maxLength 65535 on the check run summary
@@ -655,9 +661,12 @@ async fn the_token_appears_nowhere_even_when_the_server_echoes_it() {
 #[tokio::test]
 async fn a_checklist_quoting_the_token_does_not_publish_it() {
     let gh = FakeGitHub::start().await;
-    let ran = Case::pr(&gh, &format!("# Ready\n## Must\n- [ ] leak {TOKEN} here\n"))
-        .run()
-        .await;
+    let ran = Case::pr(
+        &gh,
+        &format!("# Ready\n## Must\n- [ ] leak {TOKEN} here\n## Nice\n- [x] Dashboard\n"),
+    )
+    .run()
+    .await;
     assert_eq!(ran.exit, Exit::Fail);
     assert!(ran.out.contains("leak *** here"), "{}", ran.out);
     assert!(!ran.everything().contains(TOKEN), "{}", ran.everything());
@@ -903,4 +912,67 @@ async fn a_symlink_or_directory_where_the_checklist_should_be_is_an_error() {
             ran.err
         );
     }
+}
+
+/// Issue 18 §3: the policy at the base names a section ("Nice") that the
+/// checklist never had, and the pull request leaves the checklist as it is
+/// at the base: the maintainer's typo is a policy error (exit 2) with the
+/// suggestion, not every pull request's failure.
+#[tokio::test]
+async fn a_section_missing_from_an_unchanged_checklist_is_a_policy_error() {
+    let gh = FakeGitHub::start().await;
+    let ran = Case::pr(
+        &gh,
+        "# Ready\n## Must\n- [x] Tests pass\n## Nice to have\n- [ ] Dashboard\n",
+    )
+    .run()
+    .await;
+    assert_eq!(ran.exit, Exit::Error, "{}", ran.everything());
+    assert!(
+        ran.err.contains(
+            ".github/checkgate.toml:7:11: required section \"Nice\" not found in READY.md; did you mean \"Nice to have\"?"
+        ),
+        "{}",
+        ran.err
+    );
+    assert_eq!(ran.output("passed"), None, "no verdict on a policy error");
+}
+
+/// Issue 18 §3: a section the base has and the pull request removes stays
+/// the pull request's failure (`section-removed` with the tamper check), and
+/// a section missing from the checklist at both ends of a pull request that
+/// edits it is the policy's error, judged at the base.
+#[tokio::test]
+async fn a_section_the_pull_request_removes_stays_its_failure() {
+    let gh = FakeGitHub::start().await;
+    let case = Case::pr(&gh, PASSING);
+    gh.put_file(
+        HEAD,
+        "READY.md",
+        "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n- [x] Runbook written\n",
+    );
+    gh.set_changed_files(vec![support::ChangedFile::modified("READY.md")]);
+    let ran = case.run().await;
+    assert_eq!(ran.exit, Exit::Pass, "Nice is warn-level: {}", ran.everything());
+    let report: Value = serde_json::from_str(&ran.output("report").expect("report")).expect("json");
+    let codes: Vec<&str> = report["checklists"][0]["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .filter_map(|r| r["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"section-not-found"), "{codes:?}");
+
+    let gh = FakeGitHub::start().await;
+    let case = Case::pr(&gh, "# Ready\n## Must\n- [x] Tests pass\n");
+    gh.put_file(HEAD, "READY.md", "# Ready\n## Must\n- [x] Tests pass\n- [x] Docs\n");
+    gh.set_changed_files(vec![support::ChangedFile::modified("READY.md")]);
+    let ran = case.run().await;
+    assert_eq!(ran.exit, Exit::Error, "{}", ran.everything());
+    assert!(
+        ran.err
+            .contains("required section \"Nice\" not found in READY.md at the base"),
+        "{}",
+        ran.err
+    );
 }

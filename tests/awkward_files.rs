@@ -147,9 +147,14 @@ fn missing_checklist_and_missing_policy() {
             looked.display()
         ),
     );
+    // Issue 18 §2: a missing policy says where it looked, too.
+    let looked = looked.with_file_name("p.toml");
     error(
         checkgate(dir.path(), &["check", "--policy", "p.toml"]),
-        "checkgate: error: p.toml: cannot read policy: no such file\n",
+        &format!(
+            "checkgate: error: p.toml: no such policy file; looked for {}\n",
+            looked.display()
+        ),
     );
 }
 
@@ -161,12 +166,14 @@ fn empty_checklist_lists_nothing_and_fails_a_requirement() {
         (out.code, out.stdout.as_str()),
         (Some(0), "READY.md: 0 items, 0 checked\n")
     );
+    // Issue 18 §3: the policy names a section the checklist on disk lacks:
+    // the policy's mistake (exit 2), never a pass.
     let out = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
-    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.code, Some(2), "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("required section \"Launch\" not found"),
+        out.stderr.contains("required section \"Launch\" not found in READY.md"),
         "{}",
-        out.stdout
+        out.stderr
     );
 }
 

@@ -538,7 +538,12 @@ async fn each_runner_os_and_arch_downloads_its_own_asset_checked_against_sha256s
     let sums = sha256sums(&all);
     for (os, arch, target) in PLATFORMS {
         if os == "Windows" && !has_tool("unzip") {
-            println!("SKIPPED {os}/{arch}: no unzip on this machine");
+            println!(
+                "SKIPPED: {}: {os}/{arch}: no unzip on this machine",
+                std::thread::current()
+                    .name()
+                    .unwrap_or("each_runner_os_and_arch_downloads_its_own_asset")
+            );
             continue;
         }
         let dir = tempfile::tempdir().expect("temp dir");

@@ -154,7 +154,9 @@ fn all_with_except_sections_ignores_those_sections_and_lists_their_items_as_opti
         1,
         "c.md: 1 of 4 items checked\n  \
          FAIL  all items — 1 of 2 items open\n        \
-         c.md:3  Docs updated\n\
+         c.md:3  Docs updated\n        \
+         optional  c.md:5  [ ] Deploy\n        \
+         optional  c.md:7  [ ] Announce\n\
          checkgate: FAIL: 1 of 1 requirements failing\n",
     );
     let out = checkgate_json(&policy, &TEMPLATE.replace("[ ] Docs", "[x] Docs"));

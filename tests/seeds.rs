@@ -81,12 +81,24 @@ fn seed_000_passes_once_the_open_items_are_ticked() {
 #[test]
 fn seed_000_deleting_the_open_items_does_not_pass_a_required_item() {
     let policy = format!("{HEAD}[[checklist.require]]\nitem = \"Rollback plan tested\"\n");
-    let delete = |s: String| s.replace("- [ ] Rollback plan tested\n", "");
-    let Some((code, r)) = check_seed("000", &policy, delete) else {
+    let Some(seed) = common::seed("000") else {
         return;
     };
-    assert_eq!(code, 1);
-    assert_eq!(req(&r, 0)["code"], "item-not-found");
+    let text = std::fs::read_to_string(&seed)
+        .expect("read seed")
+        .replace("- [ ] Rollback plan tested\n", "");
+    let dir = workspace(&[("docs/READY.md", &text), (".github/checkgate.toml", &policy)]);
+    // Issue 18 §3: locally the checklist on disk is what the policy is
+    // checked against, so an item missing from it is a policy error (exit
+    // 2), never a pass; against the base (`--base`, the action) deleting it
+    // is `item-removed` (tests/git_base.rs).
+    let out = checkgate(dir.path(), &["check"]);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_eq!(
+        out.stderr,
+        ".github/checkgate.toml:4:8: required item \"Rollback plan tested\" not found in docs/READY.md\n\
+         checkgate: error: .github/checkgate.toml does not fit the checklist: 1 problem(s)\n"
+    );
 }
 
 #[test]
@@ -194,12 +206,22 @@ fn seed_001_nested_items_in_loose_lists_name_their_parent() {
 #[test]
 fn absent_shared_data_is_a_failure_under_ci_and_a_visible_skip_elsewhere() {
     let gone = std::path::Path::new("/nonexistent/shared/corpus");
-    assert_eq!(
-        common::skip_message(gone, true),
-        Err("/nonexistent/shared/corpus is absent under CI=true; put the shared data beside the repository instead of skipping".to_string())
+    // Issue 18 §4: 19 `SKIPPED` lines named no test; each names its own.
+    let me = common::test_name();
+    assert!(
+        me.ends_with("absent_shared_data_is_a_failure_under_ci_and_a_visible_skip_elsewhere"),
+        "{me}"
     );
     assert_eq!(
-        common::skip_message(gone, false),
-        Ok("SKIPPED: /nonexistent/shared/corpus is absent; the tests that need it did not run (under CI=true they fail)".to_string())
+        common::skip_message(&me, gone, true),
+        Err(format!(
+            "{me}: /nonexistent/shared/corpus is absent under CI=true; put the shared data beside the repository instead of skipping"
+        ))
+    );
+    assert_eq!(
+        common::skip_message(&me, gone, false),
+        Ok(format!(
+            "SKIPPED: {me}: /nonexistent/shared/corpus is absent, so this test did not run (under CI=true it fails)"
+        ))
     );
 }

@@ -198,6 +198,9 @@ pub(super) async fn judge<T: github::Transport>(
         }
         let head = fetch_text(client, path, &facts.head_ref, engine::DEFAULT_MAX_BYTES).await?;
         let unchanged = facts.files_exact && changed(path).is_none();
+        if unchanged {
+            loader.unchanged.insert(path.clone());
+        }
         if let Some(base_ref) = facts.base_ref.as_ref().filter(|_| !unchanged || head.is_none()) {
             let base = fetch_text(client, path, base_ref, engine::DEFAULT_MAX_BYTES).await?;
             loader.base.insert(path.clone(), base);

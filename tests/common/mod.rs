@@ -41,27 +41,38 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
-/// What to say when shared data at `path` is absent: a skip notice, or under
-/// CI (where `../shared` must be beside the repository) an error.
-pub fn skip_message(path: &Path, ci: bool) -> Result<String, String> {
+/// What to say when shared data at `path` is absent for `test`: a skip
+/// notice naming the test, or under CI (where `../shared` must be beside the
+/// repository) an error.
+pub fn skip_message(test: &str, path: &Path, ci: bool) -> Result<String, String> {
     if ci {
         Err(format!(
-            "{} is absent under CI=true; put the shared data beside the repository instead of skipping",
+            "{test}: {} is absent under CI=true; put the shared data beside the repository instead of skipping",
             path.display()
         ))
     } else {
         Ok(format!(
-            "SKIPPED: {} is absent; the tests that need it did not run (under CI=true they fail)",
+            "SKIPPED: {test}: {} is absent, so this test did not run (under CI=true it fails)",
             path.display()
         ))
     }
+}
+
+/// The running test's name: libtest runs each test on a thread named after
+/// it.
+pub fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .filter(|n| *n != "main")
+        .unwrap_or("(unnamed test)")
+        .to_string()
 }
 
 /// Report absent shared data. libtest captures `eprintln!` of a passing test,
 /// so a skip would read as a pass: the notice goes straight to the process's
 /// stderr, which the test summary shows, and CI fails instead.
 pub fn skip(path: &Path) {
-    match skip_message(path, in_ci()) {
+    match skip_message(&test_name(), path, in_ci()) {
         Ok(notice) => {
             use std::io::Write as _;
             let _ = writeln!(std::io::stderr().lock(), "{notice}");
