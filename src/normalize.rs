@@ -235,6 +235,76 @@ pub fn key_into(text: &str, out: &mut String) {
     }
 }
 
+/// The text a selector sees: an item's or heading's plain text as shown,
+/// with mis-encoded emoji repaired (`ðŸ”´ Fix` is `🔴 Fix`). `item`
+/// compares its [`key`]; `item-regex` and `except` match it with
+/// [`pattern_matches`]; suggestions quote it.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    repair_mojibake(text)
+}
+
+/// `text` without the emoji, symbols and emoji shortcodes at its ends, as
+/// [`key`] drops them, but with its case and inner text kept:
+/// `✅ Security: done` → `Security: done`, `:rocket: Fix it` → `Fix it`.
+fn undecorated(text: &str) -> &str {
+    let mut s = text;
+    loop {
+        // Shortcodes first: trimming symbols would eat their colons.
+        let mut t = s.trim();
+        if let Some((first, rest)) = t.split_once(char::is_whitespace)
+            && is_shortcode_run(first)
+        {
+            t = rest;
+        }
+        if let Some((rest, last)) = t.rsplit_once(char::is_whitespace)
+            && is_shortcode_run(last)
+        {
+            t = rest;
+        }
+        if is_shortcode_run(t) {
+            t = "";
+        }
+        let t = t.trim_matches(|c: char| !is_word_char(c));
+        if t.len() == s.len() {
+            return t;
+        }
+        s = t;
+    }
+}
+
+/// Whether a pattern (`item-regex`, `except`) matches an item's text. The
+/// pattern is never rewritten; it is matched against the text as shown
+/// ([`shown`]) and against that text without the emoji and symbols at its
+/// ends, and either match counts: so `🔴` and `(?i)^fix weather` both match
+/// `ðŸ”´ Fix Weather Data Source Access`, and `^Security:` matches
+/// `✅ Security: reviewed`.
+pub fn pattern_matches(pattern: &regex::Regex, text: &str) -> bool {
+    let shown = shown(text);
+    if pattern.is_match(&shown) {
+        return true;
+    }
+    let core = undecorated(&shown);
+    core.len() != shown.len() && pattern.is_match(core)
+}
+
+/// Whether `text` holds something a reader can see: a letter or a digit
+/// once invisible and format characters (Unicode's default-ignorable code
+/// points: zero-width spaces and joiners, the word joiner, the soft hyphen,
+/// the Hangul fillers, variation selectors) and written-out character
+/// references (`&#8203;`, `&shy;`) are set aside. Blanks that render as
+/// nothing (the braille blank) and dash look-alikes are not letters.
+pub fn has_visible_word(text: &str) -> bool {
+    use std::sync::OnceLock;
+    static ENTITY: OnceLock<regex::Regex> = OnceLock::new();
+    static VISIBLE: OnceLock<regex::Regex> = OnceLock::new();
+    let entity = ENTITY.get_or_init(|| {
+        regex::Regex::new(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);").expect("valid pattern")
+    });
+    let visible = VISIBLE
+        .get_or_init(|| regex::Regex::new(r"[\p{L}\p{N}&&\P{Default_Ignorable_Code_Point}]").expect("valid pattern"));
+    visible.is_match(&entity.replace_all(text, ""))
+}
+
 /// ASCII `s` without the non-word characters at its ends (in ASCII a word
 /// character is a letter or a digit).
 fn trim_ascii_non_word(s: &str) -> &str {
@@ -378,6 +448,61 @@ mod tests {
         assert_eq!(key(":todo: Launch"), "todo: launch");
         assert_eq!(key(":: Launch"), "launch");
         assert_eq!(key("Time 10:30: start"), "time 10:30: start");
+    }
+
+    #[test]
+    fn patterns_see_the_text_as_shown_and_without_its_decoration() {
+        let re = |p: &str| regex::Regex::new(p).unwrap();
+        // Seed 001 line 7: the emoji a maintainer marks critical items with,
+        // and an anchored pattern, both match the mis-encoded text.
+        let seed = "ðŸ”´ Fix Weather Data Source Access";
+        assert!(pattern_matches(&re("🔴"), seed));
+        assert!(pattern_matches(&re("(?i)^fix weather"), seed));
+        assert!(pattern_matches(&re("^Security:"), "✅ Security: reviewed"));
+        assert!(pattern_matches(&re("^Fix it$"), ":rocket: Fix it :tada:"));
+        assert!(pattern_matches(&re(r"\(optional\)$"), "Docs (optional)"));
+        // Inner text is not rewritten: a shortcode inside stays a word.
+        assert!(!pattern_matches(&re("(?i)load test"), "Load :stopwatch: test"));
+        assert!(!pattern_matches(&re("GDPR"), "Gdpr reviewed"));
+        assert_eq!(undecorated("✅ 🔴 "), "");
+        assert_eq!(undecorated(":tada:"), "");
+        assert_eq!(undecorated("a:b:c"), "a:b:c");
+    }
+
+    #[test]
+    fn a_visible_word_needs_a_letter_or_digit_a_reader_can_see() {
+        for invisible in [
+            "\u{200B}",
+            "\u{2060}",
+            "\u{200C}\u{200D}",
+            "\u{FEFF}",
+            "\u{00AD}",
+            "&#8203;",
+            "&#x200b;",
+            "&shy;",
+            "&zwj;&nbsp;",
+            "\u{3164}",
+            "\u{FFA0}",
+            "\u{115F}\u{1160}",
+            "\u{2800}",
+            "\u{2010}",
+            "\u{2012}",
+            "\u{2212}",
+            "\u{2E3A}",
+            "\u{180E}",
+            "\u{2063}",
+            "\u{E0020}",
+            "\u{3000}\u{00A0}",
+            "\u{0301}",
+            "\u{FE0F}",
+            "\u{200B} - \u{2060} . \u{3164}",
+            "",
+        ] {
+            assert!(!has_visible_word(invisible), "{invisible:?} counts as a reason");
+        }
+        for visible in ["no API change", "42", "無", "Ä", "x\u{200B}", "R&D; later"] {
+            assert!(has_visible_word(visible), "{visible:?}");
+        }
     }
 
     #[test]
