@@ -646,9 +646,10 @@ mod tests {
 // Evaluation
 // ---------------------------------------------------------------------------
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use crate::checklist::{Checklist, Item, SectionPath};
+use crate::identity::{self, Identity};
 use crate::normalize;
 use crate::policy::{ChecklistPolicy, Diagnostic, Policy, Requirement, SectionSelector, Selector};
 
@@ -725,6 +726,10 @@ struct Keys<'a> {
     /// [`normalize::key_is`] compares in place).
     non_ascii_sections: OnceCell<Vec<Option<String>>>,
     items: OnceCell<Vec<String>>,
+    /// Each heading's path of keys, joined ([`identity::join_path`]).
+    paths: OnceCell<Vec<String>>,
+    /// A buffer for keying one text at a time ([`Keys::item_key_is`]).
+    scratch: RefCell<String>,
 }
 
 impl<'a> Keys<'a> {
@@ -734,7 +739,32 @@ impl<'a> Keys<'a> {
             sections: OnceCell::new(),
             non_ascii_sections: OnceCell::new(),
             items: OnceCell::new(),
+            paths: OnceCell::new(),
+            scratch: RefCell::new(String::new()),
         }
+    }
+
+    /// Item `index`'s [`Identity`]: its heading path and its key.
+    fn identity(&self, index: usize) -> Identity<'_> {
+        let paths = self.paths.get_or_init(|| {
+            let keys = self.sections();
+            let mut paths: Vec<String> = Vec::with_capacity(keys.len());
+            for (i, s) in self.list.sections.iter().enumerate() {
+                // A parent comes before its subsections.
+                let parent = s.parent.filter(|&p| p < i).map_or("", |p| paths[p].as_str());
+                let joined = identity::join_path(parent, &keys[i]);
+                paths.push(joined);
+            }
+            paths
+        });
+        Identity {
+            section: self.list.items[index].section().map_or("", |s| paths[s].as_str()),
+            item: &self.items()[index],
+        }
+    }
+
+    fn identities(&self, items: &[(usize, &Item)]) -> Vec<Identity<'_>> {
+        items.iter().map(|(i, _)| self.identity(*i)).collect()
     }
 
     /// Whether heading `i` has key `want`.
@@ -759,13 +789,13 @@ impl<'a> Keys<'a> {
     }
 
     /// Whether item `index` has key `want`: from the keys of every item when
-    /// they are already made, otherwise computed in `scratch` so that one
-    /// `item` rule does not allocate a key per item.
-    fn item_key_is(&self, index: usize, item: &Item, want: &str, scratch: &mut String) -> bool {
+    /// they are already made, otherwise computed in a scratch buffer so that
+    /// one `item` rule does not allocate a key per item.
+    fn item_key_is(&self, index: usize, item: &Item, want: &str) -> bool {
         if let Some(all) = self.items.get() {
             return all[index] == want;
         }
-        normalize::key_is(self.list.text(item), want, scratch)
+        normalize::key_is(self.list.text(item), want, &mut self.scratch.borrow_mut())
     }
 
     fn items(&self) -> &[String] {
@@ -825,7 +855,7 @@ impl<'a> Keys<'a> {
                 .sections
                 .iter()
                 .zip(keys)
-                .map(|(s, k)| (k.as_str(), s.title.as_str())),
+                .map(|(s, k)| (k.as_str(), normalize::shown(&s.title))),
         )
     }
 
@@ -835,7 +865,7 @@ impl<'a> Keys<'a> {
         did_you_mean(
             want,
             self.in_scope(scope)
-                .map(|(i, item)| (keys[i].as_str(), self.list.text(item))),
+                .map(|(i, item)| (keys[i].as_str(), normalize::shown(self.list.text(item)))),
         )
     }
 
@@ -851,14 +881,15 @@ impl<'a> Keys<'a> {
 const SUGGEST_SIMILARITY: f64 = 0.7;
 
 /// `; did you mean "A"?` / `"A" or "B"?` for up to three candidates (key,
-/// shown text) closest to `want`, best first; empty when none is close.
-fn did_you_mean<'a>(want: &str, candidates: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let mut close: Vec<(f64, &str)> = candidates
+/// text as a selector sees it) closest to `want`, best first; empty when
+/// none is close.
+fn did_you_mean<'a>(want: &str, candidates: impl Iterator<Item = (&'a str, Cow<'a, str>)>) -> String {
+    let mut close: Vec<(f64, Cow<str>)> = candidates
         .map(|(key, shown)| (strsim::normalized_damerau_levenshtein(want, key), shown))
         .filter(|(score, _)| *score >= SUGGEST_SIMILARITY)
         .collect();
     close.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut shown: Vec<&str> = Vec::new();
+    let mut shown: Vec<Cow<str>> = Vec::new();
     for (_, s) in close {
         if !shown.contains(&s) && shown.len() < 3 {
             shown.push(s);
@@ -988,23 +1019,96 @@ fn not_found<'a>(code: Code, message: String) -> Verdict<'a> {
 
 /// Whether an `except` pattern makes an item optional for a rule.
 fn is_optional(list: &Checklist, item: &Item, req: &Requirement) -> bool {
-    !req.except.is_empty() && req.except.iter().any(|r| r.is_match(list.text(item)))
+    !req.except.is_empty()
+        && req
+            .except
+            .iter()
+            .any(|r| normalize::pattern_matches(r, list.text(item)))
+}
+
+/// The section a rule looks in: its `section`, or the one its `item` or
+/// `item-regex` is within; `None` for the whole checklist.
+fn within(req: &Requirement) -> Option<&SectionSelector> {
+    match &req.selector {
+        Selector::All => None,
+        Selector::Section(sel) => Some(sel),
+        Selector::Item { within, .. } | Selector::ItemRegex { within, .. } => within.as_ref(),
+    }
+}
+
+/// The items a rule's selector picks in `scope` (its [`within`] section,
+/// resolved): every item there for `all` and `section`, those with its key
+/// for `item`, those its pattern matches for `item-regex`; `except` is left
+/// to [`is_optional`]. The verdict, the tamper checks, `behind-base` and
+/// the padding rule all select with this, so one text decides all four.
+fn selected<'k, 'a>(
+    keys: &'k Keys<'a>,
+    req: &'k Requirement,
+    scope: Option<usize>,
+) -> impl Iterator<Item = (usize, &'a Item)> + Clone + 'k {
+    keys.in_scope(scope).filter(move |(i, item)| match &req.selector {
+        Selector::All | Selector::Section(_) => true,
+        Selector::Item { key, .. } => keys.item_key_is(*i, item, key),
+        Selector::ItemRegex { regex, .. } => normalize::pattern_matches(regex, keys.list.text(item)),
+    })
+}
+
+/// The items a rule requires in a checklist, in document order: selected
+/// and not optional. None where its section is missing or ambiguous.
+fn required<'a>(keys: &Keys<'a>, req: &Requirement) -> Vec<(usize, &'a Item)> {
+    match keys.scope(within(req), req) {
+        Ok(scope) => selected(keys, req, scope)
+            .filter(|(_, item)| !is_optional(keys.list, item, req))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Why an item is listed but not counted by a counting rule.
+const NOT_COUNTED: &str = "added by this pull request: not counted";
+
+/// Indices of the items a counting rule (`min-checked`, `max-checked`)
+/// requires at the head that the pull request added: those with no
+/// counterpart among the items the rule requires at the base. Ticking boxes
+/// of one's own must not meet a count. Empty without a base, for other
+/// rules, and when the rule requires nothing at the base (the author writes
+/// the whole list then).
+fn added_by_pull(base: Option<&Keys>, head: &Keys, req: &Requirement) -> std::collections::HashSet<usize> {
+    let counting = req.min_checked.is_some() || req.max_checked.is_some();
+    let Some(base) = base.filter(|_| counting) else {
+        return Default::default();
+    };
+    let at_base = required(base, req);
+    if at_base.is_empty() {
+        return Default::default();
+    }
+    let at_head = required(head, req);
+    let paired = identity::pair(&base.identities(&at_base), &head.identities(&at_head));
+    identity::untaken(&paired, at_head.len())
+        .into_iter()
+        .map(|j| at_head[j].0)
+        .collect()
 }
 
 /// Judge the items of an `all` or `section` rule: every required one done, or
-/// between `min-checked` and `max-checked` of them checked. `scope` names
-/// them in policy errors.
+/// between `min-checked` and `max-checked` of them checked; `added` (from
+/// [`added_by_pull`]) are listed, never counted. `scope` names them in
+/// policy errors.
 /// The items come as an iterator walked once per use, so that a rule over
 /// a whole large checklist collects nothing but its open items.
 fn counted<'a, 'i>(
     list: &'a Checklist,
-    items: impl Iterator<Item = &'i Item> + Clone,
+    items: impl Iterator<Item = (usize, &'i Item)> + Clone,
     req: &Requirement,
+    added: &std::collections::HashSet<usize>,
     scope: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Verdict<'a>> {
-    let required = items.clone().filter(|i| !is_optional(list, i, req));
+    let in_rule = items.clone().filter(|(_, i)| !is_optional(list, i, req));
+    let required = in_rule.clone().filter(|(j, _)| !added.contains(j)).map(|(_, i)| i);
+    let padding: Vec<&Item> = in_rule.filter(|(j, _)| added.contains(j)).map(|(_, i)| i).collect();
     let optional: Vec<OptionalItem> = items
+        .map(|(_, i)| i)
         .filter(|i| is_optional(list, i, req))
         .map(|i| OptionalItem {
             line: i.line(),
@@ -1027,6 +1131,11 @@ fn counted<'a, 'i>(
                         ""
                     } else {
                         " not matched by `except`"
+                    }
+                    + if padding.is_empty() {
+                        ""
+                    } else {
+                        " (not counting those this pull request added)"
                     }
             ),
         });
@@ -1061,11 +1170,28 @@ fn counted<'a, 'i>(
         v.open.clear();
         v.message = format!("{checked} of {total} checked");
     }
+    if !padding.is_empty() {
+        v.message = format!(
+            "{}; {} {NOT_COUNTED}",
+            v.message,
+            plural(padding.len(), "item", "items")
+        );
+        if v.code != Code::Ok {
+            v.open
+                .extend(padding.into_iter().map(|i| open_item(list, i, Some(NOT_COUNTED))));
+        }
+    }
     Some(v)
 }
 
-/// Evaluate one requirement against the head checklist.
-fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnostic>) -> Option<Verdict<'a>> {
+/// Evaluate one requirement against the head checklist; `base` is the
+/// checklist the pull request started from, when known (for padding).
+fn requirement<'a>(
+    keys: &Keys<'a>,
+    base: Option<&Keys>,
+    req: &Requirement,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Verdict<'a>> {
     let list = keys.list;
     let resolve = |within: Option<&SectionSelector>, diags: &mut Vec<Diagnostic>| match keys.scope(within, req) {
         Ok(s) => Some(Ok(s)),
@@ -1080,7 +1206,8 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
             if list.items.is_empty() {
                 not_found(Code::NoItems, format!("no task items found in {}", list.path))
             } else {
-                counted(list, list.items.iter(), req, &list.path, diags)?
+                let added = added_by_pull(base, keys, req);
+                counted(list, keys.in_scope(None), req, &added, &list.path, diags)?
             }
         }
         Selector::Section(sel) => match resolve(Some(sel), diags)? {
@@ -1093,15 +1220,16 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                 ),
             ),
             Ok(scope) => {
-                let items = keys.in_scope(scope).map(|(_, i)| i);
+                let items = keys.in_scope(scope);
                 if items.clone().next().is_none() {
                     not_found(
                         Code::SectionEmpty,
                         format!("required section \"{}\" contains no items", sel.raw),
                     )
                 } else {
+                    let added = added_by_pull(base, keys, req);
                     let scope = format!("section \"{}\" of {}", sel.raw, list.path);
-                    counted(list, items, req, &scope, diags)?
+                    counted(list, items, req, &added, &scope, diags)?
                 }
             }
         },
@@ -1115,12 +1243,7 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                 ),
             ),
             Ok(scope) => {
-                let mut scratch = String::new();
-                let matched: Vec<&Item> = keys
-                    .in_scope(scope)
-                    .filter(|(i, item)| keys.item_key_is(*i, item, key, &mut scratch))
-                    .map(|(_, item)| item)
-                    .collect();
+                let matched: Vec<&Item> = selected(keys, req, scope).map(|(_, item)| item).collect();
                 if matched.is_empty() {
                     let near = keys.suggest_item(key, scope);
                     not_found(Code::ItemNotFound, format!("required item \"{text}\" not found{near}"))
@@ -1140,11 +1263,7 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                 ),
             ),
             Ok(scope) => {
-                let matched: Vec<&Item> = keys
-                    .in_scope(scope)
-                    .filter(|(_, item)| regex.is_match(list.text(item)))
-                    .map(|(_, item)| item)
-                    .collect();
+                let matched: Vec<&Item> = selected(keys, req, scope).map(|(_, item)| item).collect();
                 if matched.is_empty() {
                     not_found(
                         Code::NoItemMatched,
@@ -1159,42 +1278,48 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
     Some(verdict)
 }
 
-/// Items a requirement covered at the base that no longer exist at the head.
-fn removed_since_base<'b>(base_keys: &Keys<'b>, head_keys: &Keys, req: &Requirement) -> Vec<&'b Item> {
-    let scope_of = |keys: &Keys, within: Option<&SectionSelector>| keys.scope(within, req).ok();
-    type Filter<'f> = Box<dyn Fn(usize, &Item) -> bool + 'f>;
-    let (within, filter): (Option<&SectionSelector>, Filter) = match &req.selector {
-        Selector::All => (None, Box::new(|_, item: &Item| !is_optional(base_keys.list, item, req))),
-        Selector::Section(sel) => (
-            Some(sel),
-            Box::new(|_, item: &Item| !is_optional(base_keys.list, item, req)),
-        ),
-        Selector::Item { key, within, .. } => {
-            let base_items = base_keys.items();
-            (within.as_ref(), Box::new(move |i, _| &base_items[i] == key))
-        }
-        Selector::ItemRegex { regex, within } => (
-            within.as_ref(),
-            Box::new(move |_, item: &Item| regex.is_match(base_keys.list.text(item))),
-        ),
-    };
-    let Some(base_scope) = scope_of(base_keys, within) else {
+/// A required item at the base that its rule no longer requires at the
+/// head, with the head item of the same identity when there is one.
+struct Removed<'b, 'h> {
+    item: &'b Item,
+    /// The item reworded out of the rule's reach (`Load :stopwatch: test`
+    /// against `(?i)load test`), moved out of its section, or made optional
+    /// by `except`: same headings and key, no longer required.
+    now: Option<&'h Item>,
+}
+
+/// Items a requirement required at the base that it does not require at
+/// the head: the base's required items, selected by the same code as the
+/// verdict's, paired as a multiset with the head's ([`identity::pair`]).
+fn removed_since_base<'b, 'h>(base: &Keys<'b>, head: &Keys<'h>, req: &Requirement) -> Vec<Removed<'b, 'h>> {
+    let at_base = required(base, req);
+    if at_base.is_empty() {
         return Vec::new();
-    };
-    let head_scope = scope_of(head_keys, within).flatten();
-    let head_has_scope = within.is_none() || head_scope.is_some();
-    let head_item_keys: std::collections::HashSet<&str> = if head_has_scope {
-        let hk = head_keys.items();
-        head_keys.in_scope(head_scope).map(|(i, _)| hk[i].as_str()).collect()
-    } else {
-        std::collections::HashSet::new()
-    };
-    let base_item_keys = base_keys.items();
-    base_keys
-        .in_scope(base_scope)
-        .filter(|(i, item)| filter(*i, item))
-        .filter(|(i, _)| !head_item_keys.contains(base_item_keys[*i].as_str()))
-        .map(|(_, item)| item)
+    }
+    let at_head = required(head, req);
+    let paired = identity::pair(&base.identities(&at_base), &head.identities(&at_head));
+    let gone: Vec<(usize, &'b Item)> = at_base
+        .into_iter()
+        .zip(paired)
+        .filter_map(|(b, p)| p.is_none().then_some(b))
+        .collect();
+    if gone.is_empty() {
+        return Vec::new();
+    }
+    // Where each went: an item of the same identity that the rule no
+    // longer requires (its required items were all offered above).
+    let required_here: std::collections::HashSet<usize> = at_head.iter().map(|(i, _)| *i).collect();
+    let others: Vec<(usize, &'h Item)> = head
+        .in_scope(None)
+        .filter(|(i, _)| !required_here.contains(i))
+        .collect();
+    let now = identity::pair(&base.identities(&gone), &head.identities(&others));
+    gone.into_iter()
+        .zip(now)
+        .map(|((_, item), j)| Removed {
+            item,
+            now: j.map(|j| others[j].1),
+        })
         .collect()
 }
 
@@ -1311,7 +1436,7 @@ pub fn evaluate_checklist<'a>(
         let verdict = if empty_allowed {
             None
         } else {
-            match requirement(&keys, req, &mut diags) {
+            match requirement(&keys, base_keys.as_ref(), req, &mut diags) {
                 Some(v) => Some(v),
                 None => continue,
             }
@@ -1337,7 +1462,17 @@ pub fn evaluate_checklist<'a>(
                     },
                     open: removed
                         .iter()
-                        .map(|i| open_item(base, i, Some("at base; deleted or reworded here")))
+                        .map(|r| {
+                            let mut open = open_item(base, r.item, Some("at base; deleted or reworded here"));
+                            if let Some(now) = r.now {
+                                open.note = Some(Cow::Owned(format!(
+                                    "at base; line {} here reads \"{}\", which this rule does not require",
+                                    now.line(),
+                                    head.text(now)
+                                )));
+                            }
+                            open
+                        })
                         .collect(),
                     message: format!(
                         "{} required at the base deleted or reworded in this pull request",
@@ -1355,6 +1490,9 @@ pub fn evaluate_checklist<'a>(
         {
             behind.add(tip_keys, &keys, base_keys.as_ref(), req);
         }
+        // `allow-empty` skips a rule's boxes, never its sign-off: a rule
+        // with `approved-by` needs its approval whether or not its box exists.
+        let verdict = verdict.or_else(|| signoff(req, ctx).map(|_| not_found(Code::Ok, String::new())));
         let Some(mut v) = verdict else { continue };
         if let Some((ok, message)) = signoff(req, ctx) {
             let found = !matches!(
@@ -1458,14 +1596,30 @@ struct Behind<'t> {
 }
 
 impl<'t> Behind<'t> {
+    /// What `req` requires at the tip and does not find required at the
+    /// head, less what it required at the merge base (the pull request
+    /// removed those itself: that is the tamper check's finding).
     fn add(&mut self, tip: &Keys<'t>, head: &Keys, base: Option<&Keys>, req: &Requirement) {
-        // An item also at the merge base was removed by the pull request
-        // itself: that is the tamper check's finding, not staleness.
-        let at_base: std::collections::HashSet<&str> = base
-            .map(|b| b.items().iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        for item in removed_since_base(tip, head, req) {
-            if at_base.contains(normalize::key(tip.list.text(item)).as_str()) {
+        let at_tip = required(tip, req);
+        if at_tip.is_empty() {
+            return;
+        }
+        let at_head = required(head, req);
+        let paired = identity::pair(&tip.identities(&at_tip), &head.identities(&at_head));
+        let missing: Vec<(usize, &'t Item)> = at_tip
+            .into_iter()
+            .zip(paired)
+            .filter_map(|(t, p)| p.is_none().then_some(t))
+            .collect();
+        let from_base = match base {
+            Some(base) => {
+                let at_base = required(base, req);
+                identity::pair(&tip.identities(&missing), &base.identities(&at_base))
+            }
+            None => vec![None; missing.len()],
+        };
+        for ((_, item), p) in missing.into_iter().zip(from_base) {
+            if p.is_some() {
                 continue;
             }
             self.denied |= req.level == Level::Deny;
