@@ -76,7 +76,10 @@ async fn a_shortcode_inside_a_required_item_does_not_move_it_out_of_its_item_reg
     );
     let ran = run(&gh).await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail, "{:#}", ran.report);
-    assert_eq!(ran.findings_of(0), pairs(&[("item-removed", REMOVED_ONE), ("ok", "checked")]));
+    assert_eq!(
+        ran.findings_of(0),
+        pairs(&[("item-removed", REMOVED_ONE), ("ok", "checked")])
+    );
     let removed = ran.finding(0, "item-removed");
     assert_eq!(removed["rule"], "unchanged at base: item-regex: (?i)load test");
     assert_eq!(
@@ -362,7 +365,11 @@ async fn ticked_items_of_the_authors_own_do_not_meet_min_checked() {
             (2, "Threat model", ""),
             (3, "Dependency audit", ""),
             (5, "Read the security guide", "added by this pull request: not counted"),
-            (6, "Followed the security guide", "added by this pull request: not counted"),
+            (
+                6,
+                "Followed the security guide",
+                "added by this pull request: not counted"
+            ),
         ]
     );
     assert!(
@@ -387,10 +394,7 @@ async fn ticking_the_base_items_meets_min_checked_and_the_added_ones_are_still_n
     assert_eq!(ran.exit, checkgate::cli::Exit::Pass, "{:#}", ran.report);
     assert_eq!(
         ran.findings_of(0),
-        pairs(&[(
-            "ok",
-            "2 of 3 checked; 1 item added by this pull request: not counted"
-        )])
+        pairs(&[("ok", "2 of 3 checked; 1 item added by this pull request: not counted")])
     );
 }
 
@@ -479,10 +483,47 @@ fn patterns_and_items_see_seed_001_as_shown() {
     assert_eq!(lines(0), [7, 13, 19]);
     assert_eq!(lines(1), [7, 304]);
     assert_eq!(lines(2), [7, 304]);
-    assert_eq!(reqs[0].open[0].text, "ðŸ”´ Fix Weather Data Source Access", "shown as written");
+    assert_eq!(
+        reqs[0].open[0].text, "ðŸ”´ Fix Weather Data Source Access",
+        "shown as written"
+    );
     // Suggestions quote the text a selector sees.
     assert_eq!(
         reqs[3].message,
         "required item \"Fix Weather Data Source Acess\" not found; did you mean \"🔴 Fix Weather Data Source Access\" or \"Fix weather data source access\"?"
     );
+}
+
+/// What stays outside (docs/threat-model.md): an edit that keeps an item's
+/// key and leaves it required is the same item, and must be ticked.
+#[tokio::test]
+async fn an_edit_that_keeps_the_key_and_the_requirement_is_the_same_item() {
+    let gh = FakeGitHub::start().await;
+    repo(
+        &gh,
+        "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Must\"\n",
+        "## Must\n- [ ] Rollback plan tested\n",
+        "## Must\n- [ ] ROLLBACK PLAN TESTED!\n",
+    );
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, checkgate::cli::Exit::Fail);
+    assert_eq!(ran.findings_of(0), pairs(&[("open-item", "1 of 1 item open")]));
+}
+
+/// What stays outside: a checklist the pull request adds has no base copy,
+/// so every box in it counts.
+#[tokio::test]
+async fn in_a_checklist_the_pull_request_adds_every_box_counts() {
+    let gh = FakeGitHub::start().await;
+    repo(
+        &gh,
+        "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Security\"\nmin-checked = 2\n",
+        "",
+        &format!("{SECURITY}- [x] Read the security guide\n"),
+    );
+    gh.delete_file(BASE, "READY.md");
+    gh.set_changed_files(vec![ChangedFile::added("READY.md")]);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, checkgate::cli::Exit::Pass, "{:#}", ran.report);
+    assert_eq!(ran.findings_of(0), pairs(&[("ok", "2 of 4 checked")]));
 }
