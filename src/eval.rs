@@ -1082,11 +1082,25 @@ fn added_by_pull(base: Option<&Keys>, head: &Keys, req: &Requirement) -> std::co
     if at_base.is_empty() {
         return Default::default();
     }
-    let at_head = required(head, req);
-    let paired = identity::pair(&base.identities(&at_base), &head.identities(&at_head));
-    identity::untaken(&paired, at_head.len())
+    unmatched(head, required(head, req), base, &at_base)
         .into_iter()
-        .map(|j| at_head[j].0)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Those of `items` (of `from`'s checklist) without a counterpart among
+/// `there` (of `to`'s), pairing the two as multisets ([`identity::pair`]).
+fn unmatched<'f>(
+    from: &Keys<'f>,
+    items: Vec<(usize, &'f Item)>,
+    to: &Keys,
+    there: &[(usize, &Item)],
+) -> Vec<(usize, &'f Item)> {
+    let paired = identity::pair(&from.identities(&items), &to.identities(there));
+    items
+        .into_iter()
+        .zip(paired)
+        .filter_map(|(item, p)| p.is_none().then_some(item))
         .collect()
 }
 
@@ -1297,12 +1311,7 @@ fn removed_since_base<'b, 'h>(base: &Keys<'b>, head: &Keys<'h>, req: &Requiremen
         return Vec::new();
     }
     let at_head = required(head, req);
-    let paired = identity::pair(&base.identities(&at_base), &head.identities(&at_head));
-    let gone: Vec<(usize, &'b Item)> = at_base
-        .into_iter()
-        .zip(paired)
-        .filter_map(|(b, p)| p.is_none().then_some(b))
-        .collect();
+    let gone = unmatched(base, at_base, head, &at_head);
     if gone.is_empty() {
         return Vec::new();
     }
@@ -1604,24 +1613,11 @@ impl<'t> Behind<'t> {
         if at_tip.is_empty() {
             return;
         }
-        let at_head = required(head, req);
-        let paired = identity::pair(&tip.identities(&at_tip), &head.identities(&at_head));
-        let missing: Vec<(usize, &'t Item)> = at_tip
-            .into_iter()
-            .zip(paired)
-            .filter_map(|(t, p)| p.is_none().then_some(t))
-            .collect();
-        let from_base = match base {
-            Some(base) => {
-                let at_base = required(base, req);
-                identity::pair(&tip.identities(&missing), &base.identities(&at_base))
-            }
-            None => vec![None; missing.len()],
-        };
-        for ((_, item), p) in missing.into_iter().zip(from_base) {
-            if p.is_some() {
-                continue;
-            }
+        let mut missing = unmatched(tip, at_tip, head, &required(head, req));
+        if let Some(base) = base {
+            missing = unmatched(tip, missing, base, &required(base, req));
+        }
+        for (_, item) in missing {
             self.denied |= req.level == Level::Deny;
             if self.lines.insert(item.line()) {
                 self.items.push(item);

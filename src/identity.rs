@@ -67,15 +67,6 @@ pub fn pair(from: &[Identity], to: &[Identity]) -> Vec<Option<usize>> {
     paired
 }
 
-/// The indices of `to` that [`pair`] left untaken.
-pub fn untaken(paired: &[Option<usize>], to_len: usize) -> Vec<usize> {
-    let mut taken = vec![false; to_len];
-    for j in paired.iter().flatten() {
-        taken[*j] = true;
-    }
-    (0..to_len).filter(|&j| !taken[j]).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,7 +94,6 @@ mod tests {
         let base = [id("s", "a"), id("t", "a")];
         let head = [id("t", "a"), id("u", "a")];
         assert_eq!(pair(&base, &head), [Some(1), Some(0)]);
-        assert_eq!(untaken(&[Some(1)], 3), [0, 2]);
     }
 
     #[test]

@@ -35,6 +35,13 @@ fn body_repo(gh: &FakeGitHub, policy: &str, template: &str, body: &str) {
     gh.set_changed_files(vec![ChangedFile::modified("src/lib.rs")]);
 }
 
+/// [`repo`] on a fresh server, then [`run`].
+async fn attempt(policy: &str, base: &str, head: &str) -> Ran {
+    let gh = FakeGitHub::start().await;
+    repo(&gh, policy, base, head);
+    run(&gh).await
+}
+
 async fn run(gh: &FakeGitHub) -> Ran {
     let payload = json!({
         "action": "synchronize",
@@ -67,14 +74,12 @@ fn first_open(finding: &Value) -> (u64, String, String) {
 /// `(?i)load test`, which another, ticked item still satisfied.
 #[tokio::test]
 async fn a_shortcode_inside_a_required_item_does_not_move_it_out_of_its_item_regex() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nitem-regex = \"(?i)load test\"\n",
         "# Ready\n- [ ] Load test at 2x peak\n- [x] Load test results attached\n",
         "# Ready\n- [ ] Load :stopwatch: test at 2x peak\n- [x] Load test results attached\n",
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail, "{:#}", ran.report);
     assert_eq!(
         ran.findings_of(0),
@@ -101,14 +106,12 @@ async fn a_shortcode_inside_a_required_item_does_not_move_it_out_of_its_item_reg
 
 #[tokio::test]
 async fn a_case_change_does_not_escape_a_case_sensitive_item_regex() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nitem-regex = \"GDPR\"\n",
         "- [ ] GDPR review done\n- [x] GDPR data map updated\n",
         "- [ ] Gdpr review done\n- [x] GDPR data map updated\n",
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail);
     assert_eq!(
         first_open(&ran.finding(0, "item-removed")),
@@ -124,14 +127,12 @@ async fn a_case_change_does_not_escape_a_case_sensitive_item_regex() {
 /// pattern sees the text without the emoji at its ends too.
 #[tokio::test]
 async fn a_check_mark_emoji_before_an_anchored_item_neither_hides_it_nor_ticks_it() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nitem-regex = \"^Security:\"\n",
         "- [ ] Security: threat model reviewed\n",
         "- [ ] ✅ Security: threat model reviewed\n",
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail);
     assert_eq!(ran.findings_of(0), pairs(&[("open-item", "1 of 1 item open")]));
     assert_eq!(
@@ -143,14 +144,12 @@ async fn a_check_mark_emoji_before_an_anchored_item_neither_hides_it_nor_ticks_i
 /// A `?` or `~` added to a required item moved it into the rule's `except`.
 #[tokio::test]
 async fn punctuation_that_moves_a_required_item_into_except_is_item_removed() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Must\"\nexcept = [\"[?~]$\"]\n",
         "## Must\n- [x] Tests pass\n- [ ] Runbook written\n- [ ] Rollback tested\n- [ ] Canary?\n",
         "## Must\n- [x] Tests pass\n- [ ] Runbook written?\n- [ ] Rollback tested ~\n- [ ] Canary?\n",
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail);
     assert_eq!(
         ran.findings_of(0),
@@ -182,14 +181,12 @@ async fn punctuation_that_moves_a_required_item_into_except_is_item_removed() {
 /// `section` rule: the finding says where it went.
 #[tokio::test]
 async fn moving_a_required_item_out_of_its_section_is_item_removed_naming_where_it_went() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Must\"\n",
         "## Must\n- [x] Tests pass\n- [ ] Runbook written\n## Later\n- [ ] Blog post\n",
         "## Must\n- [x] Tests pass\n## Later\n- [ ] Blog post\n- [ ] Runbook written\n",
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail);
     assert_eq!(
         first_open(&ran.finding(0, "item-removed")),
@@ -205,14 +202,12 @@ async fn moving_a_required_item_out_of_its_section_is_item_removed_naming_where_
 /// no finding for the move, only the verdict on the items.
 #[tokio::test]
 async fn renaming_a_heading_under_an_all_rule_is_not_tampering() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nall = true\n",
         "## Checks\n- [x] Tests pass\n- [x] Docs updated\n",
         "## Checks before merge\n- [x] Tests pass\n- [x] Docs updated\n",
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Pass, "{:#}", ran.report);
     assert_eq!(ran.findings_of(0), pairs(&[("ok", "all 2 items checked")]));
 }
@@ -223,14 +218,12 @@ const TWINS: &str = "## Backend\n- [x] Tests added\n## Frontend\n- [ ] Tests add
 
 #[tokio::test]
 async fn deleting_the_open_copy_of_a_twice_listed_item_is_item_removed() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nall = true\n",
         TWINS,
         "## Backend\n- [x] Tests added\n## Frontend\n",
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail);
     assert_eq!(
         ran.findings_of(0),
@@ -330,14 +323,12 @@ const SECURITY: &str = "## Security\n- [ ] Threat model\n- [ ] Dependency audit\
 
 #[tokio::test]
 async fn ticked_items_of_the_authors_own_do_not_meet_min_checked() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Security\"\nmin-checked = 2\n",
         SECURITY,
         &format!("{SECURITY}- [x] Read the security guide\n- [x] Followed the security guide\n"),
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail, "{:#}", ran.report);
     assert_eq!(
         ran.findings_of(0),
@@ -435,14 +426,12 @@ async fn none_of_the_above_added_to_a_radio_group_does_not_answer_it() {
 /// Duplicating a ticked base item is padding too: counts, not sets.
 #[tokio::test]
 async fn a_second_copy_of_a_ticked_item_is_not_counted_twice() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Security\"\nmin-checked = 2\n",
         SECURITY,
         &format!("{SECURITY}- [x] Secrets scan\n"),
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail);
     assert_eq!(
         ran.findings_of(0),
@@ -498,14 +487,12 @@ fn patterns_and_items_see_seed_001_as_shown() {
 /// key and leaves it required is the same item, and must be ticked.
 #[tokio::test]
 async fn an_edit_that_keeps_the_key_and_the_requirement_is_the_same_item() {
-    let gh = FakeGitHub::start().await;
-    repo(
-        &gh,
+    let ran = attempt(
         "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Must\"\n",
         "## Must\n- [ ] Rollback plan tested\n",
         "## Must\n- [ ] ROLLBACK PLAN TESTED!\n",
-    );
-    let ran = run(&gh).await;
+    )
+    .await;
     assert_eq!(ran.exit, checkgate::cli::Exit::Fail);
     assert_eq!(ran.findings_of(0), pairs(&[("open-item", "1 of 1 item open")]));
 }
