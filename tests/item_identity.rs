@@ -514,3 +514,26 @@ async fn in_a_checklist_the_pull_request_adds_every_box_counts() {
     assert_eq!(ran.exit, checkgate::cli::Exit::Pass, "{:#}", ran.report);
     assert_eq!(ran.findings_of(0), pairs(&[("ok", "2 of 4 checked")]));
 }
+
+/// Swapping an open base item for a ticked one of the author's own is two
+/// findings, not a policy error that would blame the maintainer.
+#[tokio::test]
+async fn swapping_a_base_item_for_an_own_one_is_removed_and_not_counted() {
+    let ran = attempt(
+        "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Security\"\nmin-checked = 2\n",
+        "## Security\n- [x] Threat model\n- [ ] Dependency audit\n",
+        "## Security\n- [x] Threat model\n- [x] Read the security guide\n",
+    )
+    .await;
+    assert_eq!(ran.exit, checkgate::cli::Exit::Fail, "{}", ran.err);
+    assert_eq!(
+        ran.findings_of(0),
+        pairs(&[
+            ("item-removed", REMOVED_ONE),
+            (
+                "too-few-checked",
+                "1 of 1 checked; at least 2 required; 1 item added by this pull request: not counted"
+            ),
+        ])
+    );
+}
