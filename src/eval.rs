@@ -633,6 +633,40 @@ mod tests {
     }
 
     #[test]
+    fn padding_needs_a_scope_at_the_base_to_compare_with() {
+        let rule = "[[checklist.require]]\nsection = \"Type\"\nmin-checked = 1\nmax-checked = 1\n";
+        // The base has no such section: the author's list is the list.
+        let r = judge(
+            rule,
+            "## Type\n- [x] Chore\n",
+            Some("## Other\n- [ ] x\n"),
+            &Context::default(),
+        );
+        assert!(r.requirements[0].passed, "{:?}", r.requirements);
+        assert_eq!(r.requirements[0].message, "1 of 1 checked");
+        // With the section at the base, an added option is not counted.
+        let r = judge(
+            rule,
+            "## Type\n- [ ] Bug\n- [x] Chore\n",
+            Some("## Type\n- [ ] Bug\n"),
+            &Context::default(),
+        );
+        assert_eq!(r.requirements[0].code, Code::TooFewChecked);
+        assert_eq!(
+            r.requirements[0].message,
+            "0 of 1 checked; exactly 1 required; 1 item added by this pull request: not counted"
+        );
+        // Rules that do not count keep every item required.
+        let r = judge(
+            MUST,
+            "## Must\n- [ ] a\n- [ ] b\n",
+            Some("## Must\n- [ ] a\n"),
+            &Context::default(),
+        );
+        assert_eq!(r.requirements[0].message, "2 of 2 items open");
+    }
+
+    #[test]
     fn codes_unique() {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
