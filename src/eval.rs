@@ -1154,11 +1154,16 @@ fn counted<'a, 'i>(
 ) -> Option<Verdict<'a>> {
     let in_rule = items.clone().filter(|(_, i)| !is_optional(list, i, req));
     let required = in_rule.clone().filter(|(j, _)| !added.contains(j)).map(|(_, i)| i);
-    let padding: Vec<&Item> = in_rule
-        .clone()
-        .filter(|(j, _)| added.contains(j))
-        .map(|(_, i)| i)
-        .collect();
+    // Each pass over the items matches `except` again: none when no item was added.
+    let padding: Vec<&Item> = if added.is_empty() {
+        Vec::new()
+    } else {
+        in_rule
+            .clone()
+            .filter(|(j, _)| added.contains(j))
+            .map(|(_, i)| i)
+            .collect()
+    };
     let optional: Vec<OptionalItem> = items
         .map(|(_, i)| i)
         .filter(|i| is_optional(list, i, req))
