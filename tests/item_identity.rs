@@ -452,9 +452,7 @@ fn patterns_and_items_see_seed_001_as_shown() {
     let Some(shared) = support::shared() else { return };
     let seeds = shared.join("corpus/seeds");
     let seed = "001_faa3c9621ca50182.md";
-    if !seeds.join(seed).is_file() {
-        return;
-    }
+    assert!(seeds.join(seed).is_file(), "../shared has no corpus/seeds/{seed}");
     let policy = checkgate::policy::Policy::parse(
         "p.toml",
         &format!(
