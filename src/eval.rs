@@ -1116,7 +1116,7 @@ fn added_by_pull(base: Option<&Keys>, head: &Keys, req: &Requirement) -> std::co
     if at_base.is_empty() {
         return Default::default();
     }
-    unmatched(head, required(head, req), base, &at_base)
+    unpaired(head, required(head, req), base, &at_base)
         .into_iter()
         .map(|(i, _)| i)
         .collect()
@@ -1124,7 +1124,7 @@ fn added_by_pull(base: Option<&Keys>, head: &Keys, req: &Requirement) -> std::co
 
 /// Those of `items` (of `from`'s checklist) without a counterpart among
 /// `there` (of `to`'s), pairing the two as multisets ([`identity::pair`]).
-fn unmatched<'f>(
+fn unpaired<'f>(
     from: &Keys<'f>,
     items: Vec<(usize, &'f Item)>,
     to: &Keys,
@@ -1352,7 +1352,7 @@ fn removed_since_base<'b, 'h>(base: &Keys<'b>, head: &Keys<'h>, req: &Requiremen
         return Vec::new();
     }
     let at_head = required(head, req);
-    let gone = unmatched(base, at_base, head, &at_head);
+    let gone = unpaired(base, at_base, head, &at_head);
     if gone.is_empty() {
         return Vec::new();
     }
@@ -1654,9 +1654,9 @@ impl<'t> Behind<'t> {
         if at_tip.is_empty() {
             return;
         }
-        let mut missing = unmatched(tip, at_tip, head, &required(head, req));
+        let mut missing = unpaired(tip, at_tip, head, &required(head, req));
         if let Some(base) = base {
-            missing = unmatched(tip, missing, base, &required(base, req));
+            missing = unpaired(tip, missing, base, &required(base, req));
         }
         for (_, item) in missing {
             self.denied |= req.level == Level::Deny;
