@@ -889,7 +889,7 @@ impl<'a> Keys<'a> {
                 .sections
                 .iter()
                 .zip(keys)
-                .map(|(s, k)| (k.as_str(), normalize::shown(&s.title))),
+                .map(|(s, k)| (k.as_str(), s.title.as_str())),
         )
     }
 
@@ -899,7 +899,7 @@ impl<'a> Keys<'a> {
         did_you_mean(
             want,
             self.in_scope(scope)
-                .map(|(i, item)| (keys[i].as_str(), normalize::shown(self.list.text(item)))),
+                .map(|(i, item)| (keys[i].as_str(), self.list.text(item))),
         )
     }
 
@@ -915,15 +915,14 @@ impl<'a> Keys<'a> {
 const SUGGEST_SIMILARITY: f64 = 0.7;
 
 /// `; did you mean "A"?` / `"A" or "B"?` for up to three candidates (key,
-/// text as a selector sees it) closest to `want`, best first; empty when
-/// none is close.
-fn did_you_mean<'a>(want: &str, candidates: impl Iterator<Item = (&'a str, Cow<'a, str>)>) -> String {
-    let mut close: Vec<(f64, Cow<str>)> = candidates
+/// shown text) closest to `want`, best first; empty when none is close.
+fn did_you_mean<'a>(want: &str, candidates: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut close: Vec<(f64, &str)> = candidates
         .map(|(key, shown)| (strsim::normalized_damerau_levenshtein(want, key), shown))
         .filter(|(score, _)| *score >= SUGGEST_SIMILARITY)
         .collect();
     close.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut shown: Vec<Cow<str>> = Vec::new();
+    let mut shown: Vec<&str> = Vec::new();
     for (_, s) in close {
         if !shown.contains(&s) && shown.len() < 3 {
             shown.push(s);

@@ -282,7 +282,7 @@ pub fn key_into(text: &str, out: &mut String) {
 /// The text a selector sees: an item's or heading's plain text as shown,
 /// with mis-encoded emoji repaired (`ðŸ”´ Fix` is `🔴 Fix`). `item`
 /// compares its [`key`]; `item-regex` and `except` match it with
-/// [`pattern_matches`]; suggestions quote it.
+/// [`pattern_matches`].
 pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
     repair_mojibake(text)
 }
