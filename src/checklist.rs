@@ -1039,7 +1039,10 @@ fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pe
             let (start, end) = (span.start as usize, span.end as usize);
             let reason = start + name.len() + at;
             item.text = Span::of(start, start + name.len());
-            item.waived = if reason < end {
+            // A reason must say something a reader can see: `N/A:` and a
+            // zero-width space is no reason.
+            let visible = reason < end && crate::normalize::has_visible_word(&full[reason - start..]);
+            item.waived = if visible {
                 list.reasons.push((narrow(list.items.len()), Span::of(reason, end)));
                 Waived::WithReason
             } else {
@@ -1376,6 +1379,43 @@ mod tests {
         let list = parse("t.md", "### ðŸ”´ Critical\n- [ ] ‚úÖ done 🚀\n");
         assert_eq!(list.sections[0].title, "ðŸ”´ Critical");
         assert_eq!(list.text(&list.items[0]), "‚úÖ done 🚀");
+    }
+
+    #[test]
+    fn a_waiver_reason_of_invisible_characters_is_no_reason() {
+        // Issue 20 §3: `N/A:` then only invisible characters was accepted
+        // as a reason, in every variant tried.
+        let reasons = [
+            "\u{200B}",
+            "\u{2060}",
+            "&#8203;",
+            "&#x200B;&zwj;",
+            "&shy;",
+            "\u{00AD}",
+            "\u{3164}",
+            "\u{FFA0}",
+            "\u{2800}",
+            "\u{2010}",
+            "\u{2012}",
+            "\u{2212}",
+            "\u{FEFF}\u{180E}",
+            "&amp;#8203;",
+            "`&#8203;`",
+            "**\u{200B}**",
+            "<!-- hidden -->",
+            "&nbsp;&nbsp;",
+            "\u{3000}",
+            "\u{E0041}\u{E0042}",
+        ];
+        for reason in reasons {
+            let list = parse("t.md", &format!("- [x] ~~Load test~~ N/A: {reason}\n"));
+            assert_eq!(list.items.len(), 1, "{reason:?}");
+            let item = &list.items[0];
+            assert_eq!(list.waiver(item), Some(Waiver { reason: None }), "{reason:?}");
+            assert!(!item.satisfied(), "{reason:?} waives the item");
+        }
+        let list = parse("t.md", "- [x] ~~Load test~~ N/A: \u{200B}無\n- [x] ~~Soak~~ N/A: 2\n");
+        assert!(list.items.iter().all(Item::satisfied));
     }
 }
 

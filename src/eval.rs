@@ -648,6 +648,40 @@ mod tests {
     }
 
     #[test]
+    fn padding_needs_a_scope_at_the_base_to_compare_with() {
+        let rule = "[[checklist.require]]\nsection = \"Type\"\nmin-checked = 1\nmax-checked = 1\n";
+        // The base has no such section: the author's list is the list.
+        let r = judge(
+            rule,
+            "## Type\n- [x] Chore\n",
+            Some("## Other\n- [ ] x\n"),
+            &Context::default(),
+        );
+        assert!(r.requirements[0].passed, "{:?}", r.requirements);
+        assert_eq!(r.requirements[0].message, "1 of 1 checked");
+        // With the section at the base, an added option is not counted.
+        let r = judge(
+            rule,
+            "## Type\n- [ ] Bug\n- [x] Chore\n",
+            Some("## Type\n- [ ] Bug\n"),
+            &Context::default(),
+        );
+        assert_eq!(r.requirements[0].code, Code::TooFewChecked);
+        assert_eq!(
+            r.requirements[0].message,
+            "0 of 1 checked; exactly 1 required; 1 item added by this pull request: not counted"
+        );
+        // Rules that do not count keep every item required.
+        let r = judge(
+            MUST,
+            "## Must\n- [ ] a\n- [ ] b\n",
+            Some("## Must\n- [ ] a\n"),
+            &Context::default(),
+        );
+        assert_eq!(r.requirements[0].message, "2 of 2 items open");
+    }
+
+    #[test]
     fn codes_unique() {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
@@ -661,9 +695,10 @@ mod tests {
 // Evaluation
 // ---------------------------------------------------------------------------
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use crate::checklist::{Checklist, Item, SectionPath};
+use crate::identity::{self, Identity};
 use crate::normalize;
 use crate::policy::{ChecklistPolicy, Diagnostic, Policy, Requirement, SectionSelector, Selector};
 use crate::policy::{Count, WaiverReason};
@@ -756,6 +791,10 @@ struct Keys<'a> {
     /// [`normalize::key_is`] compares in place).
     non_ascii_sections: OnceCell<Vec<Option<String>>>,
     items: OnceCell<Vec<String>>,
+    /// Each heading's path of keys, joined ([`identity::join_path`]).
+    paths: OnceCell<Vec<String>>,
+    /// A buffer for keying one text at a time ([`Keys::item_key_is`]).
+    scratch: RefCell<String>,
 }
 
 impl<'a> Keys<'a> {
@@ -765,7 +804,32 @@ impl<'a> Keys<'a> {
             sections: OnceCell::new(),
             non_ascii_sections: OnceCell::new(),
             items: OnceCell::new(),
+            paths: OnceCell::new(),
+            scratch: RefCell::new(String::new()),
         }
+    }
+
+    /// Item `index`'s [`Identity`]: its heading path and its key.
+    fn identity(&self, index: usize) -> Identity<'_> {
+        let paths = self.paths.get_or_init(|| {
+            let keys = self.sections();
+            let mut paths: Vec<String> = Vec::with_capacity(keys.len());
+            for (i, s) in self.list.sections.iter().enumerate() {
+                // A parent comes before its subsections.
+                let parent = s.parent.filter(|&p| p < i).map_or("", |p| paths[p].as_str());
+                let joined = identity::join_path(parent, &keys[i]);
+                paths.push(joined);
+            }
+            paths
+        });
+        Identity {
+            section: self.list.items[index].section().map_or("", |s| paths[s].as_str()),
+            item: &self.items()[index],
+        }
+    }
+
+    fn identities(&self, items: &[(usize, &Item)]) -> Vec<Identity<'_>> {
+        items.iter().map(|(i, _)| self.identity(*i)).collect()
     }
 
     /// Whether heading `i` has key `want`.
@@ -790,13 +854,13 @@ impl<'a> Keys<'a> {
     }
 
     /// Whether item `index` has key `want`: from the keys of every item when
-    /// they are already made, otherwise computed in `scratch` so that one
-    /// `item` rule does not allocate a key per item.
-    fn item_key_is(&self, index: usize, item: &Item, want: &str, scratch: &mut String) -> bool {
+    /// they are already made, otherwise computed in a scratch buffer so that
+    /// one `item` rule does not allocate a key per item.
+    fn item_key_is(&self, index: usize, item: &Item, want: &str) -> bool {
         if let Some(all) = self.items.get() {
             return all[index] == want;
         }
-        normalize::key_is(self.list.text(item), want, scratch)
+        normalize::key_is(self.list.text(item), want, &mut self.scratch.borrow_mut())
     }
 
     fn items(&self) -> &[String] {
@@ -1029,7 +1093,11 @@ fn unmatched<'a>(code: Code, lead: String, near: String) -> Verdict<'a> {
 /// Whether an `except` pattern or an `except-sections` section makes an
 /// item optional for a rule.
 fn is_optional(list: &Checklist, item: &Item, req: &Requirement) -> bool {
-    (!req.except.is_empty() && req.except.iter().any(|r| r.is_match(list.text(item))))
+    (!req.except.is_empty()
+        && req
+            .except
+            .iter()
+            .any(|r| normalize::pattern_matches(r, list.text(item))))
         || (!req.except_sections.is_empty() && in_excepted_section(list, item.section(), req))
 }
 
@@ -1076,20 +1144,112 @@ fn ambiguous_except_sections(keys: &Keys, scope: Option<usize>, req: &Requiremen
     }
 }
 
+/// The section a rule looks in: its `section`, or the one its `item` or
+/// `item-regex` is within; `None` for the whole checklist.
+fn within(req: &Requirement) -> Option<&SectionSelector> {
+    match &req.selector {
+        Selector::All => None,
+        Selector::Section(sel) => Some(sel),
+        Selector::Item { within, .. } | Selector::ItemRegex { within, .. } => within.as_ref(),
+    }
+}
+
+/// The items a rule's selector picks in `scope` (its [`within`] section,
+/// resolved): every item there for `all` and `section`, those with its key
+/// for `item`, those its pattern matches for `item-regex`; `except` is left
+/// to [`is_optional`]. The verdict, the tamper checks, `behind-base` and
+/// the padding rule all select with this, so one text decides all four.
+fn selected<'k, 'a>(
+    keys: &'k Keys<'a>,
+    req: &'k Requirement,
+    scope: Option<usize>,
+) -> impl Iterator<Item = (usize, &'a Item)> + Clone + 'k {
+    keys.in_scope(scope).filter(move |(i, item)| match &req.selector {
+        Selector::All | Selector::Section(_) => true,
+        Selector::Item { key, .. } => keys.item_key_is(*i, item, key),
+        Selector::ItemRegex { regex, .. } => normalize::pattern_matches(regex, keys.list.text(item)),
+    })
+}
+
+/// The items a rule requires in a checklist, in document order: selected
+/// and not optional. None where its section is missing or ambiguous.
+fn required<'a>(keys: &Keys<'a>, req: &Requirement) -> Vec<(usize, &'a Item)> {
+    match keys.scope(within(req), req) {
+        Ok(scope) => selected(keys, req, scope)
+            .filter(|(_, item)| !is_optional(keys.list, item, req))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Why an item is listed but not counted by a counting rule.
+const NOT_COUNTED: &str = "added by this pull request: not counted";
+
+/// Indices of the items a counting rule (`min-checked`, `max-checked`)
+/// requires at the head that the pull request added: those with no
+/// counterpart among the items the rule requires at the base. Ticking boxes
+/// of one's own must not meet a count. Empty without a base, for other
+/// rules, and when the rule requires nothing at the base (the author writes
+/// the whole list then).
+fn added_by_pull(base: Option<&Keys>, head: &Keys, req: &Requirement) -> std::collections::HashSet<usize> {
+    let counting = req.min_checked.is_some() || req.max_checked.is_some();
+    let Some(base) = base.filter(|_| counting) else {
+        return Default::default();
+    };
+    let at_base = required(base, req);
+    if at_base.is_empty() {
+        return Default::default();
+    }
+    unpaired(head, required(head, req), base, &at_base)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Those of `items` (of `from`'s checklist) without a counterpart among
+/// `there` (of `to`'s), pairing the two as multisets ([`identity::pair`]).
+fn unpaired<'f>(
+    from: &Keys<'f>,
+    items: Vec<(usize, &'f Item)>,
+    to: &Keys,
+    there: &[(usize, &Item)],
+) -> Vec<(usize, &'f Item)> {
+    let paired = identity::pair(&from.identities(&items), &to.identities(there));
+    items
+        .into_iter()
+        .zip(paired)
+        .filter_map(|(item, p)| p.is_none().then_some(item))
+        .collect()
+}
+
 /// Judge the items of an `all` or `section` rule: every required one done, or
-/// between `min-checked` and `max-checked` of them checked. `scope` names
-/// them in policy errors.
+/// between `min-checked` and `max-checked` of them checked; `added` (from
+/// [`added_by_pull`]) are listed, never counted. `scope` names them in
+/// policy errors.
 /// The items come as an iterator walked once per use, so that a rule over
 /// a whole large checklist collects nothing but its open items.
 fn counted<'a, 'i>(
     list: &'a Checklist,
-    items: impl Iterator<Item = &'i Item> + Clone,
+    items: impl Iterator<Item = (usize, &'i Item)> + Clone,
     req: &Requirement,
+    added: &std::collections::HashSet<usize>,
     scope: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Verdict<'a>> {
-    let required = items.clone().filter(|i| !is_optional(list, i, req));
+    let in_rule = items.clone().filter(|(_, i)| !is_optional(list, i, req));
+    let required = in_rule.clone().filter(|(j, _)| !added.contains(j)).map(|(_, i)| i);
+    // Each pass over the items matches `except` again: none when no item was added.
+    let padding: Vec<&Item> = if added.is_empty() {
+        Vec::new()
+    } else {
+        in_rule
+            .clone()
+            .filter(|(j, _)| added.contains(j))
+            .map(|(_, i)| i)
+            .collect()
+    };
     let optional: Vec<OptionalItem> = items
+        .map(|(_, i)| i)
         .filter(|i| is_optional(list, i, req))
         .map(|i| OptionalItem {
             line: i.line(),
@@ -1098,11 +1258,9 @@ fn counted<'a, 'i>(
             section: list.section_at(i.section()),
         })
         .collect();
-    let required_count = if req.min_checked.is_some() || req.max_checked.is_some() {
-        required.clone().count()
-    } else {
-        0
-    };
+    let counting = req.min_checked.is_some() || req.max_checked.is_some();
+    // A percentage is a share of the items the rule counts (added ones aside).
+    let required_count = if counting { required.clone().count() } else { 0 };
     let (min, max) = (
         req.min_checked.map(|c| c.of(required_count)),
         req.max_checked.map(|c| c.of(required_count)),
@@ -1122,16 +1280,19 @@ fn counted<'a, 'i>(
         });
         return None;
     }
+    // Against what the checklist lists, added items included: a policy
+    // error is the maintainer's to fix, and adding boxes must not cause one
+    // (a count short of them is `too-few-checked`).
     if let Some(min) = min
         && !req.min_checked.is_some_and(Count::is_percent)
-        && min > required_count
+        && min > in_rule.clone().count()
     {
         diags.push(Diagnostic {
             file: String::new(),
             at: req.min_checked_at.unwrap_or(req.at),
             message: format!(
                 "`min-checked = {min}` is more than the {} in {scope}",
-                plural(required.clone().count(), "item", "items")
+                plural(in_rule.count(), "item", "items")
                     + if req.except.is_empty() {
                         ""
                     } else {
@@ -1181,11 +1342,28 @@ fn counted<'a, 'i>(
         v.open.clear();
         v.message = format!("{checked} of {total} checked{share}");
     }
+    if !padding.is_empty() {
+        v.message = format!(
+            "{}; {} {NOT_COUNTED}",
+            v.message,
+            plural(padding.len(), "item", "items")
+        );
+        if v.code != Code::Ok {
+            v.open
+                .extend(padding.into_iter().map(|i| open_item(list, i, Some(NOT_COUNTED))));
+        }
+    }
     Some(v)
 }
 
-/// Evaluate one requirement against the head checklist.
-fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnostic>) -> Option<Verdict<'a>> {
+/// Evaluate one requirement against the head checklist; `base` is the
+/// checklist the pull request started from, when known (for padding).
+fn requirement<'a>(
+    keys: &Keys<'a>,
+    base: Option<&Keys>,
+    req: &Requirement,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Verdict<'a>> {
     let list = keys.list;
     let resolve = |within: Option<&SectionSelector>, diags: &mut Vec<Diagnostic>| match keys.scope(within, req) {
         Ok(s) => Some(Ok(s)),
@@ -1201,7 +1379,8 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                 not_found(Code::NoItems, format!("no task items found in {}", list.path))
             } else {
                 ambiguous_except_sections(keys, None, req, diags);
-                counted(list, list.items.iter(), req, &list.path, diags)?
+                let added = added_by_pull(base, keys, req);
+                counted(list, keys.in_scope(None), req, &added, &list.path, diags)?
             }
         }
         Selector::Section(sel) => match resolve(Some(sel), diags)? {
@@ -1211,7 +1390,7 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                 keys.suggest_section(sel),
             ),
             Ok(scope) => {
-                let items = keys.in_scope(scope).map(|(_, i)| i);
+                let items = keys.in_scope(scope);
                 if items.clone().next().is_none() {
                     not_found(
                         Code::SectionEmpty,
@@ -1219,8 +1398,9 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                     )
                 } else {
                     ambiguous_except_sections(keys, scope, req, diags);
+                    let added = added_by_pull(base, keys, req);
                     let scope = format!("section \"{}\" of {}", sel.raw, list.path);
-                    counted(list, items, req, &scope, diags)?
+                    counted(list, items, req, &added, &scope, diags)?
                 }
             }
         },
@@ -1234,12 +1414,7 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                 within.as_ref().map_or(String::new(), |w| keys.suggest_section(w)),
             ),
             Ok(scope) => {
-                let mut scratch = String::new();
-                let matched: Vec<&Item> = keys
-                    .in_scope(scope)
-                    .filter(|(i, item)| keys.item_key_is(*i, item, key, &mut scratch))
-                    .map(|(_, item)| item)
-                    .collect();
+                let matched: Vec<&Item> = selected(keys, req, scope).map(|(_, item)| item).collect();
                 if matched.is_empty() {
                     let near = keys.suggest_item(key, scope);
                     unmatched(Code::ItemNotFound, format!("required item \"{text}\" not found"), near)
@@ -1259,11 +1434,7 @@ fn requirement<'a>(keys: &Keys<'a>, req: &Requirement, diags: &mut Vec<Diagnosti
                 within.as_ref().map_or(String::new(), |w| keys.suggest_section(w)),
             ),
             Ok(scope) => {
-                let matched: Vec<&Item> = keys
-                    .in_scope(scope)
-                    .filter(|(_, item)| regex.is_match(list.text(item)))
-                    .map(|(_, item)| item)
-                    .collect();
+                let matched: Vec<&Item> = selected(keys, req, scope).map(|(_, item)| item).collect();
                 if matched.is_empty() {
                     unmatched(
                         Code::NoItemMatched,
@@ -1289,7 +1460,7 @@ fn policy_mistake(views: &[(&Keys, String)], req: &Requirement, lead: &str, near
     let mut first = None;
     for (keys, place) in views {
         let mut ignored = Vec::new();
-        let unmatched = requirement(keys, req, &mut ignored).and_then(|v| v.unmatched)?;
+        let unmatched = requirement(keys, None, req, &mut ignored).and_then(|v| v.unmatched)?;
         first.get_or_insert((unmatched, place));
     }
     let ((_, view_near), place) = first?;
@@ -1302,48 +1473,43 @@ fn policy_mistake(views: &[(&Keys, String)], req: &Requirement, lead: &str, near
     })
 }
 
-/// Items a requirement covered at the base that no longer exist at the head.
-fn removed_since_base<'b>(base_keys: &Keys<'b>, head_keys: &Keys, req: &Requirement) -> Vec<&'b Item> {
-    let scope_of = |keys: &Keys, within: Option<&SectionSelector>| keys.scope(within, req).ok();
-    type Filter<'f> = Box<dyn Fn(usize, &Item) -> bool + 'f>;
-    let (within, filter): (Option<&SectionSelector>, Filter) = match &req.selector {
-        Selector::All => (None, Box::new(|_, item: &Item| !is_optional(base_keys.list, item, req))),
-        Selector::Section(sel) => (
-            Some(sel),
-            Box::new(|_, item: &Item| !is_optional(base_keys.list, item, req)),
-        ),
-        Selector::Item { key, within, .. } => {
-            let base_items = base_keys.items();
-            (within.as_ref(), Box::new(move |i, _| &base_items[i] == key))
-        }
-        Selector::ItemRegex { regex, within } => (
-            within.as_ref(),
-            Box::new(move |_, item: &Item| regex.is_match(base_keys.list.text(item))),
-        ),
-    };
-    let Some(base_scope) = scope_of(base_keys, within) else {
+/// A required item at the base that its rule no longer requires at the
+/// head, with the head item of the same identity when there is one.
+struct Removed<'b, 'h> {
+    item: &'b Item,
+    /// The item reworded out of the rule's reach (`Load :stopwatch: test`
+    /// against `(?i)load test`), moved out of its section, or made optional
+    /// by `except`: same headings and key, no longer required.
+    now: Option<&'h Item>,
+}
+
+/// Items a requirement required at the base that it does not require at
+/// the head: the base's required items, selected by the same code as the
+/// verdict's, paired as a multiset with the head's ([`identity::pair`]).
+fn removed_since_base<'b, 'h>(base: &Keys<'b>, head: &Keys<'h>, req: &Requirement) -> Vec<Removed<'b, 'h>> {
+    let at_base = required(base, req);
+    if at_base.is_empty() {
         return Vec::new();
-    };
-    let head_scope = scope_of(head_keys, within).flatten();
-    let head_has_scope = within.is_none() || head_scope.is_some();
-    let head_item_keys: std::collections::HashSet<&str> = if head_has_scope {
-        let hk = head_keys.items();
-        // An item the rule requires at the base but excepts at the head
-        // (moved under an `except-sections` heading) left the rule too.
-        head_keys
-            .in_scope(head_scope)
-            .filter(|(_, item)| !is_optional(head_keys.list, item, req))
-            .map(|(i, _)| hk[i].as_str())
-            .collect()
-    } else {
-        std::collections::HashSet::new()
-    };
-    let base_item_keys = base_keys.items();
-    base_keys
-        .in_scope(base_scope)
-        .filter(|(i, item)| filter(*i, item))
-        .filter(|(i, _)| !head_item_keys.contains(base_item_keys[*i].as_str()))
-        .map(|(_, item)| item)
+    }
+    let at_head = required(head, req);
+    let gone = unpaired(base, at_base, head, &at_head);
+    if gone.is_empty() {
+        return Vec::new();
+    }
+    // Where each went: an item of the same identity that the rule no
+    // longer requires (its required items were all offered above).
+    let required_here: std::collections::HashSet<usize> = at_head.iter().map(|(i, _)| *i).collect();
+    let others: Vec<(usize, &'h Item)> = head
+        .in_scope(None)
+        .filter(|(i, _)| !required_here.contains(i))
+        .collect();
+    let now = identity::pair(&base.identities(&gone), &head.identities(&others));
+    gone.into_iter()
+        .zip(now)
+        .map(|((_, item), j)| Removed {
+            item,
+            now: j.map(|j| others[j].1),
+        })
         .collect()
 }
 
@@ -1460,7 +1626,7 @@ pub fn evaluate_checklist<'a>(
         let verdict = if empty_allowed {
             None
         } else {
-            match requirement(&keys, req, &mut diags) {
+            match requirement(&keys, base_keys.as_ref(), req, &mut diags) {
                 Some(v) => Some(v),
                 None => continue,
             }
@@ -1508,7 +1674,17 @@ pub fn evaluate_checklist<'a>(
                     },
                     open: removed
                         .iter()
-                        .map(|i| open_item(base, i, Some("at base; deleted or reworded here")))
+                        .map(|r| {
+                            let mut open = open_item(base, r.item, Some("at base; deleted or reworded here"));
+                            if let Some(now) = r.now {
+                                open.note = Some(Cow::Owned(format!(
+                                    "at base; line {} here reads \"{}\", which this rule does not require",
+                                    now.line(),
+                                    head.text(now)
+                                )));
+                            }
+                            open
+                        })
                         .collect(),
                     message: format!(
                         "{} required at the base deleted or reworded in this pull request",
@@ -1526,6 +1702,9 @@ pub fn evaluate_checklist<'a>(
         {
             behind.add(tip_keys, &keys, base_keys.as_ref(), req);
         }
+        // `allow-empty` skips a rule's boxes, never its sign-off: a rule
+        // with `approved-by` needs its approval whether or not its box exists.
+        let verdict = verdict.or_else(|| signoff(req, ctx).map(|_| not_found(Code::Ok, String::new())));
         let Some(mut v) = verdict else { continue };
         if let Some((ok, message)) = signoff(req, ctx) {
             let found = !matches!(
@@ -1735,16 +1914,19 @@ struct Behind<'t> {
 }
 
 impl<'t> Behind<'t> {
+    /// What `req` requires at the tip and does not find required at the
+    /// head, less what it required at the merge base (the pull request
+    /// removed those itself: that is the tamper check's finding).
     fn add(&mut self, tip: &Keys<'t>, head: &Keys, base: Option<&Keys>, req: &Requirement) {
-        // An item also at the merge base was removed by the pull request
-        // itself: that is the tamper check's finding, not staleness.
-        let at_base: std::collections::HashSet<&str> = base
-            .map(|b| b.items().iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        for item in removed_since_base(tip, head, req) {
-            if at_base.contains(normalize::key(tip.list.text(item)).as_str()) {
-                continue;
-            }
+        let at_tip = required(tip, req);
+        if at_tip.is_empty() {
+            return;
+        }
+        let mut missing = unpaired(tip, at_tip, head, &required(head, req));
+        if let Some(base) = base {
+            missing = unpaired(tip, missing, base, &required(base, req));
+        }
+        for (_, item) in missing {
             self.denied |= req.level == Level::Deny;
             if self.lines.insert(item.line()) {
                 self.items.push(item);

@@ -16,6 +16,7 @@ pub mod eval;
 pub mod exit;
 pub mod git;
 pub mod github;
+pub mod identity;
 pub mod input;
 pub mod normalize;
 pub mod policy;

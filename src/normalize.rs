@@ -83,13 +83,69 @@ fn utf8_len(lead: u8) -> Option<usize> {
     }
 }
 
+/// The character that the mis-decoded UTF-8 sequence at the start of `s`
+/// stood for, and how many bytes of `s` the sequence takes, when it is one
+/// in either table.
+fn decode_mojibake(s: &str) -> Option<(char, usize)> {
+    for table in [&CP1252_HIGH, &MAC_ROMAN_HIGH] {
+        let mut chars = s.char_indices();
+        let Some(lead) = chars.next().and_then(|(_, c)| byte_of(table, c)) else {
+            continue;
+        };
+        let Some(len) = utf8_len(lead) else { continue };
+        let mut bytes = [lead, 0, 0, 0];
+        let mut used = 0;
+        let all_mapped = (1..len).all(|k| match chars.next() {
+            Some((at, c)) => byte_of(table, c).is_some_and(|b| {
+                bytes[k] = b;
+                used = at + c.len_utf8();
+                true
+            }),
+            None => false,
+        });
+        if all_mapped && let Some(decoded) = std::str::from_utf8(&bytes[..len]).ok().and_then(|d| d.chars().next()) {
+            return Some((decoded, used));
+        }
+    }
+    None
+}
+
+/// Whether a byte from 0x80 up is followed by one from 0xC0 up: two
+/// non-ASCII characters in a row, in UTF-8. Eight bytes at a time: each
+/// byte's top bit, moved onto the next byte, against that byte's top two.
+fn has_adjacent_non_ascii(b: &[u8]) -> bool {
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    let mut carry = 0u64;
+    let mut chunks = b.chunks_exact(8);
+    let found = chunks.by_ref().any(|c| {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let high = x & TOP;
+        let lead = x & (x << 1) & TOP;
+        let hit = ((high << 8) | carry) & lead != 0;
+        carry = high >> 56;
+        hit
+    });
+    found
+        || chunks
+            .remainder()
+            .iter()
+            .fold((carry != 0, false), |(prev, hit), &x| {
+                (x >= 0x80, hit || (prev && x >= 0xc0))
+            })
+            .1
+}
+
 /// Undo UTF-8 that was decoded as Windows-1252 or Mac Roman and re-encoded
 /// (`ðŸ”´` → `🔴`, `‚úÖ` → `✅`). Only complete, valid UTF-8 sequences are
 /// repaired, so genuine accented text such as `Élan` is left alone.
 pub fn repair_mojibake(s: &str) -> std::borrow::Cow<'_, str> {
-    // Mojibake of UTF-8 starts with the stand-in of a lead byte (0xC2..=0xF4)
-    // in one of the tables: text with no such character needs no repair.
+    // Mojibake of UTF-8 is two or more non-ASCII characters in a row (every
+    // byte from 0x80 up stands for one in both tables), and so holds a byte
+    // from 0x80 up followed by a lead byte (0xC0 up). Then it starts with the
+    // stand-in of a lead byte (0xC2..=0xF4) in one of the tables: text with
+    // neither needs no repair.
     if s.is_ascii()
+        || !has_adjacent_non_ascii(s.as_bytes())
         || !s.chars().any(|c| {
             byte_of(&CP1252_HIGH, c)
                 .or(byte_of(&MAC_ROMAN_HIGH, c))
@@ -99,38 +155,26 @@ pub fn repair_mojibake(s: &str) -> std::borrow::Cow<'_, str> {
     {
         return std::borrow::Cow::Borrowed(s);
     }
-    let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let mut repaired = false;
-        for table in [&CP1252_HIGH, &MAC_ROMAN_HIGH] {
-            let Some(lead) = byte_of(table, chars[i]) else { continue };
-            let Some(len) = utf8_len(lead) else { continue };
-            if i + len > chars.len() {
-                continue;
-            }
-            let mut bytes = [lead, 0, 0, 0];
-            let all_mapped = (1..len).all(|k| match byte_of(table, chars[i + k]) {
-                Some(b) => {
-                    bytes[k] = b;
-                    true
-                }
-                None => false,
-            });
-            if !all_mapped {
-                continue;
-            }
-            if let Ok(decoded) = std::str::from_utf8(&bytes[..len]) {
-                out.push_str(decoded);
-                i += len;
-                repaired = true;
-                break;
-            }
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c.is_ascii() {
+            // A run of ASCII is copied at once: only other characters can
+            // stand for bytes of UTF-8.
+            let run = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+            out.push_str(&rest[..run]);
+            rest = &rest[run..];
+            continue;
         }
-        if !repaired {
-            out.push(chars[i]);
-            i += 1;
+        match decode_mojibake(rest) {
+            Some((decoded, used)) => {
+                out.push(decoded);
+                rest = &rest[used..];
+            }
+            None => {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
         }
     }
     std::borrow::Cow::Owned(out)
@@ -255,6 +299,91 @@ pub fn selector_text(text: &str) -> String {
     collapsed
 }
 
+/// The text a selector sees: an item's or heading's plain text as shown,
+/// with mis-encoded emoji repaired (`ðŸ”´ Fix` is `🔴 Fix`). `item`
+/// compares its [`key`]; `item-regex` and `except` match it with
+/// [`pattern_matches`].
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    repair_mojibake(text)
+}
+
+/// Whether `c` decorates the ends of an item's text: whitespace, or a
+/// symbol outside ASCII (an emoji, a check mark, an arrow, a variation
+/// selector). ASCII punctuation is text: `(optional)` keeps its brackets.
+fn is_decoration(c: char) -> bool {
+    c.is_whitespace() || (!c.is_ascii() && !c.is_alphanumeric())
+}
+
+/// `text` without the emoji, other symbols outside ASCII and emoji
+/// shortcodes at its ends, with its case and the rest kept:
+/// `✅ Security: done` → `Security: done`, `:rocket: Fix it.` → `Fix it.`.
+fn undecorated(text: &str) -> &str {
+    let mut s = text.trim_matches(is_decoration);
+    loop {
+        let before = s.len();
+        if s.starts_with(':') {
+            match s.split_once(char::is_whitespace) {
+                Some((first, rest)) if is_shortcode_run(first) => s = rest,
+                None if is_shortcode_run(s) => s = "",
+                _ => {}
+            }
+        }
+        if s.ends_with(':')
+            && let Some((rest, last)) = s.rsplit_once(char::is_whitespace)
+            && is_shortcode_run(last)
+        {
+            s = rest;
+        }
+        s = s.trim_matches(is_decoration);
+        if s.len() == before {
+            return s;
+        }
+    }
+}
+
+/// Whether a pattern (`item-regex`, `except`) matches an item's text. The
+/// pattern is never rewritten; it is matched against the text as shown
+/// ([`shown`]) and against that text without the emoji, other symbols
+/// outside ASCII and shortcodes at its ends, and either match counts: so `🔴` and `(?i)^fix weather` both match
+/// `ðŸ”´ Fix Weather Data Source Access`, and `^Security:` matches
+/// `✅ Security: reviewed`.
+pub fn pattern_matches(pattern: &regex::Regex, text: &str) -> bool {
+    let shown = shown(text);
+    if pattern.is_match(&shown) {
+        return true;
+    }
+    // Text that neither starts nor ends with decoration or a colon (of a
+    // shortcode) has nothing to drop; and without an assertion (`^`, `$`,
+    // `\b`, `\A`, …: each is written with `^`, `$` or a backslash) a pattern
+    // that misses a text misses every part of it.
+    let plain = |c: char| !is_decoration(c) && c != ':';
+    let plain_ends = |s: &str| s.chars().next().is_some_and(plain) && s.chars().next_back().is_some_and(plain);
+    let anchored = |p: &str| p.bytes().any(|b| matches!(b, b'^' | b'$' | b'\\'));
+    if plain_ends(&shown) || !anchored(pattern.as_str()) {
+        return false;
+    }
+    let core = undecorated(&shown);
+    core.len() != shown.len() && pattern.is_match(core)
+}
+
+/// Whether `text` holds something a reader can see: a letter or a digit
+/// once invisible and format characters (Unicode's default-ignorable code
+/// points: zero-width spaces and joiners, the word joiner, the soft hyphen,
+/// the Hangul fillers, variation selectors) and written-out character
+/// references (`&#8203;`, `&shy;`) are set aside. Blanks that render as
+/// nothing (the braille blank) and dash look-alikes are not letters.
+pub fn has_visible_word(text: &str) -> bool {
+    use std::sync::OnceLock;
+    static ENTITY: OnceLock<regex::Regex> = OnceLock::new();
+    static VISIBLE: OnceLock<regex::Regex> = OnceLock::new();
+    let entity = ENTITY.get_or_init(|| {
+        regex::Regex::new(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);").expect("valid pattern")
+    });
+    let visible = VISIBLE
+        .get_or_init(|| regex::Regex::new(r"[\p{L}\p{N}&&\P{Default_Ignorable_Code_Point}]").expect("valid pattern"));
+    visible.is_match(&entity.replace_all(text, ""))
+}
+
 /// ASCII `s` without the non-word characters at its ends (in ASCII a word
 /// character is a letter or a digit).
 fn trim_ascii_non_word(s: &str) -> &str {
@@ -370,6 +499,30 @@ mod tests {
     }
 
     #[test]
+    fn repairs_two_byte_mojibake_and_passes_lone_symbols_through_untouched() {
+        assert_eq!(repair_mojibake("CafÃ© menu"), "Café menu");
+        assert!(matches!(repair_mojibake("✅ done 🚀"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(repair_mojibake("Élan"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn adjacent_non_ascii_is_found_at_every_offset() {
+        let naive = |b: &[u8]| b.windows(2).any(|w| w[0] >= 0x80 && w[1] >= 0xc0);
+        for piece in ["ðŸ”´", "é", "✅", "🔴", "✅✅", "Ã©", "a", "é é"] {
+            for before in 0..17 {
+                for after in [0, 1, 9] {
+                    let text = format!("{}{piece}{}", "x".repeat(before), "y".repeat(after));
+                    assert_eq!(
+                        has_adjacent_non_ascii(text.as_bytes()),
+                        naive(text.as_bytes()),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn leaves_real_accents_alone() {
         assert_eq!(repair_mojibake("Élan café"), "Élan café");
     }
@@ -414,6 +567,64 @@ mod tests {
         assert_eq!(key(":todo: Launch"), "todo: launch");
         assert_eq!(key(":: Launch"), "launch");
         assert_eq!(key("Time 10:30: start"), "time 10:30: start");
+    }
+
+    #[test]
+    fn patterns_see_the_text_as_shown_and_without_its_decoration() {
+        let re = |p: &str| regex::Regex::new(p).unwrap();
+        // Seed 001 line 7: the emoji a maintainer marks critical items with,
+        // and an anchored pattern, both match the mis-encoded text.
+        let seed = "ðŸ”´ Fix Weather Data Source Access";
+        assert!(pattern_matches(&re("🔴"), seed));
+        assert!(pattern_matches(&re("(?i)^fix weather"), seed));
+        assert!(pattern_matches(&re("^Security:"), "✅ Security: reviewed"));
+        assert!(pattern_matches(&re("^Fix it$"), ":rocket: Fix it :tada:"));
+        assert!(pattern_matches(&re(r"\(optional\)$"), "Docs (optional)"));
+        // Inner text is not rewritten: a shortcode inside stays a word.
+        assert!(!pattern_matches(&re("(?i)load test"), "Load :stopwatch: test"));
+        assert!(!pattern_matches(&re("GDPR"), "Gdpr reviewed"));
+        assert_eq!(undecorated("✅ 🔴 "), "");
+        assert_eq!(undecorated(":tada:"), "");
+        assert_eq!(undecorated("✅ :rocket: Fix it. :tada:"), "Fix it.");
+        assert_eq!(undecorated("Time 10:30:"), "Time 10:30:");
+        assert_eq!(undecorated("Docs (optional) ✅\u{fe0f}"), "Docs (optional)");
+        assert_eq!(undecorated("a:b:c"), "a:b:c");
+    }
+
+    #[test]
+    fn a_visible_word_needs_a_letter_or_digit_a_reader_can_see() {
+        for invisible in [
+            "\u{200B}",
+            "\u{2060}",
+            "\u{200C}\u{200D}",
+            "\u{FEFF}",
+            "\u{00AD}",
+            "&#8203;",
+            "&#x200b;",
+            "&shy;",
+            "&zwj;&nbsp;",
+            "\u{3164}",
+            "\u{FFA0}",
+            "\u{115F}\u{1160}",
+            "\u{2800}",
+            "\u{2010}",
+            "\u{2012}",
+            "\u{2212}",
+            "\u{2E3A}",
+            "\u{180E}",
+            "\u{2063}",
+            "\u{E0020}",
+            "\u{3000}\u{00A0}",
+            "\u{0301}",
+            "\u{FE0F}",
+            "\u{200B} - \u{2060} . \u{3164}",
+            "",
+        ] {
+            assert!(!has_visible_word(invisible), "{invisible:?} counts as a reason");
+        }
+        for visible in ["no API change", "42", "無", "Ä", "x\u{200B}", "R&D; later"] {
+            assert!(has_visible_word(visible), "{visible:?}");
+        }
     }
 
     #[test]

@@ -1121,7 +1121,13 @@ impl Validator<'_> {
         let section = get("section").map(|v| self.section_selector("section", v));
         let item = get("item").map(|v| self.selector_text("item", v));
         let item_regex = get("item-regex").map(|v| {
-            let s = self.selector_text("item-regex", v)?;
+            // A pattern is matched as written: emoji or symbols alone
+            // (`"🔴"`) are a pattern, not an empty selector.
+            let s = self.string("item-regex", v)?;
+            if s.is_empty() {
+                self.error(v.span(), "`item-regex` must not be empty".to_string());
+                return None;
+            }
             match Regex::new(&s) {
                 Ok(r) if r.is_match("") => {
                     self.error(
@@ -1442,6 +1448,20 @@ min-checked = "two"
         assert_eq!(counted("maintain"), ["OWNER"]);
         assert_eq!(counted("admin"), ["OWNER"]);
         assert_eq!(counted("triage"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn an_item_regex_of_emoji_alone_is_a_pattern_not_an_empty_selector() {
+        // Seed 001 marks its critical items with 🔴: the loader used to strip
+        // emoji before its emptiness check and refuse the pattern.
+        let p = Policy::parse(
+            "p.toml",
+            "[[checklist]]\npath = \"a.md\"\n[[checklist.require]]\nitem-regex = \"🔴\"\n",
+        )
+        .expect("a valid pattern");
+        assert_eq!(p.checklists[0].requires[0].rule(), "item-regex: 🔴");
+        let errs = errors("[[checklist]]\npath = \"a.md\"\n[[checklist.require]]\nitem-regex = \"\"\n");
+        assert_eq!(errs, ["p.toml:4:14: `item-regex` must not be empty"]);
     }
 
     #[test]

@@ -96,3 +96,33 @@ fn base_outside_a_git_repository_is_an_error() {
         out.stderr
     );
 }
+
+/// Issue 20 §1: boxes the branch added to a `min-checked` section are not
+/// counted against the base, locally as in the action.
+#[test]
+fn boxes_added_since_the_base_do_not_count_towards_min_checked() {
+    let security = "# Ready\n## Security\n- [ ] Threat model\n- [x] Secrets scan\n";
+    let policy = "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Security\"\nmin-checked = 2\n";
+    let dir = workspace(&[("p.toml", policy), ("READY.md", security)]);
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    std::fs::write(
+        dir.path().join("READY.md"),
+        format!("{security}- [x] Read the security guide\n"),
+    )
+    .expect("edit");
+    let plain = checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(plain.code, 0, "without a base every box counts: {}", plain.stdout);
+    let out = checkgate(dir.path(), &["check", "--policy", "p.toml", "--base", "main"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "  FAIL  section: Security (min-checked 2) — 1 of 2 checked; at least 2 required; 1 item added by this pull request: not counted\n\
+             \x20       READY.md:3  Threat model\n\
+             \x20       READY.md:5  Read the security guide  [added by this pull request: not counted]\n"
+        ),
+        "{}",
+        out.stdout
+    );
+}

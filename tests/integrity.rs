@@ -6,11 +6,10 @@ mod support;
 
 use std::path::PathBuf;
 
-use checkgate::action::{self, ActionArgs};
+use checkgate::action::ActionArgs;
 use checkgate::cli::Exit;
-use checkgate::github::RetryPolicy;
 use serde_json::{Value, json};
-use support::{BOT, ChangedFile, FakeGitHub, OWNER, Pull, REPO, Scripted};
+use support::{BOT, ChangedFile, FakeGitHub, OWNER, Pull, REPO, Ran, Scripted};
 
 const HEAD: &str = "1111111111111111111111111111111111111111";
 const BASE: &str = "2222222222222222222222222222222222222222";
@@ -28,15 +27,6 @@ item = "Rollback plan tested"
 
 const BASE_LIST: &str = "# Ready\n## Must\n- [x] Tests pass\n- [ ] Rollback plan tested\n- [ ] Runbook written\n";
 
-/// One run of the action, with what it left behind.
-struct Ran {
-    exit: Exit,
-    out: String,
-    err: String,
-    summary: String,
-    report: Value,
-}
-
 impl Ran {
     fn comment_and_summary(&self) -> String {
         format!("{}\n{}", self.out, self.summary)
@@ -44,17 +34,7 @@ impl Ran {
 
     /// The requirement reports of the first checklist, as (code, message).
     fn findings(&self) -> Vec<(String, String)> {
-        self.report["checklists"][0]["requirements"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|r| {
-                (
-                    r["code"].as_str().unwrap_or_default().to_string(),
-                    r["message"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect()
+        self.findings_of(0)
     }
 }
 
@@ -95,31 +75,7 @@ async fn run_event(gh: &FakeGitHub, event: &str, payload: &Value) -> Ran {
 }
 
 async fn run_with_args(gh: &FakeGitHub, event: &str, payload: &Value, args: &ActionArgs) -> Ran {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let env = support::action_env(gh, dir.path(), event, payload, HEAD);
-    let retry = RetryPolicy {
-        time_scale: 0.0,
-        ..RetryPolicy::default()
-    };
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let exit = action::run_with(args, &env, retry, &mut out, &mut err).await;
-    let outputs = std::fs::read_to_string(dir.path().join("output")).unwrap_or_default();
-    let report = outputs
-        .split_once("report<<")
-        .and_then(|(_, rest)| {
-            let (delimiter, body) = rest.split_once('\n')?;
-            Some(body.split(&format!("\n{delimiter}")).next()?.to_string())
-        })
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or(Value::Null);
-    gh.assert_valid();
-    Ran {
-        exit,
-        out: String::from_utf8(out).expect("utf-8"),
-        err: String::from_utf8(err).expect("utf-8"),
-        summary: std::fs::read_to_string(dir.path().join("summary.md")).unwrap_or_default(),
-        report,
-    }
+    support::run_action(gh, event, payload, args, HEAD).await
 }
 
 async fn run(gh: &FakeGitHub) -> Ran {

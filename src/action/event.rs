@@ -15,11 +15,13 @@ pub enum Target {
         body: String,
     },
     /// `merge_group`: a check run on the group's head, no comment. `pull` is
-    /// the pull request the queue entry is for, from the group's head ref.
+    /// the pull request the queue entry is for, from the group's head ref:
+    /// without it the description and sign-off rules could not be judged,
+    /// so a group that does not name one is an error, never a skip.
     MergeGroup {
         head_sha: String,
         base_sha: String,
-        pull: Option<u64>,
+        pull: u64,
     },
     /// `push` / `workflow_dispatch`: verdict, summary and outputs only; the
     /// policy comes from the default branch.
@@ -50,11 +52,14 @@ pub fn parse_event(event: &str, payload: &Value) -> Result<Target, ActionError> 
                 body: text(pr, "/body").unwrap_or_default(),
             })
         }
-        "merge_group" => Ok(Target::MergeGroup {
-            head_sha: text(payload, "/merge_group/head_sha").ok_or(missing("merge_group.head_sha"))?,
-            base_sha: text(payload, "/merge_group/base_sha").ok_or(missing("merge_group.base_sha"))?,
-            pull: text(payload, "/merge_group/head_ref").and_then(|r| queued_pull(&r)),
-        }),
+        "merge_group" => {
+            let head_ref = text(payload, "/merge_group/head_ref").ok_or(missing("merge_group.head_ref"))?;
+            Ok(Target::MergeGroup {
+                head_sha: text(payload, "/merge_group/head_sha").ok_or(missing("merge_group.head_sha"))?,
+                base_sha: text(payload, "/merge_group/base_sha").ok_or(missing("merge_group.base_sha"))?,
+                pull: queued_pull(&head_ref).ok_or(ActionError::NotAQueueBranch(head_ref))?,
+            })
+        }
         "push" | "workflow_dispatch" => Ok(Target::NoPullRequest {
             default_branch: text(payload, "/repository/default_branch"),
         }),
@@ -125,10 +130,14 @@ mod tests {
             Target::MergeGroup {
                 head_sha: "m".into(),
                 base_sha: "b".into(),
-                pull: Some(12)
+                pull: 12
             }
         );
-        let e = parse_event("merge_group", &json!({"merge_group": {"head_sha": "m"}})).unwrap_err();
+        let e = parse_event(
+            "merge_group",
+            &json!({"merge_group": {"head_sha": "m", "head_ref": "gh-readonly-queue/main/pr-1-ab"}}),
+        )
+        .unwrap_err();
         assert_eq!(e.to_string(), "the `merge_group` payload has no merge_group.base_sha");
     }
 

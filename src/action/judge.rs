@@ -91,23 +91,18 @@ async fn facts<T: github::Transport>(
             base_sha,
             pull,
         } => {
-            let (pull, files) = match pull {
-                Some(n) => {
-                    let pull = client.get_pull(*n).await?;
-                    let mut files = client.list_pull_files(*n).await?;
-                    files.expect(pull.changed_files);
-                    (Some(pull), Some(files))
-                }
-                None => (None, None),
-            };
+            let number = *pull;
+            let pull = client.get_pull(number).await?;
+            let mut files = client.list_pull_files(number).await?;
+            files.expect(pull.changed_files);
             Ok(Facts {
                 policy_ref: base_sha.clone(),
                 head_ref: head_sha.clone(),
                 base_ref: Some(base_sha.clone()),
                 // The group's head is built on its base: nothing to be behind.
                 tip_ref: None,
-                pull,
-                files,
+                pull: Some(pull),
+                files: Some(files),
                 // The group's head may hold other queued pull requests' changes.
                 files_exact: false,
                 notes: Vec::new(),

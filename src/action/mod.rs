@@ -75,6 +75,10 @@ pub enum ActionError {
     #[error("the `{event}` payload has no {field}")]
     MissingField { event: String, field: &'static str },
     #[error(
+        "the `merge_group` head_ref `{0}` does not name a queued pull request (`…/pr-<number>-<sha>`); without it the description and sign-off rules cannot be judged"
+    )]
+    NotAQueueBranch(String),
+    #[error(
         "event `{0}` is not supported; run checkgate on pull_request, pull_request_target, merge_group, push or workflow_dispatch"
     )]
     UnsupportedEvent(String),

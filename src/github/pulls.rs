@@ -185,8 +185,9 @@ impl<T: Transport> Client<T> {
         match self.send(Method::GET, &path, None, true).await {
             Ok(r) => {
                 let m: Membership = self.decode(Method::GET, &path, &r)?;
-                // A pending invitation is not membership.
-                Ok(m.state.as_deref() != Some("pending"))
+                // Only an active membership counts: a pending invitation,
+                // a missing state or one GitHub may add later is not one.
+                Ok(m.state.as_deref() == Some("active"))
             }
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(e),

@@ -84,6 +84,80 @@ pub fn action_env(
     }
 }
 
+/// One run of the action against `gh`, with what it left behind.
+pub struct Ran {
+    pub exit: checkgate::cli::Exit,
+    pub out: String,
+    pub err: String,
+    pub summary: String,
+    /// The `report` step output, parsed (`Null` when there was none).
+    pub report: Value,
+}
+
+impl Ran {
+    /// The requirement reports of checklist `at`, as (code, message).
+    pub fn findings_of(&self, at: usize) -> Vec<(String, String)> {
+        self.report["checklists"][at]["requirements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r["code"].as_str().unwrap_or_default().to_string(),
+                    r["message"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The first requirement of checklist `at` with finding `code`.
+    pub fn finding(&self, at: usize, code: &str) -> Value {
+        self.report["checklists"][at]["requirements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {code} finding in {:#}", self.report))
+    }
+}
+
+/// Run the action once for `event` with `payload` (`GITHUB_SHA` = `sha`),
+/// with retries that do not wait, and collect what it printed and wrote.
+pub async fn run_action(
+    gh: &FakeGitHub,
+    event: &str,
+    payload: &Value,
+    args: &checkgate::action::ActionArgs,
+    sha: &str,
+) -> Ran {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = action_env(gh, dir.path(), event, payload, sha);
+    let retry = checkgate::github::RetryPolicy {
+        time_scale: 0.0,
+        ..checkgate::github::RetryPolicy::default()
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let exit = checkgate::action::run_with(args, &env, retry, &mut out, &mut err).await;
+    let outputs = std::fs::read_to_string(dir.path().join("output")).unwrap_or_default();
+    let report = outputs
+        .split_once("report<<")
+        .and_then(|(_, rest)| {
+            let (delimiter, body) = rest.split_once('\n')?;
+            Some(body.split(&format!("\n{delimiter}")).next()?.to_string())
+        })
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or(Value::Null);
+    gh.assert_valid();
+    Ran {
+        exit,
+        out: String::from_utf8(out).expect("utf-8"),
+        err: String::from_utf8(err).expect("utf-8"),
+        summary: std::fs::read_to_string(dir.path().join("summary.md")).unwrap_or_default(),
+        report,
+    }
+}
+
 /// A recognisable fake token: tests assert it never shows up anywhere.
 pub const TOKEN: &str = "ghs_FAKEtoken0123456789checkgateSECRET";
 pub const BOT: &str = "github-actions[bot]";
