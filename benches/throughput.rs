@@ -8,6 +8,7 @@
 //! ```sh
 //! cargo bench --bench throughput                          # 1, 10 and 50 MB
 //! CHECKGATE_BENCH_100MB=1 cargo bench --bench throughput  # also 100 MB
+//! cargo bench --bench throughput -- seeds                 # only the seed-built file
 //! ```
 //!
 //! The floor is pulldown-cmark's bare event loop with checkgate's options
@@ -23,6 +24,12 @@
 //! subprocess (what a user waits for, including reading the file and writing
 //! the report) and its peak RSS is read with GNU time; the library is
 //! timed in process to show where the time goes.
+//!
+//! A second file is built from the five real seed checklists in
+//! `../shared/corpus/seeds` (skipped, with a notice, when that is absent):
+//! copies of them concatenated to 10 MB, each copy's headings and items
+//! numbered, their emoji and mis-encoded headings as written. Non-ASCII
+//! headings and text take paths the generated file mostly avoids.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -224,6 +231,121 @@ fn checklist(size: usize) -> String {
     while out.len() < size {
         n += 1;
         part(&mut rng, n, &mut out);
+    }
+    out
+}
+
+/// The policy `check` runs on the seed-built file: the same selector kinds
+/// as [`POLICY`], on headings and items of the first copy (a mis-encoded
+/// `‚úÖ` heading among them), and a warn-level `all` rule so that evaluation
+/// and the report touch every item.
+const SEED_POLICY: &str = r#"
+version = 1
+
+[[checklist]]
+path = "SEEDS.md"
+
+[[checklist.require]]
+section = "Go-Live Criteria 1 > Must Have 1"
+help = "Ask #oncall if an item is blocked."
+
+[[checklist.require]]
+section = "Pre-Deployment Checklist 1 > Security & Credentials 1"
+min-checked = 2
+
+[[checklist.require]]
+item = "Rollback plan tested 1"
+
+[[checklist.require]]
+item-regex = "(?i)load test"
+level = "warn"
+
+[[checklist.require]]
+all = true
+level = "warn"
+"#;
+
+/// `../shared/corpus/seeds`, where the five seed checklists are.
+fn seeds_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/seeds")
+}
+
+/// The five seed checklists, in name order; `None` when `../shared` is absent.
+fn seeds() -> Option<Vec<String>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(seeds_dir())
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    paths.sort();
+    let texts: Vec<String> = paths.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect();
+    (!texts.is_empty()).then_some(texts)
+}
+
+/// Whether `line` opens a task item with text after its box (`- [ ] x`,
+/// `1. [x] y`), as far as a line on its own can tell.
+fn is_task_line(line: &str) -> bool {
+    let rest = line.trim_start();
+    let after_marker = match rest.as_bytes().first() {
+        Some(b'-' | b'*' | b'+') => &rest[1..],
+        Some(b'0'..=b'9') => {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            match rest.as_bytes().get(digits) {
+                Some(b'.' | b')') => &rest[digits + 1..],
+                _ => return false,
+            }
+        }
+        _ => return false,
+    };
+    let b = after_marker.as_bytes();
+    b.len() > 5
+        && b[0] == b' '
+        && b[1] == b'['
+        && matches!(b[2], b' ' | b'x' | b'X')
+        && b[3] == b']'
+        && b[4] == b' '
+        && !after_marker[5..].trim().is_empty()
+}
+
+/// A copy of a seed numbered `n`: every heading and task item outside code fences ends
+/// with ` n`, so each copy's sections and items are its own (selectors
+/// name the first copy) while the emoji and mojibake stay as written.
+fn numbered_copy(seed: &str, n: usize, out: &mut String) {
+    let mut fence: Option<char> = None;
+    for line in seed.lines() {
+        let lead = line.trim_start();
+        let opens = ['`', '~']
+            .into_iter()
+            .find(|&c| lead.starts_with(&c.to_string().repeat(3)));
+        match (fence, opens) {
+            (None, Some(c)) => fence = Some(c),
+            (Some(f), Some(c)) if f == c => fence = None,
+            _ => {}
+        }
+        let is_heading = lead.len() == line.len()
+            && line.starts_with('#')
+            && line.trim_start_matches('#').starts_with(' ')
+            && line.bytes().take_while(|&b| b == b'#').count() <= 6;
+        if fence.is_none() && opens.is_none() && (is_heading || is_task_line(line)) {
+            writeln!(out, "{} {n}", line.trim_end()).unwrap();
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+}
+
+/// The seeds concatenated to about `size` bytes: round `n` is a copy of
+/// each of the five, numbered `n`.
+fn seed_checklist(seeds: &[String], size: usize) -> String {
+    let mut out = String::with_capacity(size + 64 * 1024);
+    let mut n = 0;
+    while out.len() < size {
+        n += 1;
+        for seed in seeds {
+            numbered_copy(seed, n, &mut out);
+        }
     }
     out
 }
@@ -518,6 +640,92 @@ fn measure(dir: &Path, size_mb: usize, repeats: usize, cmark: Option<&Path>) -> 
     }
 }
 
+/// The seeds concatenated to `size_mb` ([`seed_checklist`]): `check
+/// --format json` and `list --format json` against the bare loop, taking
+/// turns, as ratios (issue 17: ≤ 1.5×). Skipped, visibly, without
+/// `../shared`.
+fn measure_seeds(dir: &Path, size_mb: usize, repeats: usize) {
+    let Some(seeds) = seeds() else {
+        println!(
+            "\nSKIPPED: seed-built checklist: {} is absent (put the shared corpus beside the repository)",
+            seeds_dir().display()
+        );
+        return;
+    };
+    let bin = Path::new(env!("CARGO_BIN_EXE_checkgate"));
+    let me = std::env::current_exe().expect("bench executable");
+    let md = seed_checklist(&seeds, size_mb * MB);
+    let bytes = md.len();
+    let file = dir.join(format!("SEEDS-{size_mb}MB.md"));
+    std::fs::write(&file, &md).expect("write checklist");
+    let policy_path = dir.join("seeds-policy.toml");
+    std::fs::write(&policy_path, SEED_POLICY).expect("write policy");
+    let items = checklist::parse("SEEDS.md", &md).items.len();
+    drop(md);
+    println!(
+        "\n== {size_mb} MB of the {} seed checklists, numbered copies: {bytes} bytes, {items} items",
+        seeds.len()
+    );
+    let max_bytes = (bytes * 2).to_string();
+    let (file_arg, dir_arg, policy_arg) = (
+        file.to_str().expect("utf-8 temp path"),
+        dir.to_str().expect("utf-8 temp path"),
+        policy_path.to_str().expect("utf-8 temp path"),
+    );
+    let runs = best_interleaved(
+        repeats,
+        &[
+            (&me, vec!["--bare-parse", file_arg]),
+            (
+                bin,
+                vec!["list", "--format", "json", "--max-bytes", &max_bytes, file_arg],
+            ),
+            (
+                bin,
+                vec![
+                    "check",
+                    "--format",
+                    "json",
+                    "--policy",
+                    policy_arg,
+                    "--root",
+                    dir_arg,
+                    "--max-bytes",
+                    &max_bytes,
+                    file_arg,
+                ],
+            ),
+        ],
+    );
+    let [bare, list_json, check_json] = <[Run; 3]>::try_from(runs).ok().expect("three commands");
+    assert_eq!(bare.code, Some(0), "bare pulldown-cmark loop failed");
+    assert_eq!(list_json.code, Some(0), "checkgate list --format json failed");
+    assert_eq!(
+        check_json.code,
+        Some(1),
+        "checkgate check should fail the gate (open Must Have items)"
+    );
+    println!(
+        "  bare pulldown-cmark loop     : {:>8.1} ms  {:>7.1} MB/s  peak RSS {}",
+        ms(bare.wall),
+        mb_per_s(bytes, bare.wall),
+        rss(bare.max_rss_kb)
+    );
+    for (name, r) in [
+        ("list --format json ", &list_json),
+        ("check --format json", &check_json),
+    ] {
+        let ratio = r.wall.as_secs_f64() / bare.wall.as_secs_f64();
+        println!(
+            "  checkgate {name}: {:>8.1} ms  {:>7.1} MB/s  peak RSS {}  = {ratio:.2}× the bare loop (target ≤ 1.5×: {})",
+            ms(r.wall),
+            mb_per_s(bytes, r.wall),
+            rss(r.max_rss_kb),
+            if ratio <= 1.5 { "ok" } else { "MISSED" }
+        );
+    }
+}
+
 /// Linearity, paired: the small and the large file's `check` run back to
 /// back `pairs` times, so contention on the shared machine hits both alike;
 /// the best pair's large/small time ratio over the size ratio.
@@ -590,6 +798,13 @@ fn main() {
         for size_mb in [1, 10, 50] {
             std::fs::write(dir.join(format!("CHECKLIST-{size_mb}MB.md")), checklist(size_mb * MB)).expect("write");
         }
+        match seeds() {
+            Some(seeds) => {
+                std::fs::write(dir.join("seeds-policy.toml"), SEED_POLICY).expect("write policy");
+                std::fs::write(dir.join("SEEDS-10MB.md"), seed_checklist(&seeds, 10 * MB)).expect("write");
+            }
+            None => println!("SKIPPED: SEEDS-10MB.md: {} is absent", seeds_dir().display()),
+        }
         return;
     }
     // `cargo bench` passes `--bench`; `cargo test --benches` runs it too, so
@@ -610,6 +825,11 @@ fn main() {
         println!("cmark-gfm not found: skipping the comparison (apt-get install cmark-gfm)");
     }
     println!("checkgate throughput (best of several rounds, the commands taking turns in each; stdout to /dev/null)");
+    // `cargo bench --bench throughput -- seeds`: only the seed-built file.
+    if args.iter().any(|a| a == "seeds") {
+        measure_seeds(dir, 10, 11);
+        return;
+    }
     measure(dir, 1, 9, None);
     let ten = measure(dir, 10, 11, cmark.as_deref());
     let fifty = measure(dir, 50, 7, None);
@@ -619,6 +839,7 @@ fn main() {
         if growth <= 1.2 { "ok" } else { "MISSED" }
     );
     long_heading(dir, 3);
+    measure_seeds(dir, 10, 11);
     if std::env::var_os("CHECKGATE_BENCH_100MB").is_some() {
         let hundred = measure(dir, 100, 1, None);
         let growth = linearity(&ten, &hundred, 1);

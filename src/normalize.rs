@@ -395,20 +395,21 @@ fn trim_ascii_non_word(s: &str) -> &str {
 /// in place, word by word, without making its key; other text is keyed in
 /// `scratch`.
 pub fn key_is(text: &str, want: &str, scratch: &mut String) -> bool {
-    let ascii = text.is_ascii();
-    // Most texts differ in their first letter: the key of ASCII text starts
-    // with its first letter or digit, lowercased, unless a section number
-    // (a digit) or a leading shortcode (a colon before it) goes first.
-    if ascii {
-        let b = text.as_bytes();
-        if let Some(p) = b.iter().position(u8::is_ascii_alphanumeric)
-            && b[p].is_ascii_alphabetic()
-            && !b[..p].contains(&b':')
-            && want.as_bytes().first() != Some(&b[p].to_ascii_lowercase())
-        {
-            return false;
-        }
+    // Most texts differ in their first letter: the key of a text starts
+    // with its first letter or digit, lowercased, when only ASCII goes
+    // before it (mojibake repair and case folding change no ASCII, and
+    // ASCII other than letters and digits is trimmed), unless a section
+    // number (a digit) or a leading shortcode (a colon before it) goes
+    // first. The rest of the text may be anything.
+    let b = text.as_bytes();
+    if let Some(p) = b.iter().position(|c| c.is_ascii_alphanumeric() || !c.is_ascii())
+        && b[p].is_ascii_alphabetic()
+        && !b[..p].contains(&b':')
+        && want.as_bytes().first() != Some(&b[p].to_ascii_lowercase())
+    {
+        return false;
     }
+    let ascii = text.is_ascii();
     if !ascii || text.contains(':') {
         key_into(text, scratch);
         return scratch == want;
@@ -436,6 +437,22 @@ pub fn key_is(text: &str, want: &str, scratch: &mut String) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `key_is` of each text against the key of each gives what comparing
+    /// their keys gives.
+    fn assert_key_is_agrees(texts: &[&str]) {
+        let mut scratch = String::new();
+        for text in texts {
+            for other in texts {
+                let want = key(other);
+                assert_eq!(
+                    key_is(text, &want, &mut scratch),
+                    key(text) == want,
+                    "{text:?} against the key of {other:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn selector_text_is_the_repaired_emoji_free_heading_with_the_same_key() {
@@ -475,17 +492,26 @@ mod tests {
             "Rollback plan tested extra",
             "Rollback plan",
         ];
-        let mut scratch = String::new();
-        for text in texts {
-            for other in texts {
-                let want = key(other);
-                assert_eq!(
-                    key_is(text, &want, &mut scratch),
-                    key(text) == want,
-                    "{text:?} against the key of {other:?}"
-                );
-            }
-        }
+        assert_key_is_agrees(&texts);
+    }
+
+    #[test]
+    fn key_is_rejects_by_first_letter_only_what_keys_reject() {
+        // The first-letter shortcut also runs on text that is not ASCII
+        // after its first letter: it must agree with comparing keys there.
+        let texts = [
+            "Rollback ðŸ”´ plan tested",
+            "rollback plan ✅ tested",
+            "- Rollback ‚úÖ",
+            "Xrollback ✅",
+            "**Ship** it 🚀",
+            ":rocket: Rollback ✅",
+            "1. Rollback ✅",
+            "✅ Rollback",
+            "ðŸ”´ Rollback",
+            "Élan ✅",
+        ];
+        assert_key_is_agrees(&texts);
     }
 
     #[test]

@@ -701,6 +701,27 @@ pub fn emit(rendered: &str) {
 pub fn emit_json<T: serde::Serialize + ?Sized>(value: &T) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
+    // Rust's stdout is line-buffered: it searches every piece written to it
+    // for its last line end, which for one line of JSON means reading the
+    // whole output once more. On Unix the JSON goes to the same file
+    // descriptor through a buffer of its own (after what stdout holds, with
+    // its lock held); elsewhere (a Windows console needs stdout's own
+    // conversion) it goes through stdout.
+    #[cfg(unix)]
+    if let Some(fd) = out.flush().ok().and_then(|()| {
+        use std::os::fd::AsFd;
+        out.as_fd().try_clone_to_owned().ok()
+    }) {
+        // Smaller than the 64 KiB pieces `write_json` defuses: a piece
+        // goes to the file without a copy, the few bytes of an escape are
+        // gathered here.
+        let mut direct = std::io::BufWriter::with_capacity(1 << 13, std::fs::File::from(fd));
+        let _ = sanitize::write_json(&mut direct, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| direct.write_all(b"\n"))
+            .and_then(|()| direct.flush());
+        return;
+    }
     let _ = sanitize::write_json(&mut out, value)
         .map_err(std::io::Error::from)
         .and_then(|()| out.write_all(b"\n"))
