@@ -8,9 +8,13 @@
 //! from the pull request is built or run, so it is safe under
 //! `pull_request_target`.
 //!
+//! The check run is created `in_progress` beside the first reads and
+//! completed at the end; a run whose pull request has moved on to another
+//! head judges nothing and completes its check run as superseded.
+//!
 //! It then prints workflow-command annotations, appends the job summary and
 //! writes the step outputs, and only then writes to GitHub (the sticky
-//! comment and the check run, through [`crate::github`]). So a read-only
+//! comment and the check run, at the same time, through [`crate::github`]). So a read-only
 //! token can cost the comment, never the verdict: the exit code is decided by
 //! the report, and an API failure can only turn a pass into an error (2),
 //! never the reverse.
@@ -42,9 +46,9 @@ use crate::policy::PolicyError;
 
 use crate::sanitize::{self, Redactor};
 use event::read_target;
-use judge::judge;
+use judge::{Outcome, judge};
 use outputs::Log;
-use publish::report_and_publish;
+use publish::{report_and_publish, superseded};
 
 /// The check run's name, and the `title=` of workflow commands.
 pub const CHECK_NAME: &str = "checkgate";
@@ -168,14 +172,41 @@ pub async fn run_with(
         Ok(c) => c,
         Err(e) => return log.fail(&e.to_string()),
     };
-    let exit = match judge(args, env, &client, &target).await {
-        Ok(judged) => report_and_publish(args, &client, judged, &mut log).await,
+    // The check run goes up `in_progress` beside the first reads, so an older
+    // verdict on the commit does not stand while this one is computed.
+    let check_head = match &target {
+        Target::PullRequest { head_sha, .. } | Target::MergeGroup { head_sha, .. } => Some(head_sha.clone()),
+        Target::NoPullRequest { .. } => None,
+    };
+    let start = async {
+        match (&check_head, args.check_run) {
+            (Some(head), true) => Some(client.start_check_run(CHECK_NAME, head).await),
+            _ => None,
+        }
+    };
+    let (outcome, started) = tokio::join!(judge(args, env, &client, &target), start);
+    let exit = match outcome {
+        Ok(Outcome::Judged(judged)) => report_and_publish(args, &client, *judged, started, &mut log).await,
+        Ok(Outcome::Superseded { judged, head }) => superseded(&client, &judged, &head, started, &mut log).await,
         Err(e) => {
             let message = e.to_string();
             let _ = log.summary(&format!(
                 "## checkgate could not run\n\n```\n{}\n```\n",
                 sanitize::line(&message)
             ));
+            if let Some(Ok(id)) = started {
+                // Not left running: the step's error is the verdict.
+                let run = github::CheckRun {
+                    name: CHECK_NAME.to_string(),
+                    head_sha: check_head.clone().unwrap_or_default(),
+                    conclusion: "failure",
+                    title: "checkgate could not run".to_string(),
+                    summary: format!("```\n{}\n```\n", sanitize::line(&client.redact(&message))),
+                    text: None,
+                    annotations: Vec::new(),
+                };
+                let _ = client.complete_check_run(id, &run).await;
+            }
             log.fail(&message)
         }
     };

@@ -1,0 +1,37 @@
+//! The pruned schema the GraphQL client is built against
+//! (`src/github/graphql/schema.graphql`) is GitHub's published schema,
+//! pruned to what `queries.graphql` reaches, byte for byte. The build never
+//! needs `../shared`; this test does, and says so when it is absent.
+
+#[path = "support/schema_prune.rs"]
+mod schema_prune;
+#[path = "common/mod.rs"]
+mod common;
+
+use std::path::Path;
+
+const PRUNED: &str = "src/github/graphql/schema.graphql";
+const QUERIES: &str = "src/github/graphql/queries.graphql";
+
+#[test]
+fn the_pruned_schema_is_githubs_published_schema_pruned_to_our_queries() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let published = root.join("../shared/corpus/graphql/schema.graphql");
+    let Ok(full) = std::fs::read_to_string(&published) else {
+        common::skip(&published);
+        return;
+    };
+    let full = schema_prune::load_published(&full);
+    let queries = std::fs::read_to_string(root.join(QUERIES)).expect("queries.graphql");
+    let expected = schema_prune::prune(&full, &queries);
+    let committed = std::fs::read_to_string(root.join(PRUNED)).unwrap_or_default();
+    if committed != expected {
+        if std::env::var("CI").as_deref() != Ok("true") && std::env::var_os("CHECKGATE_WRITE_SCHEMA").is_some() {
+            std::fs::write(root.join(PRUNED), &expected).expect("write the pruned schema");
+        }
+        panic!(
+            "{PRUNED} is not GitHub's schema pruned to {QUERIES}; run \
+             `CHECKGATE_WRITE_SCHEMA=1 cargo test --test graphql_schema` and commit the result"
+        );
+    }
+}
