@@ -3,10 +3,10 @@
 //! pruned to what `queries.graphql` reaches, byte for byte. The build never
 //! needs `../shared`; this test does, and says so when it is absent.
 
-#[path = "support/schema_prune.rs"]
-mod schema_prune;
 #[path = "common/mod.rs"]
 mod common;
+#[path = "support/schema_prune.rs"]
+mod schema_prune;
 
 use std::path::Path;
 

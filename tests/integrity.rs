@@ -389,7 +389,10 @@ async fn a_run_for_an_old_commit_judges_nothing_and_completes_its_check_run_as_s
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].created["head_sha"], old);
     assert_eq!(runs[0].created["conclusion"], "cancelled");
-    assert_eq!(runs[0].created["output"]["title"], "superseded: a newer run judges 1111111");
+    assert_eq!(
+        runs[0].created["output"]["title"],
+        "superseded: a newer run judges 1111111"
+    );
     assert!(gh.marked_comments().is_empty());
     assert!(
         ran.out.contains(
@@ -950,7 +953,10 @@ async fn a_stale_branch_missing_a_required_item_the_base_gained_fails_with_merge
     // The policy and the checklist are read at the base branch's tip, and
     // (issue 20: every run, whatever the changed-file list says) the
     // checklist at the merge base too.
-    assert!(gh.request_lines().contains(&format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1")));
+    assert!(
+        gh.request_lines()
+            .contains(&format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"))
+    );
     assert!(gh.read_at(BASE, POLICY_PATH), "{:#?}", gh.request_lines());
     assert!(gh.read_at(BASE, "READY.md"), "{:#?}", gh.request_lines());
     assert!(gh.read_at(MERGE_BASE, "READY.md"), "{:#?}", gh.request_lines());
@@ -977,9 +983,7 @@ async fn what_the_pull_request_removed_is_tampering_even_on_a_stale_branch() {
         "only the item the base gained is the branch's staleness: {findings:?}"
     );
     // Tamper checks compare with the merge base, not the moved base.
-    assert!(
-        gh.read_at(MERGE_BASE, "READY.md")
-    );
+    assert!(gh.read_at(MERGE_BASE, "READY.md"));
 }
 
 #[tokio::test]

@@ -48,7 +48,10 @@ pub(super) enum Outcome {
     Judged(Box<Judged>),
     /// The pull request's head is no longer the commit the event named:
     /// nothing is judged for the old head; a newer run judges `head`.
-    Superseded { judged: String, head: String },
+    Superseded {
+        judged: String,
+        head: String,
+    },
 }
 
 /// What round one read through GraphQL for a pull request, handed on.
@@ -215,14 +218,31 @@ pub(super) async fn judge<T: github::Transport>(
         Err(outcome) => return Ok(outcome),
     };
     let prefetched = facts.prefetched.take();
-    let policy_at = |default: bool| prefetched.as_ref().map(|p| if default { &p.default_policy } else { &p.policy });
-    let mut policy_text = read_text(client, policy_at(false), &policy_path, &facts.policy_ref, policy::MAX_BYTES).await?;
+    let policy_at = |default: bool| {
+        prefetched
+            .as_ref()
+            .map(|p| if default { &p.default_policy } else { &p.policy })
+    };
+    let mut policy_text = read_text(
+        client,
+        policy_at(false),
+        &policy_path,
+        &facts.policy_ref,
+        policy::MAX_BYTES,
+    )
+    .await?;
     if policy_text.is_none() && policy_path != policy::DEFAULT_PATH {
         // Under `pull_request` the `policy` input is the pull request's to
         // write: pointing it at a file the base lacks must not escape a
         // policy the base has at the default path.
-        if let Some(text) =
-            read_text(client, policy_at(true), policy::DEFAULT_PATH, &facts.policy_ref, policy::MAX_BYTES).await?
+        if let Some(text) = read_text(
+            client,
+            policy_at(true),
+            policy::DEFAULT_PATH,
+            &facts.policy_ref,
+            policy::MAX_BYTES,
+        )
+        .await?
         {
             facts.notes.push(format!(
                 "the base has no policy at {policy_path} (the `policy` input) but has {}; judged by that one",
@@ -368,7 +388,14 @@ pub(super) async fn judge<T: github::Transport>(
         if loader.head.contains_key(path) {
             continue;
         }
-        let head = read_text(client, at(&facts.head_ref, path), path, &facts.head_ref, engine::DEFAULT_MAX_BYTES).await?;
+        let head = read_text(
+            client,
+            at(&facts.head_ref, path),
+            path,
+            &facts.head_ref,
+            engine::DEFAULT_MAX_BYTES,
+        )
+        .await?;
         // The base copy is compared every run, whatever the changed-file
         // list says (a symlink's target changes where its link does not).
         if let Some(base_ref) = &facts.base_ref {
@@ -456,7 +483,15 @@ async fn trusted_action<T: github::Transport>(
     if policy_path == policy::DEFAULT_PATH || !workflow_touched(env, facts) {
         return policy.action.clone();
     }
-    match read_text(client, prefetched, policy::DEFAULT_PATH, &facts.policy_ref, policy::MAX_BYTES).await {
+    match read_text(
+        client,
+        prefetched,
+        policy::DEFAULT_PATH,
+        &facts.policy_ref,
+        policy::MAX_BYTES,
+    )
+    .await
+    {
         Ok(Some(text)) => Policy::parse(policy::DEFAULT_PATH, &text)
             .map(|p| p.action)
             .unwrap_or_default(),

@@ -161,7 +161,10 @@ async fn publish<T: github::Transport>(
 /// What to say of the gate's enforcement: in the job summary, and once in
 /// the comment. Whether the rules say nothing or could not be read, the
 /// comment says nothing it cannot stand behind.
-fn enforcement_notes(enforcement: Option<&github::Enforcement>, branch: Option<&str>) -> (Option<String>, Option<String>) {
+fn enforcement_notes(
+    enforcement: Option<&github::Enforcement>,
+    branch: Option<&str>,
+) -> (Option<String>, Option<String>) {
     match (enforcement, branch) {
         (Some(github::Enforcement::NotRequired), Some(branch)) => {
             let note = format!(
@@ -210,7 +213,10 @@ pub(super) async fn superseded<T: github::Transport>(
         short(head)
     );
     log.notice(&message);
-    let _ = log.summary(&format!("## checkgate: superseded\n\n{}\n", report::escape_markdown(&message)));
+    let _ = log.summary(&format!(
+        "## checkgate: superseded\n\n{}\n",
+        report::escape_markdown(&message)
+    ));
     if let Some(Ok(id)) = started {
         let run = CheckRun {
             name: CHECK_NAME.to_string(),

@@ -61,7 +61,10 @@ impl<T: Transport> Client<T> {
         }
         let path = self.repo_path("check-runs");
         let body = json!({ "name": name, "head_sha": head_sha, "status": "in_progress" });
-        let r = self.send(Method::POST, &path, Some(&body), true).await?;
+        // The answer describes the run just created: a small object.
+        let r = self
+            .send_limited(Method::POST, &path, Some(&body), true, 1024 * 1024)
+            .await?;
         let created: Created = self.decode(Method::POST, &path, &r)?;
         Ok(created.id)
     }
@@ -79,8 +82,13 @@ impl<T: Transport> Client<T> {
         });
         self.send(Method::PATCH, &update, Some(&body), true).await?;
         for batch in batches {
-            self.send(Method::PATCH, &update, Some(&json!({ "output": output(run, batch) })), true)
-                .await?;
+            self.send(
+                Method::PATCH,
+                &update,
+                Some(&json!({ "output": output(run, batch) })),
+                true,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -108,8 +116,13 @@ impl<T: Transport> Client<T> {
         let created: Created = self.decode(Method::POST, &path, &r)?;
         let update = self.repo_path(&format!("check-runs/{}", created.id));
         for batch in batches {
-            self.send(Method::PATCH, &update, Some(&json!({ "output": output(run, batch) })), true)
-                .await?;
+            self.send(
+                Method::PATCH,
+                &update,
+                Some(&json!({ "output": output(run, batch) })),
+                true,
+            )
+            .await?;
         }
         Ok(created.id)
     }

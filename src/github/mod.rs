@@ -74,6 +74,11 @@ pub enum GithubError {
         "GET {path}: the list goes on past the {read} entries checkgate reads; it cannot be judged from part of the list"
     )]
     Incomplete { path: String, read: usize },
+    /// The same, for a list read through GraphQL.
+    #[error(
+        "GraphQL {field}: the list goes on past the {read} entries checkgate reads; it cannot be judged from part of the list"
+    )]
+    IncompleteQuery { field: String, read: usize },
     #[error("{method} {path}: the response is larger than {limit} bytes; checkgate stopped reading there")]
     TooLarge { method: Method, path: String, limit: u64 },
     #[error(

@@ -25,8 +25,8 @@ fn schema() -> &'static Valid<Schema> {
             Ok(text) => super::schema_prune::load_published(&text),
             Err(_) => {
                 super::common::skip(&published);
-                let text = std::fs::read_to_string(root.join("src/github/graphql/schema.graphql"))
-                    .expect("the pruned schema");
+                let text =
+                    std::fs::read_to_string(root.join("src/github/graphql/schema.graphql")).expect("the pruned schema");
                 Schema::parse_and_validate(text, "schema.graphql").expect("the pruned schema is valid")
             }
         }
@@ -106,7 +106,9 @@ fn resolve_ref(s: &State, expression: &str) -> Option<String> {
         return Some(p.base_sha.clone());
     }
     let known = s.files.keys().any(|(r, _)| r == expression)
-        || s.pull.as_ref().is_some_and(|p| p.head_sha == expression || p.base_sha == expression)
+        || s.pull
+            .as_ref()
+            .is_some_and(|p| p.head_sha == expression || p.base_sha == expression)
         || s.branch_tips.values().any(|t| t == expression)
         || s.merge_base.as_deref() == Some(expression)
         || s.known_commits.iter().any(|c| c == expression);
@@ -178,16 +180,26 @@ impl ObjectValue for PullRequest<'_> {
                 let (from, to) = page(info, s.reviews.len());
                 Ok(ResolvedValue::object(Connection {
                     ty: "PullRequestReviewConnection",
+                    endless: false,
                     total: s.reviews.len(),
                     from,
                     to,
                     nodes: Nodes::Reviews(&s.reviews[from..to]),
                 }))
             }
+            "comments" if s.endless_comments => Ok(ResolvedValue::object(Connection {
+                ty: "IssueCommentConnection",
+                total: 0,
+                from: 0,
+                to: 0,
+                nodes: Nodes::Comments(&[]),
+                endless: true,
+            })),
             "comments" => {
                 let (from, to) = page(info, s.comments.len());
                 Ok(ResolvedValue::object(Connection {
                     ty: "IssueCommentConnection",
+                    endless: false,
                     total: s.comments.len(),
                     from,
                     to,
@@ -211,6 +223,8 @@ struct Connection<'a> {
     from: usize,
     to: usize,
     nodes: Nodes<'a>,
+    /// Always another page.
+    endless: bool,
 }
 
 impl ObjectValue for Connection<'_> {
@@ -221,7 +235,7 @@ impl ObjectValue for Connection<'_> {
         match info.field_name() {
             "totalCount" => Ok(leaf(self.total)),
             "pageInfo" => Ok(ResolvedValue::object(PageInfo {
-                next: (self.to < self.total).then(|| format!("cursor:{}", self.to)),
+                next: (self.endless || self.to < self.total).then(|| format!("cursor:{}", self.to)),
             })),
             "nodes" => Ok(match self.nodes {
                 Nodes::Reviews(r) => ResolvedValue::list(r.iter().map(|r| ResolvedValue::object(Review(r)))),
@@ -328,7 +342,11 @@ impl ObjectValue for Ref<'_> {
         match info.field_name() {
             "name" => Ok(leaf(&p.base_ref)),
             "target" => {
-                let tip = s.branch_tips.get(&p.base_ref).cloned().unwrap_or_else(|| p.base_sha.clone());
+                let tip = s
+                    .branch_tips
+                    .get(&p.base_ref)
+                    .cloned()
+                    .unwrap_or_else(|| p.base_sha.clone());
                 Ok(ResolvedValue::object(Commit(s, tip)))
             }
             "rules" => match &s.rules {
@@ -524,7 +542,11 @@ impl ObjectValue for Tree<'_> {
         match info.field_name() {
             "oid" => Ok(leaf(tree_sha(git_ref, dir))),
             "entries" => {
-                let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+                let prefix = if dir.is_empty() {
+                    String::new()
+                } else {
+                    format!("{dir}/")
+                };
                 let mut names: Vec<String> = s
                     .files
                     .keys()

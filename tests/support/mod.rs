@@ -376,6 +376,8 @@ pub struct State {
     pub known_commits: Vec<String>,
     /// Added to every answer (a network round trip).
     pub latency: Option<Duration>,
+    /// GraphQL says every page of comments has another after it.
+    pub endless_comments: bool,
     next_id: u64,
 }
 
@@ -505,10 +507,12 @@ impl FakeGitHub {
     /// `FilesAt` query, or (the policy at the base tip) the `PullRead` query.
     pub fn read_at(&self, git_ref: &str, path: &str) -> bool {
         let s = self.state();
-        let tip = s
-            .pull
-            .as_ref()
-            .map(|p| s.branch_tips.get(&p.base_ref).cloned().unwrap_or_else(|| p.base_sha.clone()));
+        let tip = s.pull.as_ref().map(|p| {
+            s.branch_tips
+                .get(&p.base_ref)
+                .cloned()
+                .unwrap_or_else(|| p.base_sha.clone())
+        });
         s.requests.iter().any(|r| {
             let v = r.body.as_ref().map(|b| &b["variables"]);
             match (r.operation.as_deref(), v) {
@@ -683,7 +687,9 @@ fn graphql_request(
     let scripted = s
         .script
         .iter()
-        .position(|r| r.method == "POST" && r.path_suffix == "/graphql" && (r.operation.is_none() || r.operation == operation))
+        .position(|r| {
+            r.method == "POST" && r.path_suffix == "/graphql" && (r.operation.is_none() || r.operation == operation)
+        })
         .and_then(|i| s.script.remove(i));
     let delay = scripted.as_ref().and_then(|r| r.delay).or(s.latency);
     let answer = match &scripted {

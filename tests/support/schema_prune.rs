@@ -63,7 +63,9 @@ fn closure(full: &Schema, used: &mut Used) {
         if !kept.insert(name.clone()) {
             continue;
         }
-        let Some(ty) = full.types.get(name.as_str()) else { continue };
+        let Some(ty) = full.types.get(name.as_str()) else {
+            continue;
+        };
         match ty {
             ExtendedType::Object(o) => {
                 let fields = used.fields.entry(name.clone()).or_default();
@@ -92,7 +94,12 @@ fn closure(full: &Schema, used: &mut Used) {
                 }
             }
             ExtendedType::Interface(i) => {
-                for o in full.implementers_map().get(i.name.as_str()).into_iter().flat_map(|m| m.objects.iter()) {
+                for o in full
+                    .implementers_map()
+                    .get(i.name.as_str())
+                    .into_iter()
+                    .flat_map(|m| m.objects.iter())
+                {
                     queue.push(o.to_string());
                 }
                 let fields: Vec<(String, BTreeSet<String>)> = used
@@ -108,8 +115,18 @@ fn closure(full: &Schema, used: &mut Used) {
                         }
                     }
                     // Every implementer must declare the interface's fields.
-                    for o in full.implementers_map().get(i.name.as_str()).into_iter().flat_map(|m| m.iter()) {
-                        let e = used.fields.entry(o.to_string()).or_default().entry(f.clone()).or_default();
+                    for o in full
+                        .implementers_map()
+                        .get(i.name.as_str())
+                        .into_iter()
+                        .flat_map(|m| m.iter())
+                    {
+                        let e = used
+                            .fields
+                            .entry(o.to_string())
+                            .or_default()
+                            .entry(f.clone())
+                            .or_default();
                         e.extend(args.iter().cloned());
                         // Revisit implementers already kept.
                         if kept.contains(o.as_str()) {
@@ -168,7 +185,10 @@ pub fn prune(full: &Valid<Schema>, queries: &str) -> String {
             continue;
         }
         let fields = used.fields.get(name.as_str()).cloned().unwrap_or_default();
-        let prune_fields = |map: &mut apollo_compiler::collections::IndexMap<Name, apollo_compiler::schema::Component<apollo_compiler::schema::FieldDefinition>>| {
+        let prune_fields = |map: &mut apollo_compiler::collections::IndexMap<
+            Name,
+            apollo_compiler::schema::Component<apollo_compiler::schema::FieldDefinition>,
+        >| {
             map.retain(|f, _| fields.contains_key(f.as_str()));
             for (f, d) in map.iter_mut() {
                 let args = &fields[f.as_str()];
@@ -251,7 +271,10 @@ pub fn load_published(text: &str) -> Valid<Schema> {
                 .errors
                 .iter()
                 .map(|d| d.error.to_string())
-                .filter(|m| !(m.starts_with("duplicate definitions for the `") && m.ends_with("field of object type `EnterpriseOwnerInfo`")))
+                .filter(|m| {
+                    !(m.starts_with("duplicate definitions for the `")
+                        && m.ends_with("field of object type `EnterpriseOwnerInfo`"))
+                })
                 .collect();
             assert!(others.is_empty(), "GitHub's schema does not parse: {others:?}");
             Valid::assume_valid(e.partial)

@@ -3,7 +3,8 @@
 //! reads them all).
 
 use super::super::client::{Client, Transport};
-use super::super::{Content, GithubError};
+use super::super::{Content, GithubError, truncate_chars};
+use crate::sanitize;
 
 /// Git's mode for a symbolic link.
 const SYMLINK_MODE: i64 = 0o120000;
@@ -24,7 +25,10 @@ pub enum PathAt {
     Missing,
     /// A file; `text` is `None` when GitHub sent no text for it (binary or
     /// cut short), so its bytes are read through REST.
-    File { text: Option<String>, size: u64 },
+    File {
+        text: Option<String>,
+        size: u64,
+    },
     Dir(Vec<Listed>),
     /// A symlink or submodule: the kind.
     Other(String),
@@ -71,11 +75,18 @@ impl<T: Transport> Client<T> {
     /// The file `at` describes (`path` at `git_ref`), never more than
     /// `max_bytes`: what GraphQL sent, or, for a file it sent no text for,
     /// its bytes through REST.
-    pub async fn content_of(&self, at: &PathAt, path: &str, git_ref: &str, max_bytes: u64) -> Result<Content, GithubError> {
+    pub async fn content_of(
+        &self,
+        at: &PathAt,
+        path: &str,
+        git_ref: &str,
+        max_bytes: u64,
+    ) -> Result<Content, GithubError> {
         Ok(match at {
             PathAt::Missing => Content::Missing,
             PathAt::Dir(_) => Content::NotAFile("directory".into()),
-            PathAt::Other(kind) => Content::NotAFile(kind.clone()),
+            // The kind is the server's word: one short line of it at most.
+            PathAt::Other(kind) => Content::NotAFile(truncate_chars(&sanitize::line(&self.redact(kind)), 40)),
             PathAt::File { size, .. } if *size > max_bytes => Content::TooLarge(*size),
             PathAt::File { text: Some(text), .. } if text.len() as u64 <= max_bytes => {
                 Content::File(text.clone().into_bytes())

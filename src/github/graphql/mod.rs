@@ -136,8 +136,8 @@ impl<T: Transport> Client<T> {
     ) -> Result<(Q::ResponseData, Vec<String>), GithubError> {
         let query = Q::build_query(variables);
         let operation = query.operation_name;
-        let body = serde_json::to_value(&query)
-            .map_err(|e| self.decode_error(Method::POST, GRAPHQL_PATH, &e.to_string()))?;
+        let body =
+            serde_json::to_value(&query).map_err(|e| self.decode_error(Method::POST, GRAPHQL_PATH, &e.to_string()))?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -188,7 +188,11 @@ impl<T: Transport> Client<T> {
     /// A server's error text as one redacted, defused line.
     fn error_text(&self, message: &str) -> String {
         let text = sanitize::line(&self.redact(message).replace(['\r', '\n'], " ")).into_owned();
-        let text = if text.trim().is_empty() { "(no message)".to_string() } else { text };
+        let text = if text.trim().is_empty() {
+            "(no message)".to_string()
+        } else {
+            text
+        };
         truncate_chars(&text, 300)
     }
 }

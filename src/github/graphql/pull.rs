@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use super::convert::{Listed, PathAt};
 use super::{CommentsPage, LIST_LIMIT, PullRead, ReviewsPage, comments_page, pull_read, reviews_page};
+use crate::github::GithubError;
 use crate::github::client::{Client, Transport};
 use crate::github::comments::{Comment, User};
 use crate::github::pulls::{Commitish, PullRequest, Review};
-use crate::github::GithubError;
 
 /// Pages of 100 reviews read at most (as many as REST reads).
 const REVIEW_PAGES: u32 = 30;
@@ -170,9 +170,10 @@ impl<T: Transport> Client<T> {
             });
             match (&base.rules, by_rules || by_protection) {
                 (_, true) => Enforcement::Required,
-                (Some(rules), false) if rules.total_count > 100 => {
-                    Enforcement::Unknown(format!("the branch has {} rules; checkgate reads 100", rules.total_count))
-                }
+                (Some(rules), false) if rules.total_count > 100 => Enforcement::Unknown(format!(
+                    "the branch has {} rules; checkgate reads 100",
+                    rules.total_count
+                )),
                 (None, false) => Enforcement::Unknown("GitHub sent no rules".into()),
                 (Some(_), false) => Enforcement::NotRequired,
             }
@@ -197,15 +198,29 @@ impl<T: Transport> Client<T> {
             }
         }
 
-        let reviews = pr.reviews.ok_or_else(|| self.graphql_missing(&format!("the reviews of {what}")))?;
+        let reviews = pr
+            .reviews
+            .ok_or_else(|| self.graphql_missing(&format!("the reviews of {what}")))?;
         let mut reviews = List {
-            items: reviews.nodes.into_iter().flatten().flatten().map(Review::from).collect(),
+            items: reviews
+                .nodes
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(Review::from)
+                .collect(),
             total: reviews.total_count,
-            next: reviews.page_info.has_next_page.then(|| reviews.page_info.end_cursor.unwrap_or_default()),
+            next: reviews
+                .page_info
+                .has_next_page
+                .then(|| reviews.page_info.end_cursor.unwrap_or_default()),
             pages: 1,
         };
         let mut comments = List {
-            items: convert_comments(self, pr.comments.nodes.into_iter().flatten().flatten().map(Comment::try_from))?,
+            items: convert_comments(
+                self,
+                pr.comments.nodes.into_iter().flatten().flatten().map(Comment::try_from),
+            )?,
             total: pr.comments.total_count,
             next: pr
                 .comments
@@ -220,11 +235,19 @@ impl<T: Transport> Client<T> {
                 (reviews.pages, REVIEW_PAGES, "reviews"),
                 (comments.pages, COMMENT_PAGES, "comments"),
             ] {
-                let going = if name == "reviews" { reviews.more() } else { comments.more() };
+                let going = if name == "reviews" {
+                    reviews.more()
+                } else {
+                    comments.more()
+                };
                 if going && list >= max {
-                    return Err(GithubError::Incomplete {
-                        path: format!("GraphQL pullRequest.{name}"),
-                        read: if name == "reviews" { reviews.items.len() } else { comments.items.len() },
+                    return Err(GithubError::IncompleteQuery {
+                        field: format!("pullRequest.{name}"),
+                        read: if name == "reviews" {
+                            reviews.items.len()
+                        } else {
+                            comments.items.len()
+                        },
                     });
                 }
             }
@@ -274,18 +297,27 @@ impl<T: Transport> Client<T> {
                     return Err(self.graphql_moved(&what, &head, &oid));
                 }
                 let p = page.ok_or_else(|| self.graphql_missing(&format!("the reviews of {what}")))?;
-                reviews.items.extend(p.nodes.into_iter().flatten().flatten().map(Review::from));
-                reviews.next = p.page_info.has_next_page.then(|| p.page_info.end_cursor.unwrap_or_default());
+                reviews
+                    .items
+                    .extend(p.nodes.into_iter().flatten().flatten().map(Review::from));
+                reviews.next = p
+                    .page_info
+                    .has_next_page
+                    .then(|| p.page_info.end_cursor.unwrap_or_default());
                 reviews.pages += 1;
             }
             if let Some((oid, p)) = comment_page {
                 if oid != head {
                     return Err(self.graphql_moved(&what, &head, &oid));
                 }
-                comments
-                    .items
-                    .extend(convert_comments(self, p.nodes.into_iter().flatten().flatten().map(Comment::try_from))?);
-                comments.next = p.page_info.has_next_page.then(|| p.page_info.end_cursor.unwrap_or_default());
+                comments.items.extend(convert_comments(
+                    self,
+                    p.nodes.into_iter().flatten().flatten().map(Comment::try_from),
+                )?);
+                comments.next = p
+                    .page_info
+                    .has_next_page
+                    .then(|| p.page_info.end_cursor.unwrap_or_default());
                 comments.pages += 1;
             }
         }
@@ -340,7 +372,9 @@ impl<T: Transport> Client<T> {
         self.decode_error(
             http::Method::POST,
             super::GRAPHQL_PATH,
-            &format!("the head of {what} moved from {from} to {to} while checkgate read it; the run for {to} judges it"),
+            &format!(
+                "the head of {what} moved from {from} to {to} while checkgate read it; the run for {to} judges it"
+            ),
         )
     }
 }
