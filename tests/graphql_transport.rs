@@ -22,9 +22,17 @@ struct Ran {
     err: String,
     summary: String,
     report: Value,
+    outputs: String,
 }
 
 impl Ran {
+    /// The `passed` step output (written `passed<<DELIMITER`, value, delimiter).
+    fn output_passed(&self) -> Option<&str> {
+        let mut lines = self.outputs.lines();
+        lines.by_ref().find(|l| l.starts_with("passed<<"))?;
+        lines.next()
+    }
+
     fn codes(&self) -> Vec<String> {
         self.report["checklists"]
             .as_array()
@@ -65,6 +73,7 @@ async fn run_at(gh: &FakeGitHub, api_url: Option<String>, payload: &Value) -> Ra
         err: String::from_utf8(err).expect("utf-8"),
         summary: std::fs::read_to_string(dir.path().join("summary.md")).unwrap_or_default(),
         report,
+        outputs,
     }
 }
 
@@ -366,4 +375,82 @@ async fn a_bot_login_graphql_spells_without_its_suffix_still_finds_the_sticky_co
             .iter()
             .any(|l| l.starts_with("POST") && l.ends_with("/comments"))
     );
+}
+
+#[tokio::test]
+async fn a_commit_heading_two_pull_requests_gets_the_strictest_verdict_of_both() {
+    // Issue 20 §2: #42 → main fails, #43 → release/1.x (a laxer policy)
+    // passes, and both post `checkgate` on the same commit. The run for #43
+    // judges #42 too, so the check reads failure whichever run is newest.
+    let gh = FakeGitHub::start().await;
+    support::typical::set_up(&gh);
+    // #42's sign-off is missing; #43's base asks for none.
+    gh.state().reviews.clear();
+    gh.put_file(
+        HEAD,
+        "READY.md",
+        "# Ready\n## Must\n- [x] Tests pass\n- [ ] Rollback plan tested\n",
+    );
+    let release = "6666666666666666666666666666666666666666";
+    gh.put_file(
+        release,
+        ".github/checkgate.toml",
+        "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Must\"\nlevel = \"warn\"\n",
+    );
+    gh.put_file(
+        release,
+        "READY.md",
+        "# Ready\n## Must\n- [ ] Tests pass\n- [ ] Rollback plan tested\n",
+    );
+    let mut other = support::Pull::new(43, HEAD, release);
+    other.base_ref = "release/1.x".to_string();
+    gh.state().other_pulls.push(other);
+    let mut payload = support::typical::payload();
+    payload["number"] = json!(43);
+    payload["pull_request"]["number"] = json!(43);
+    payload["pull_request"]["base"] = json!({ "sha": release, "ref": "release/1.x" });
+
+    let ran = run_at(&gh, None, &payload).await;
+    assert_eq!(ran.output_passed(), Some("true"), "#43 itself passes");
+    assert_eq!(ran.exit, Exit::Fail, "the commit's check fails with #42: {}", ran.err);
+    let run = gh.state().check_runs[0].clone();
+    assert_eq!(run.created["conclusion"], "failure");
+    let summary = run.created["output"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        summary.ends_with(
+            "\n### This commit is the head of 2 open pull requests\n\nThe check's conclusion is the strictest of their verdicts.\n\n\
+             | Pull request | Base | Verdict |\n|---|---|---|\n\
+             | pull request 43 | `release/1.x` | ✅ passes |\n\
+             | pull request 42 | `main` | ❌ fails |\n"
+        ),
+        "{summary}"
+    );
+    assert_eq!(gh.state().check_runs.len(), 1, "one check run, for the commit");
+}
+
+#[tokio::test]
+async fn the_open_pull_requests_a_commit_heads_are_found_in_one_query() {
+    let gh = FakeGitHub::start().await;
+    support::typical::set_up(&gh);
+    let mut other = support::Pull::new(43, HEAD, BASE);
+    other.base_ref = "release/1.x".to_string();
+    gh.state().other_pulls.push(other);
+    let mut closed = support::Pull::new(44, HEAD, BASE);
+    closed.state = "closed".to_string();
+    gh.state().other_pulls.push(closed);
+    gh.state()
+        .other_pulls
+        .push(support::Pull::new(45, "7777777777777777777777777777777777777777", BASE));
+    let client = checkgate::github::Client::new(
+        checkgate::github::Octocrab::new(&gh.uri(), Some(support::TOKEN)).expect("client"),
+        checkgate::github::Repo::parse(&format!("{OWNER}/{REPO}")).expect("repo"),
+        RetryPolicy::default(),
+        None,
+    );
+    assert_eq!(client.open_pulls_at(HEAD).await.expect("read"), [42, 43]);
+    assert_eq!(gh.request_lines(), ["POST /graphql PullsAt"]);
+    gh.assert_valid();
 }

@@ -41,6 +41,9 @@ pub(super) struct Judged {
     pub(super) enforcement: Option<github::Enforcement>,
     /// The base branch's name, for the enforcement warning.
     pub(super) base_branch: Option<String>,
+    /// Other open pull requests whose head is the commit judged: a check
+    /// run on the commit speaks for them too.
+    pub(super) others: Vec<u64>,
 }
 
 /// What a run found to do.
@@ -62,6 +65,7 @@ struct Prefetched {
     reviews: Vec<github::Review>,
     comments: Vec<github::Comment>,
     enforcement: github::Enforcement,
+    others: Vec<u64>,
 }
 
 /// Everything the run learnt from GitHub before evaluating.
@@ -106,7 +110,7 @@ async fn facts<T: github::Transport>(
                 }
             };
             let (snapshot, cmp) = tokio::join!(
-                client.read_pull(*number, policy_path, policy::DEFAULT_PATH, super::CHECK_NAME),
+                client.read_pull(*number, head_sha, policy_path, policy::DEFAULT_PATH, super::CHECK_NAME),
                 compare
             );
             let snapshot = snapshot?;
@@ -141,6 +145,7 @@ async fn facts<T: github::Transport>(
                 default_policy,
                 listings,
                 enforcement,
+                others,
                 ..
             } = snapshot;
             Ok(Ok(Facts {
@@ -158,6 +163,7 @@ async fn facts<T: github::Transport>(
                     reviews,
                     comments,
                     enforcement,
+                    others,
                 }),
             }))
         }
@@ -268,6 +274,7 @@ pub(super) async fn judge<T: github::Transport>(
             let report = Report::new(checklists, facts.notes.clone());
             let mut judged = finish(env, target, &facts, &action, report);
             judged.enforcement = prefetched.as_ref().map(|p| p.enforcement.clone());
+            judged.others = prefetched.as_ref().map(|p| p.others.clone()).unwrap_or_default();
             judged.comments = prefetched.map(|p| p.comments);
             return Ok(Outcome::Judged(Box::new(judged)));
         }
@@ -454,6 +461,7 @@ pub(super) async fn judge<T: github::Transport>(
     }
     let mut judged = finish(env, target, &facts, &action, report);
     judged.comments = listed;
+    judged.others = prefetched.as_ref().map(|p| p.others.clone()).unwrap_or_default();
     judged.enforcement = prefetched.map(|p| p.enforcement);
     Ok(Outcome::Judged(Box::new(judged)))
 }
@@ -557,6 +565,7 @@ fn finish(
         comments: None,
         enforcement: None,
         base_branch: facts.pull.as_ref().and_then(|p| p.base.git_ref.clone()),
+        others: Vec::new(),
     }
 }
 

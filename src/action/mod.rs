@@ -48,7 +48,7 @@ use crate::sanitize::{self, Redactor};
 use event::read_target;
 use judge::{Outcome, judge};
 use outputs::Log;
-use publish::{report_and_publish, superseded};
+use publish::{Sibling, report_and_publish, superseded};
 
 /// The check run's name, and the `title=` of workflow commands.
 pub const CHECK_NAME: &str = "checkgate";
@@ -185,9 +185,17 @@ pub async fn run_with(
         }
     };
     let (outcome, started) = tokio::join!(judge(args, env, &client, &target), start);
+    let outcome = match outcome {
+        Ok(Outcome::Judged(judged)) => match siblings(args, env, &client, &judged).await {
+            Ok(siblings) => Ok(Ok((judged, siblings))),
+            Err(e) => Err(e),
+        },
+        Ok(Outcome::Superseded { judged, head }) => Ok(Err((judged, head))),
+        Err(e) => Err(e),
+    };
     let exit = match outcome {
-        Ok(Outcome::Judged(judged)) => report_and_publish(args, &client, *judged, started, &mut log).await,
-        Ok(Outcome::Superseded { judged, head }) => superseded(&client, &judged, &head, started, &mut log).await,
+        Ok(Ok((judged, siblings))) => report_and_publish(args, &client, *judged, siblings, started, &mut log).await,
+        Ok(Err((judged, head))) => superseded(&client, &judged, &head, started, &mut log).await,
         Err(e) => {
             let message = e.to_string();
             let _ = log.summary(&format!(
@@ -219,6 +227,39 @@ pub async fn run_with(
         }
     }
     exit
+}
+
+/// The verdict for each other open pull request whose head is the commit
+/// judged: a check run on a commit speaks for every pull request it heads,
+/// so each is judged by its own base's policy (issue 20 §2).
+async fn siblings<T: github::Transport>(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    client: &Client<T>,
+    judged: &judge::Judged,
+) -> Result<Vec<Sibling>, ActionError> {
+    let Some(head) = judged.head_sha.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for &number in &judged.others {
+        let target = Target::PullRequest {
+            number,
+            head_sha: head.to_string(),
+            body: String::new(),
+            base_ref: None,
+        };
+        // Only the pull requests GitHub lists for the commit: theirs are not followed.
+        if let Outcome::Judged(other) = judge(args, env, client, &target).await? {
+            out.push(Sibling {
+                number,
+                base: other.base_branch.clone().unwrap_or_default(),
+                passed: other.report.passed,
+                report_only: other.report_only,
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn connect(env: &GithubEnv, token: Option<&str>, retry: RetryPolicy) -> Result<Client<github::Octocrab>, ActionError> {

@@ -20,6 +20,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod graphql;
+#[path = "../../tools/prune-schema/src/prune.rs"]
 mod schema_prune;
 
 pub use graphql::Rules;
@@ -387,6 +388,8 @@ pub struct State {
     pub latency: Option<Duration>,
     /// GraphQL says every page of comments has another after it.
     pub endless_comments: bool,
+    /// Further pull requests (sharing the files, reviews and comments above).
+    pub other_pulls: Vec<Pull>,
     next_id: u64,
 }
 
@@ -771,6 +774,11 @@ fn graphql_request(
 }
 
 impl State {
+    /// Every pull request the server knows.
+    pub fn pulls(&self) -> impl Iterator<Item = &Pull> {
+        self.pull.iter().chain(&self.other_pulls)
+    }
+
     /// A copy of what the server knows, for a scripted view.
     fn clone_state(&self) -> State {
         State {
@@ -784,6 +792,7 @@ impl State {
             merge_base: self.merge_base.clone(),
             rules: self.rules.clone(),
             known_commits: self.known_commits.clone(),
+            other_pulls: self.other_pulls.clone(),
             ..State::default()
         }
     }
@@ -862,9 +871,9 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
             let Some((base, head)) = basehead.split_once("...") else {
                 return error(404, "Not Found");
             };
-            let tip = match (s.branch_tips.get(base), &s.pull) {
+            let tip = match (s.branch_tips.get(base), s.pulls().find(|p| p.base_ref == base)) {
                 (Some(tip), _) => tip.clone(),
-                (None, Some(p)) if p.base_ref == base => p.base_sha.clone(),
+                (None, Some(p)) => p.base_sha.clone(),
                 _ => base.to_string(),
             };
             let merge_base = s.merge_base.clone().unwrap_or_else(|| tip.clone());
