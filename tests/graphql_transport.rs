@@ -454,3 +454,30 @@ async fn the_open_pull_requests_a_commit_heads_are_found_in_one_query() {
     assert_eq!(gh.request_lines(), ["POST /graphql PullsAt"]);
     gh.assert_valid();
 }
+
+#[tokio::test]
+async fn a_pull_request_from_the_same_commit_into_an_ungated_branch_is_listed_not_an_error() {
+    // Anyone can open a pull request from the same commit: one into a branch
+    // with no policy has no verdict, and cannot turn this run into an error.
+    let gh = FakeGitHub::start().await;
+    support::typical::set_up(&gh);
+    let scratch = "8888888888888888888888888888888888888888";
+    gh.put_file(scratch, "README.md", "scratch\n");
+    let mut other = support::Pull::new(43, HEAD, scratch);
+    other.base_ref = "scratch".to_string();
+    gh.state().other_pulls.push(other);
+    let ran = run(&gh).await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.err);
+    let run = gh.state().check_runs[0].clone();
+    assert_eq!(run.created["conclusion"], "success");
+    let summary = run.created["output"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        summary.ends_with(
+            "| pull request 42 | `main` | ✅ passes |\n| pull request 43 | — | not gated: no policy at its base |\n"
+        ),
+        "{summary}"
+    );
+}

@@ -250,13 +250,21 @@ async fn siblings<T: github::Transport>(
             base_ref: None,
         };
         // Only the pull requests GitHub lists for the commit: theirs are not followed.
-        if let Outcome::Judged(other) = judge(args, env, client, &target).await? {
-            out.push(Sibling {
+        match judge(args, env, client, &target).await {
+            Ok(Outcome::Judged(other)) => out.push(Sibling {
                 number,
                 base: other.base_branch.clone().unwrap_or_default(),
-                passed: other.report.passed,
-                report_only: other.report_only,
-            });
+                verdict: Some((other.report.passed, other.report_only)),
+            }),
+            Ok(Outcome::Superseded { .. }) => {}
+            // A branch with no policy is not gated: nothing to judge there.
+            // (Anyone can open a pull request from the same commit.)
+            Err(ActionError::NoPolicy { .. }) => out.push(Sibling {
+                number,
+                base: String::new(),
+                verdict: None,
+            }),
+            Err(e) => return Err(e),
         }
     }
     Ok(out)

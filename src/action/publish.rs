@@ -78,7 +78,7 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         );
     }
     // The step fails with the check run: with every pull request the commit heads.
-    let passed = report.passed && siblings.iter().all(|s| s.passed);
+    let passed = report.passed && siblings.iter().all(Sibling::passed);
     match (passed, fail) {
         (true, _) | (false, false) => Exit::Pass,
         (false, true) => Exit::Fail,
@@ -106,8 +106,15 @@ struct Published<'a> {
 pub(super) struct Sibling {
     pub(super) number: u64,
     pub(super) base: String,
-    pub(super) passed: bool,
-    pub(super) report_only: bool,
+    /// Passed, and whether its base policy is `report-only`; `None` when its
+    /// base has no policy (not gated).
+    pub(super) verdict: Option<(bool, bool)>,
+}
+
+impl Sibling {
+    fn passed(&self) -> bool {
+        self.verdict.is_none_or(|(passed, _)| passed)
+    }
 }
 
 /// A check run's conclusion, strictest last.
@@ -130,12 +137,17 @@ fn speak_for_siblings(run: &mut CheckRun, own: (u64, &str), passed: bool, siblin
         "neutral" => 1,
         _ => 0,
     };
-    let mut rows = vec![(own.0, own.1.to_string(), run.conclusion, passed)];
-    rows.extend(
-        siblings
-            .iter()
-            .map(|s| (s.number, s.base.clone(), conclusion(s.passed, s.report_only), s.passed)),
-    );
+    let own_verdict = if passed { "✅ passes" } else { "❌ fails" };
+    let mut rows = vec![(own.0, own.1.to_string(), run.conclusion, own_verdict)];
+    rows.extend(siblings.iter().map(|s| match s.verdict {
+        Some((passed, report_only)) => (
+            s.number,
+            s.base.clone(),
+            conclusion(passed, report_only),
+            if passed { "✅ passes" } else { "❌ fails" },
+        ),
+        None => (s.number, s.base.clone(), "success", "not gated: no policy at its base"),
+    }));
     if let Some(strictest) = rows.iter().map(|r| r.2).max_by_key(|c| rank(c)) {
         run.conclusion = strictest;
     }
@@ -143,11 +155,14 @@ fn speak_for_siblings(run: &mut CheckRun, own: (u64, &str), passed: bool, siblin
         "\n### This commit is the head of {} open pull requests\n\nThe check's conclusion is the strictest of their verdicts.\n\n| Pull request | Base | Verdict |\n|---|---|---|\n",
         rows.len()
     );
-    for (number, base, _, passed) in rows {
-        let verdict = if passed { "✅ passes" } else { "❌ fails" };
+    for (number, base, _, verdict) in rows {
         table.push_str(&format!(
             "| pull request {number} | {} | {verdict} |\n",
-            code_span(&base)
+            if base.is_empty() {
+                "—".to_string()
+            } else {
+                code_span(&base)
+            }
         ));
     }
     run.summary.push_str(&table);

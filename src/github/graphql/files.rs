@@ -13,18 +13,19 @@ use crate::github::client::{Client, MAX_RESPONSE_BYTES, Transport};
 const SLOTS: usize = 8;
 
 impl<T: Transport> Client<T> {
-    /// Each of `paths` at each of `refs` (one to three commits or other
-    /// revision expressions), keyed by (ref, path). A ref that names no
-    /// commit is an error. `max_bytes` bounds each file.
+    /// Each of `paths` at each of `refs` (commits or other revision
+    /// expressions; three a query), keyed by (ref, path). A ref that names
+    /// no commit is an error. `max_bytes` bounds each file.
     pub async fn files_at(
         &self,
         refs: &[&str],
         paths: &[String],
         max_bytes: u64,
     ) -> Result<HashMap<(String, String), PathAt>, GithubError> {
-        assert!((1..=3).contains(&refs.len()), "one to three refs");
-        let chunks: Vec<&[String]> = paths.chunks(SLOTS).collect();
-        let reads = chunks.iter().map(|chunk| self.files_chunk(refs, chunk, max_bytes));
+        let reads = refs
+            .chunks(3)
+            .flat_map(|refs| paths.chunks(SLOTS).map(move |chunk| (refs, chunk)))
+            .map(|(refs, chunk)| self.files_chunk(refs, chunk, max_bytes));
         let mut out = HashMap::new();
         for part in futures_util::future::try_join_all(reads).await? {
             out.extend(part);
