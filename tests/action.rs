@@ -127,17 +127,33 @@ impl Case {
     }
 }
 
-/// What every pull request run reads first: the pull request (fresh), its
-/// files, how its branch relates to the base branch now, the policy at the
-/// base and the checklist at the head.
+/// What every pull request run does first, in two rounds: the check run
+/// created `in_progress`, how its branch relates to the base branch now
+/// (with the changed files) and the pull request fresh with the policy at
+/// the base (one GraphQL query); then the checklists (another).
 fn reads() -> Vec<String> {
     vec![
-        format!("GET /repos/{OWNER}/{REPO}/pulls/42"),
-        format!("GET /repos/{OWNER}/{REPO}/pulls/42/files?per_page=100&page=1"),
+        post_check_run(),
         format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
-        format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
-        format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={HEAD}"),
+        graphql("PullRead"),
+        graphql("FilesAt"),
     ]
+}
+
+/// `lines` in order, for requests that go out at the same time.
+fn sorted(mut lines: Vec<String>) -> Vec<String> {
+    lines.sort();
+    lines
+}
+
+fn graphql(operation: &str) -> String {
+    format!("POST /graphql {operation}")
+}
+
+/// Completing the run's check run (the newest one).
+fn complete_check_run(gh: &FakeGitHub) -> String {
+    let id = gh.state().check_runs.last().map_or(0, |r| r.id);
+    format!("PATCH /repos/{OWNER}/{REPO}/check-runs/{id}")
 }
 
 /// `reads()` then `rest`.
@@ -167,7 +183,7 @@ async fn first_run_posts_one_comment_and_a_check_run_on_the_head_sha() {
     assert_eq!(
         gh.request_lines(),
         // After creating, list again in case a concurrent run posted too.
-        after_reads(&[comments_page(1), post_comment(), comments_page(1), post_check_run()])
+        after_reads(&[complete_check_run(&gh), post_comment(), comments_page(1)])
     );
     gh.assert_valid();
 
@@ -227,7 +243,7 @@ async fn first_run_posts_one_comment_and_a_check_run_on_the_head_sha() {
 }
 
 #[tokio::test]
-async fn rerun_updates_the_same_comment_in_eight_requests() {
+async fn rerun_updates_the_same_comment_in_six_requests() {
     let gh = FakeGitHub::start().await;
     let case = Case::pr(&gh, FAILING);
     assert_eq!(case.run().await.exit, Exit::Fail);
@@ -242,7 +258,7 @@ async fn rerun_updates_the_same_comment_in_eight_requests() {
     // once, update once, one check run.
     assert_eq!(
         gh.request_lines(),
-        after_reads(&[comments_page(1), patch_comment(first[0].id), post_check_run()])
+        after_reads(&[complete_check_run(&gh), patch_comment(first[0].id)])
     );
     gh.assert_valid();
     let now = gh.marked_comments();
@@ -279,16 +295,14 @@ async fn pr_comments_count_only_named_authors_and_share_the_comment_list() {
 
     assert_eq!(ran.exit, Exit::Fail);
     assert_eq!(
-        gh.request_lines(),
-        vec![
-            format!("GET /repos/{OWNER}/{REPO}/pulls/42"),
-            format!("GET /repos/{OWNER}/{REPO}/pulls/42/files?per_page=100&page=1"),
-            format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
-            format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
-            comments_page(1),
-            patch_comment(ours),
+        sorted(gh.request_lines()),
+        sorted(vec![
             post_check_run(),
-        ]
+            format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
+            graphql("PullRead"),
+            complete_check_run(&gh),
+            patch_comment(ours),
+        ])
     );
     gh.assert_valid();
     let report: Value = serde_json::from_str(&ran.output("report").expect("report output")).expect("json");
@@ -326,16 +340,14 @@ async fn pr_comments_by_role_use_the_listed_association_and_no_extra_request() {
 
     assert_eq!(ran.exit, Exit::Fail);
     assert_eq!(
-        gh.request_lines(),
-        vec![
-            format!("GET /repos/{OWNER}/{REPO}/pulls/42"),
-            format!("GET /repos/{OWNER}/{REPO}/pulls/42/files?per_page=100&page=1"),
-            format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
-            format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
-            comments_page(1),
-            patch_comment(ours),
+        sorted(gh.request_lines()),
+        sorted(vec![
             post_check_run(),
-        ]
+            format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
+            graphql("PullRead"),
+            complete_check_run(&gh),
+            patch_comment(ours),
+        ])
     );
     gh.assert_valid();
     let report: Value = serde_json::from_str(&ran.output("report").expect("report output")).expect("json");
@@ -372,13 +384,16 @@ async fn the_sticky_comment_is_found_among_250_and_nobody_elses_is_touched() {
     assert_eq!(ran.exit, Exit::Fail);
     assert_eq!(
         gh.request_lines(),
-        after_reads(&[
-            comments_page(1),
-            comments_page(2),
-            comments_page(3),
+        vec![
+            post_check_run(),
+            format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
+            graphql("PullRead"),
+            graphql("CommentsPage"),
+            graphql("CommentsPage"),
+            graphql("FilesAt"),
+            complete_check_run(&gh),
             patch_comment(ours),
-            post_check_run()
-        ])
+        ]
     );
     gh.assert_valid();
     let after = gh.state().comments.clone();
@@ -399,8 +414,8 @@ async fn a_read_only_token_still_gives_the_verdict_and_one_warning() {
     let ran = Case::pr(&gh, FAILING).run().await;
 
     assert_eq!(ran.exit, Exit::Fail, "never a false pass");
-    // The first write fails; checkgate does not go on to try the check run.
-    assert_eq!(gh.request_lines(), after_reads(&[comments_page(1), post_comment()]));
+    // Creating the check run was refused at the start; the comment is refused too.
+    assert_eq!(gh.request_lines(), after_reads(&[post_comment()]));
     gh.assert_valid();
     let warnings: Vec<&str> = ran
         .out
@@ -443,14 +458,19 @@ async fn a_500_is_retried_then_succeeds() {
 
     assert_eq!(ran.exit, Exit::Fail);
     assert_eq!(
-        gh.request_lines(),
-        after_reads(&[
-            comments_page(1),
-            comments_page(1),
-            post_comment(),
-            comments_page(1),
+        sorted(gh.request_lines()),
+        sorted(vec![
             post_check_run(),
-            post_check_run()
+            format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
+            graphql("PullRead"),
+            // The 502 on creating the check run, retried.
+            post_check_run(),
+            graphql("FilesAt"),
+            complete_check_run(&gh),
+            post_comment(),
+            // The 500 on listing after creating, retried.
+            comments_page(1),
+            comments_page(1),
         ])
     );
     gh.assert_valid();
@@ -470,11 +490,10 @@ async fn a_comment_post_that_succeeded_behind_a_502_is_not_posted_twice() {
     assert_eq!(
         gh.request_lines(),
         after_reads(&[
-            comments_page(1),
+            complete_check_run(&gh),
             post_comment(),
             comments_page(1),
-            patch_comment(id),
-            post_check_run()
+            patch_comment(id)
         ])
     );
     assert_eq!(gh.marked_comments().len(), 1);
@@ -544,7 +563,10 @@ async fn a_wait_longer_than_the_budget_gives_up_at_once_with_exit_2() {
     let ran = Case::pr(&gh, PASSING).run().await;
 
     assert_eq!(ran.exit, Exit::Error, "an API failure is never a pass");
-    assert_eq!(gh.request_lines(), after_reads(&[comments_page(1)]));
+    assert_eq!(
+        gh.request_lines(),
+        after_reads(&[complete_check_run(&gh), post_comment(), comments_page(1)])
+    );
     assert!(ran.err.contains("exceeds the retry budget"), "{}", ran.err);
     // The verdict was still recorded before the API gave up.
     assert_eq!(ran.output("passed").as_deref(), Some("true"));
@@ -558,7 +580,9 @@ async fn persistent_5xx_stops_after_a_few_tries() {
     }
     let ran = Case::pr(&gh, PASSING).run().await;
     assert_eq!(ran.exit, Exit::Error);
-    assert_eq!(gh.request_lines(), after_reads(&vec![comments_page(1); 4]));
+    let mut writes = vec![complete_check_run(&gh), post_comment()];
+    writes.extend(vec![comments_page(1); 4]);
+    assert_eq!(gh.request_lines(), after_reads(&writes));
     assert!(
         ran.err
             .contains("gave up after 4 attempt(s): HTTP 503: Service Unavailable"),
@@ -582,15 +606,15 @@ async fn annotations_past_50_go_in_batches_of_50() {
     let id = runs[0].id;
     let patch = format!("PATCH /repos/{OWNER}/{REPO}/check-runs/{id}");
     assert_eq!(
-        gh.request_lines(),
-        after_reads(&[
-            comments_page(1),
-            post_comment(),
-            comments_page(1),
-            post_check_run(),
+        sorted(gh.request_lines()),
+        // The comment and the check run go out together.
+        sorted(after_reads(&[
             patch.clone(),
+            post_comment(),
+            patch.clone(),
+            comments_page(1),
             patch
-        ])
+        ]))
     );
     gh.assert_valid();
     let sizes: Vec<usize> = std::iter::once(&runs[0].created)
@@ -674,7 +698,7 @@ async fn a_checklist_quoting_the_token_does_not_publish_it() {
         let body = r.body.as_ref().map(Value::to_string).unwrap_or_default();
         assert!(!body.contains(TOKEN), "{}: {body}", r.line());
     }
-    assert_eq!(gh.requests().len(), reads().len() + 4);
+    assert_eq!(gh.requests().len(), reads().len() + 3);
 }
 
 #[tokio::test]
@@ -683,7 +707,7 @@ async fn on_failure_posts_nothing_for_a_passing_pr_without_a_comment() {
     let mut case = Case::pr(&gh, PASSING);
     case.args.comment = CommentMode::OnFailure;
     assert_eq!(case.run().await.exit, Exit::Pass);
-    assert_eq!(gh.request_lines(), after_reads(&[comments_page(1), post_check_run()]));
+    assert_eq!(gh.request_lines(), after_reads(&[complete_check_run(&gh)]));
 }
 
 #[tokio::test]
@@ -699,7 +723,7 @@ async fn on_failure_updates_a_stale_failure_comment_when_the_pr_passes() {
     assert_eq!(case.run().await.exit, Exit::Pass);
     assert_eq!(
         gh.request_lines(),
-        after_reads(&[comments_page(1), patch_comment(id), post_check_run()])
+        after_reads(&[complete_check_run(&gh), patch_comment(id)])
     );
     assert!(!gh.marked_comments()[0].body.contains("Rollback plan tested"));
 }
@@ -712,7 +736,7 @@ async fn comment_never_and_check_run_false_make_no_writes() {
     case.args.check_run = false;
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Fail);
-    assert_eq!(gh.request_lines(), reads());
+    assert_eq!(gh.request_lines(), reads()[1..]);
 }
 
 /// Issue 8 §1.1: `fail: false` made the check run `neutral`, which branch
@@ -742,12 +766,12 @@ async fn merge_group_gets_a_check_run_on_the_group_head_and_no_comment() {
     assert_eq!(
         gh.request_lines(),
         [
+            post_check_run(),
             format!("GET /repos/{OWNER}/{REPO}/pulls/42"),
             format!("GET /repos/{OWNER}/{REPO}/pulls/42/files?per_page=100&page=1"),
             format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
-            format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={group}"),
-            format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={BASE}"),
-            post_check_run()
+            graphql("FilesAt"),
+            complete_check_run(&gh),
         ]
     );
     gh.assert_valid();
@@ -767,7 +791,7 @@ async fn push_and_workflow_dispatch_read_the_default_branch_policy_and_publish_n
             gh.request_lines(),
             [
                 format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref=main"),
-                format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={MERGE}"),
+                graphql("FilesAt"),
             ],
             "{event}"
         );
@@ -806,7 +830,8 @@ async fn a_bad_policy_exits_2_and_says_so_in_the_summary() {
     assert_eq!(ran.exit, Exit::Error);
     assert!(ran.summary.starts_with("## checkgate could not run"), "{}", ran.summary);
     assert!(ran.err.contains(".github/checkgate.toml:2:1"), "{}", ran.err);
-    assert_eq!(gh.request_lines(), reads()[..4]);
+    // The check run created at the start is completed with the error.
+    assert_eq!(gh.request_lines(), [&reads()[..3], &[complete_check_run(&gh)]].concat());
 }
 
 #[tokio::test]
@@ -851,7 +876,9 @@ fn real_payloads_parse() {
             .find(|e| name.contains(e))
             .unwrap_or("unknown");
         match action::parse_event(event, &payload) {
-            Ok(Target::PullRequest { number, head_sha, body }) => {
+            Ok(Target::PullRequest {
+                number, head_sha, body, ..
+            }) => {
                 assert_eq!(
                     Some(number),
                     payload.pointer("/pull_request/number").and_then(Value::as_u64),
@@ -930,7 +957,7 @@ async fn a_section_missing_from_an_unchanged_checklist_is_a_policy_error() {
     assert_eq!(ran.exit, Exit::Error, "{}", ran.everything());
     assert!(
         ran.err.contains(
-            ".github/checkgate.toml:7:11: required section \"Nice\" not found in READY.md; did you mean \"Nice to have\"?"
+            ".github/checkgate.toml:7:11: required section \"Nice\" not found in READY.md at the base; did you mean \"Nice to have\"?"
         ),
         "{}",
         ran.err

@@ -921,12 +921,18 @@ async fn the_action_installs_the_release_and_posts_the_verdict() {
     let report: serde_json::Value = serde_json::from_str(&run.outputs["report"]).expect("report is JSON");
     assert_eq!(report["checklists"][0]["path"], "docs/READY.md");
     let lines = gh.request_lines();
-    let posts: Vec<&String> = lines.iter().filter(|l| l.starts_with("POST")).collect();
+    // The writes: the check run created `in_progress` and completed, and the
+    // comment (GraphQL reads are POSTs too, and are not writes).
+    let is_write = |l: &&String| !l.starts_with("GET") && !l.starts_with("POST /graphql");
+    let mut writes: Vec<&String> = lines.iter().filter(is_write).collect();
+    writes.sort();
+    let id = gh.state().check_runs[0].id;
     assert_eq!(
-        posts,
+        writes,
         [
+            &format!("PATCH /repos/{OWNER}/{REPO}/check-runs/{id}"),
+            &format!("POST /repos/{OWNER}/{REPO}/check-runs"),
             &format!("POST /repos/{OWNER}/{REPO}/issues/2/comments"),
-            &format!("POST /repos/{OWNER}/{REPO}/check-runs")
         ],
         "{lines:#?}"
     );
@@ -951,10 +957,14 @@ async fn the_action_installs_the_release_and_posts_the_verdict() {
     assert_eq!(run.step("gate").code, Some(0), "{:#?}", run.steps);
     assert_eq!(run.outputs["passed"], "false");
     let lines = gh.request_lines();
-    let new: Vec<&String> = lines[before..].iter().filter(|l| !l.starts_with("GET")).collect();
+    let new: Vec<&String> = lines[before..].iter().filter(is_write).collect();
+    let id = gh.state().check_runs[1].id;
     assert_eq!(
         new,
-        [&format!("POST /repos/{OWNER}/{REPO}/check-runs")],
+        [
+            &format!("POST /repos/{OWNER}/{REPO}/check-runs"),
+            &format!("PATCH /repos/{OWNER}/{REPO}/check-runs/{id}")
+        ],
         "comment: never"
     );
     // Only the base policy can make the check run neutral.

@@ -143,6 +143,8 @@ async fn an_ambiguous_heading_quoted_in_an_error_cannot_set_an_output() {
 async fn a_contents_type_with_line_breaks_is_flattened() {
     let gh = FakeGitHub::start().await;
     repo(&gh, READY, READY);
+    // Bytes GraphQL sends no text for are read through REST contents.
+    gh.put_bytes(HEAD, "READY.md", b"\xff\xfe");
     gh.script(Scripted::json(
         "GET",
         "/contents/READY.md",
@@ -167,8 +169,8 @@ async fn an_api_error_body_cannot_issue_commands() {
     let gh = FakeGitHub::start().await;
     repo(&gh, READY, READY);
     gh.script(Scripted::new(
-        "GET",
-        &format!("/pulls/{PR}"),
+        "POST",
+        "/graphql",
         422,
         "nope\u{2029}::add-mask::x ##[set-output name=passed;]true\u{85}\u{1b}[2J",
     ));
@@ -192,7 +194,8 @@ async fn a_login_from_the_server_cannot_issue_commands() {
             "POST",
             &format!("/issues/{PR}/comments"),
             201,
-            json!({"id": 1001, "body": "<!-- checkgate -->", "user": {"login": "evil ##[set-output name=passed;]true"}}),
+            // 1001 is the check run created at the start.
+            json!({"id": 1002, "body": "<!-- checkgate -->", "user": {"login": "evil ##[set-output name=passed;]true"}}),
         )
         .applied(),
     );
@@ -302,7 +305,7 @@ async fn a_token_past_300_characters_of_an_error_body_is_redacted_before_the_cut
         let gh = FakeGitHub::start().await;
         repo(&gh, READY, READY);
         let message = format!("{}{encoded} trailing", "x".repeat(290));
-        gh.script(Scripted::new("GET", "/files", 422, &message));
+        gh.script(Scripted::new("POST", "/graphql", 422, &message));
         let ran = run(&gh).await;
         assert_eq!(ran.exit, Exit::Error, "{name}");
         assert!(ran.err.contains(&"x".repeat(200)), "{name}: {}", ran.err);
@@ -335,11 +338,9 @@ async fn a_flood_of_comment_reviews_cannot_hide_a_change_request() {
     let ran = run(&gh).await;
     assert_eq!(ran.exit, Exit::Error, "{}", ran.out);
     assert!(
-        ran.err.contains(&format!(
-            "checkgate: error: GET /repos/{}/{}/pulls/{PR}/reviews: the list goes on past the 3000 entries checkgate reads; it cannot be judged from part of the list",
-            support::OWNER,
-            support::REPO
-        )),
+        ran.err.contains(
+            "checkgate: error: GraphQL pullRequest.reviews: the list goes on past the 3000 entries checkgate reads; it cannot be judged from part of the list"
+        ),
         "{}",
         ran.err
     );
@@ -373,20 +374,13 @@ async fn a_file_list_shorter_than_the_pull_requests_count_applies_every_when_cha
 async fn a_comment_list_past_the_pages_read_is_an_error_not_a_second_comment() {
     let gh = FakeGitHub::start().await;
     repo(&gh, READY, READY);
-    let mut script = Scripted::json("GET", "/issues/9/comments", 200, json!([]));
-    script = script.header(
-        "link",
-        "<https://api.github.com/repositories/1/issues/9/comments?per_page=100&page=2>; rel=\"next\"",
-    );
     // Every page says there is another.
-    for _ in 0..300 {
-        gh.script(script.clone());
-    }
+    gh.state().endless_comments = true;
     let ran = run(&gh).await;
     assert_eq!(ran.exit, Exit::Error);
     assert!(
         ran.err
-            .contains("/issues/9/comments: the list goes on past the 0 entries checkgate reads"),
+            .contains("GraphQL pullRequest.comments: the list goes on past the 0 entries checkgate reads"),
         "{}",
         ran.err
     );
@@ -443,18 +437,14 @@ async fn a_retry_after_too_large_for_a_duration_is_an_error_not_a_panic() {
     let gh = FakeGitHub::start().await;
     repo(&gh, READY, READY);
     // A 5xx first, so a wait is already on the books when the huge one comes.
-    gh.script(Scripted::new("GET", &format!("/pulls/{PR}"), 502, "bad gateway"));
-    gh.script(
-        Scripted::new("GET", &format!("/pulls/{PR}"), 429, "slow down").header("retry-after", "18446744073709551615"),
-    );
+    gh.script(Scripted::new("POST", "/graphql", 502, "bad gateway"));
+    gh.script(Scripted::new("POST", "/graphql", 429, "slow down").header("retry-after", "18446744073709551615"));
     let ran = run(&gh).await;
     assert_eq!(ran.exit, Exit::Error);
     assert!(
-        ran.err.contains(&format!(
-            "GET /repos/{}/{}/pulls/{PR}: gave up after 2 attempt(s): HTTP 429: slow down (next wait of 18446744073709551615 s exceeds the retry budget)",
-            support::OWNER,
-            support::REPO
-        )),
+        ran.err.contains(
+            "POST /graphql: gave up after 2 attempt(s): HTTP 429: slow down (next wait of 18446744073709551615 s exceeds the retry budget)"
+        ),
         "{}",
         ran.err
     );
@@ -522,13 +512,9 @@ async fn a_server_dripping_one_byte_at_a_time_meets_the_request_deadline() {
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(
         err,
-        format!(
-            "checkgate: error: GET /repos/{}/{}/pulls/{PR}: no complete response within 1 s (the `request-timeout` input); the server is too slow or stalled\n",
-            support::OWNER,
-            support::REPO
-        )
+        "checkgate: error: POST /graphql: no complete response within 1 s (the `request-timeout` input); the server is too slow or stalled\n"
     );
-    assert!(out.starts_with("::error title=checkgate::GET "), "{out}");
+    assert!(out.starts_with("::error title=checkgate::POST /graphql"), "{out}");
 }
 
 #[tokio::test]
@@ -544,11 +530,7 @@ async fn a_server_dripping_one_byte_at_a_time_meets_the_run_deadline() {
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(
         err,
-        format!(
-            "checkgate: error: GET /repos/{}/{}/pulls/{PR}: the run's deadline of 0.5 s (the `timeout` input) passed during this request\n",
-            support::OWNER,
-            support::REPO
-        )
+        "checkgate: error: POST /graphql: the run's deadline of 0.5 s (the `timeout` input) passed during this request\n"
     );
 }
 
@@ -573,11 +555,7 @@ async fn an_endless_response_is_abandoned_at_the_limit_not_buffered() {
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(
         err,
-        format!(
-            "checkgate: error: GET /repos/{}/{}/pulls/{PR}: the response is larger than 33554432 bytes; checkgate stopped reading there\n",
-            support::OWNER,
-            support::REPO
-        )
+        "checkgate: error: POST /graphql: the response is larger than 33554432 bytes; checkgate stopped reading there\n"
     );
     // What the server got out before checkgate hung up: the limit plus what
     // the sockets buffer, not the endless rest.
@@ -591,6 +569,8 @@ async fn a_huge_contents_response_for_a_small_file_is_refused_at_its_own_limit()
     // carries at most an inlined file (1 MB), far below the general limit.
     let gh = FakeGitHub::start().await;
     repo(&gh, READY, READY);
+    // Bytes GraphQL sends no text for are read through REST contents.
+    gh.put_bytes(HEAD, "READY.md", b"\xff\xfe");
     let padding = " ".repeat(4 * 1024 * 1024);
     gh.script(Scripted::json(
         "GET",

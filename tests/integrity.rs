@@ -99,17 +99,11 @@ async fn a_pull_request_that_loosens_the_policy_is_judged_by_the_base_policy() {
 
     assert_eq!(ran.exit, Exit::Fail, "{}", ran.err);
     assert!(
-        gh.request_lines()
-            .contains(&format!("GET /repos/{OWNER}/{REPO}/contents/{POLICY_PATH}?ref={BASE}")),
+        gh.read_at(BASE, POLICY_PATH),
         "the policy is read at the base: {:?}",
         gh.request_lines()
     );
-    assert!(
-        !gh.request_lines()
-            .iter()
-            .any(|l| l.contains(&format!("{POLICY_PATH}?ref={HEAD}"))),
-        "the head's policy is never read"
-    );
+    assert!(!gh.read_at(HEAD, POLICY_PATH), "the head's policy is never read");
     let comment = &gh.marked_comments()[0].body;
     assert!(
         comment.contains("this pull request changes the policy .github/checkgate.toml; it was judged by the base's policy, and the change applies after merge"),
@@ -169,11 +163,7 @@ async fn the_workspace_is_never_read() {
     assert_ne!(cwd, dir.path());
     let ran = run(&gh).await;
     assert_eq!(ran.exit, Exit::Fail);
-    assert!(
-        gh.request_lines()
-            .iter()
-            .any(|l| l.ends_with(&format!("contents/READY.md?ref={HEAD}")))
-    );
+    assert!(gh.read_at(HEAD, "READY.md"));
 }
 
 // 2. Tamper detection against the base ----------------------------------------
@@ -336,7 +326,7 @@ async fn a_null_description_is_an_empty_checklist() {
 }
 
 #[tokio::test]
-async fn a_run_for_an_old_commit_judges_the_current_head() {
+async fn a_run_for_an_old_commit_judges_nothing_and_completes_its_check_run_as_superseded() {
     let gh = FakeGitHub::start().await;
     repo(&gh, BASE_LIST);
     let old = "3333333333333333333333333333333333333333";
@@ -347,14 +337,25 @@ async fn a_run_for_an_old_commit_judges_the_current_head() {
     );
     // The event names an old commit whose checklist passes; the pull request
     // has moved on to HEAD, which does not.
+    // Issue 20 §2: its check run (created `in_progress` at the start) is
+    // completed as superseded, not success, and nothing else is written.
     let ran = run_event(&gh, "pull_request", &payload(old, None)).await;
-    assert_eq!(ran.exit, Exit::Fail);
-    assert_eq!(gh.state().check_runs[0].created["head_sha"], HEAD);
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.err);
+    let runs = gh.state().check_runs.clone();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].created["head_sha"], old);
+    assert_eq!(runs[0].created["conclusion"], "cancelled");
+    assert_eq!(
+        runs[0].created["output"]["title"],
+        "superseded: a newer run judges 1111111"
+    );
+    assert!(gh.marked_comments().is_empty());
     assert!(
-        ran.summary
-            .contains("judged the pull request's current head 1111111; the event was for 3333333"),
+        ran.out.contains(
+            "::notice title=checkgate::the pull request moved on to 1111111 after this run's event (for 3333333): nothing is judged for 3333333, and a newer run judges 1111111"
+        ),
         "{}",
-        ran.summary
+        ran.out
     );
 }
 
@@ -500,11 +501,8 @@ async fn ticking_a_sign_off_box_is_not_a_sign_off() {
             "needs an approving review from one of: @acme/security, alice".to_string()
         )]
     );
-    assert!(
-        gh.request_lines()
-            .iter()
-            .any(|l| l.contains("/pulls/7/reviews?per_page=100&page=1"))
-    );
+    // The reviews come with the pull request, in round one's query.
+    assert!(gh.request_lines().iter().any(|l| l.ends_with(" PullRead")));
 }
 
 #[tokio::test]
@@ -593,20 +591,10 @@ async fn two_simultaneous_runs_leave_exactly_one_comment() {
     let gh = FakeGitHub::start().await;
     repo(&gh, BASE_LIST);
     let mallory = gh.add_comment("mallory", "<!-- checkgate -->\nfake all-clear");
-    // Hold both first listings back so each run sees no comment and creates one.
+    // Hold both first listings (round one's query) back so each run sees no
+    // comment of its own and creates one.
     for _ in 0..2 {
-        gh.script(
-            Scripted::json(
-                "GET",
-                "/issues/7/comments",
-                200,
-                json!([
-                    { "id": mallory, "body": "<!-- checkgate -->\nfake all-clear",
-                      "user": { "login": "mallory", "id": 1, "type": "User" } }
-                ]),
-            )
-            .delayed(200),
-        );
+        gh.script(Scripted::graphql_view("PullRead", |_| {}).delayed(200));
     }
     let (a, b) = tokio::join!(run(&gh), run(&gh));
     assert_eq!((a.exit, b.exit), (Exit::Fail, Exit::Fail), "{}\n{}", a.err, b.err);
@@ -640,12 +628,16 @@ async fn a_run_for_a_superseded_head_does_not_overwrite_the_newer_verdict() {
     let comment = gh.marked_comments()[0].clone();
 
     // A slow run that read the pull request before the push (its first read
-    // still saw the old head, whose checklist fails) finishes last.
+    // still saw the old head, whose checklist fails) finishes last. Round
+    // one's answer is computed from the state before the push.
     let old = "6666666666666666666666666666666666666666";
     gh.put_file(old, "READY.md", BASE_LIST);
-    let mut stale = checkgate_pull_json(old);
-    stale["body"] = Value::Null;
-    gh.script(Scripted::json("GET", "/pulls/7", 200, stale));
+    let stale = old.to_string();
+    gh.script(Scripted::graphql_view("PullRead", move |s| {
+        if let Some(p) = s.pull.as_mut() {
+            p.head_sha = stale.clone();
+        }
+    }));
     let ran = run_event(&gh, "pull_request", &payload(old, None)).await;
     assert_eq!(ran.exit, Exit::Fail, "its own commit still fails");
     assert!(
@@ -659,19 +651,6 @@ async fn a_run_for_a_superseded_head_does_not_overwrite_the_newer_verdict() {
     assert_eq!(now.len(), 1);
     assert_eq!(now[0].body, comment.body, "the newer head's verdict stays");
     assert!(now[0].body.contains(&format!("<!-- checkgate:head {HEAD} -->")));
-}
-
-/// A pull request object as GitHub returns it, with head `head`.
-fn checkgate_pull_json(head: &str) -> Value {
-    json!({
-        "url": format!("https://api.github.com/repos/{OWNER}/{REPO}/pulls/{PR}"),
-        "id": 1, "node_id": "PR_x", "number": PR, "state": "open", "locked": false,
-        "title": "Change", "user": { "login": "octocat", "id": 1, "type": "User" },
-        "body": null,
-        "head": { "sha": head, "ref": "feature", "label": "octocat:feature" },
-        "base": { "sha": BASE, "ref": "main", "label": "octocat:main" },
-        "html_url": format!("https://github.com/{OWNER}/{REPO}/pull/{PR}"),
-    })
 }
 
 // 9. The pull request edits its own workflow (issue 8 §1.1) -------------------------
@@ -914,17 +893,16 @@ async fn a_stale_branch_missing_a_required_item_the_base_gained_fails_with_merge
     assert_eq!(behind["open"][0]["text"], "Security review");
     assert_eq!(behind["open"][0]["line"], 5);
     assert!(!ran.comment_and_summary().contains("tamper"), "not called tampering");
-    // The policy and the checklist are read at the base branch's tip; the
-    // merge base is not needed for a checklist the pull request left alone.
-    let lines = gh.request_lines();
-    for wanted in [
-        format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
-        format!("GET /repos/{OWNER}/{REPO}/contents/{POLICY_PATH}?ref={BASE}"),
-        format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={BASE}"),
-    ] {
-        assert!(lines.contains(&wanted), "{wanted} not in {lines:#?}");
-    }
-    assert!(!lines.iter().any(|l| l.contains(MERGE_BASE)), "{lines:#?}");
+    // The policy and the checklist are read at the base branch's tip, and
+    // (issue 20: every run, whatever the changed-file list says) the
+    // checklist at the merge base too.
+    assert!(
+        gh.request_lines()
+            .contains(&format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"))
+    );
+    assert!(gh.read_at(BASE, POLICY_PATH), "{:#?}", gh.request_lines());
+    assert!(gh.read_at(BASE, "READY.md"), "{:#?}", gh.request_lines());
+    assert!(gh.read_at(MERGE_BASE, "READY.md"), "{:#?}", gh.request_lines());
 }
 
 #[tokio::test]
@@ -948,10 +926,7 @@ async fn what_the_pull_request_removed_is_tampering_even_on_a_stale_branch() {
         "only the item the base gained is the branch's staleness: {findings:?}"
     );
     // Tamper checks compare with the merge base, not the moved base.
-    assert!(
-        gh.request_lines()
-            .contains(&format!("GET /repos/{OWNER}/{REPO}/contents/READY.md?ref={MERGE_BASE}"))
-    );
+    assert!(gh.read_at(MERGE_BASE, "READY.md"));
 }
 
 #[tokio::test]
@@ -1039,19 +1014,11 @@ async fn deleting_template_items_from_the_description_fails_as_tampering() {
         ran.report["checklists"][0]["requirements"][0]["open"][0]["text"],
         "Docs updated"
     );
-    // Three requests find and read it: the root tree, .github's, the file.
+    // Round one's query lists the root and .github; round two reads the
+    // template with the checklists: no REST tree listing.
     let lines = gh.request_lines();
-    let tree = |sha: &str| format!("GET /repos/{OWNER}/{REPO}/git/trees/{sha}");
-    assert!(lines.contains(&tree(BASE)), "{lines:#?}");
-    assert!(lines.contains(&tree(&support::tree_sha(BASE, ".github"))), "{lines:#?}");
-    assert!(lines.contains(&format!(
-        "GET /repos/{OWNER}/{REPO}/contents/.github/pull_request_template.md?ref={BASE}"
-    )));
-    assert_eq!(
-        lines.iter().filter(|l| l.contains("/git/trees/")).count(),
-        2,
-        "{lines:#?}"
-    );
+    assert!(gh.read_at(BASE, ".github/pull_request_template.md"), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.contains("/git/trees/")), "{lines:#?}");
 }
 
 /// Issue 19 §2: `except-sections` makes a section's items optional, and
@@ -1174,21 +1141,6 @@ async fn template_names_a_baseline_or_turns_it_off() {
     let ran = run(&gh).await;
     assert_eq!(ran.exit, Exit::Pass, "{:#}", ran.report);
     assert!(!gh.request_lines().iter().any(|l| l.contains("/git/trees/")));
-}
-
-#[tokio::test]
-async fn a_template_listing_github_cut_short_is_an_error() {
-    let gh = FakeGitHub::start().await;
-    body_repo(
-        &gh,
-        TEMPLATE_POLICY,
-        &[(".github/pull_request_template.md", TEMPLATE)],
-        "x\n",
-    );
-    gh.state().trees_truncated = true;
-    let ran = run(&gh).await;
-    assert_eq!(ran.exit, Exit::Error);
-    assert!(ran.err.contains("GitHub cut the tree listing short"), "{}", ran.err);
 }
 
 /// A hostile workflow edit can point `policy:` at any policy-shaped file the

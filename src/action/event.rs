@@ -13,6 +13,9 @@ pub enum Target {
         number: u64,
         head_sha: String,
         body: String,
+        /// The base branch as the event saw it: the merge base is asked for
+        /// against it in the first round (checked against a fresh read).
+        base_ref: Option<String>,
     },
     /// `merge_group`: a check run on the group's head, no comment. `pull` is
     /// the pull request the queue entry is for, from the group's head ref:
@@ -50,6 +53,7 @@ pub fn parse_event(event: &str, payload: &Value) -> Result<Target, ActionError> 
                 // The head commit, not GITHUB_SHA (the test merge commit).
                 head_sha: text(pr, "/head/sha").ok_or(missing("pull_request.head.sha"))?,
                 body: text(pr, "/body").unwrap_or_default(),
+                base_ref: text(pr, "/base/ref"),
             })
         }
         "merge_group" => {
@@ -103,7 +107,8 @@ mod tests {
             Target::PullRequest {
                 number: 7,
                 head_sha: "abc".into(),
-                body: String::new()
+                body: String::new(),
+                base_ref: None,
             }
         );
     }

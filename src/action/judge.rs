@@ -1,6 +1,15 @@
 //! Reading everything a verdict needs through the API (the pull request, its
 //! files, the policy at the base, each checklist at head and base, reviews) and
 //! evaluating it.
+//!
+//! For a pull request the reads take two rounds. Round one is one GraphQL
+//! query (the pull request fresh, its reviews and comments, the policy and
+//! template directories at the base tip, the base branch's rules) beside
+//! REST compare (the merge base and the changed files, old names of renames
+//! included, which GraphQL lacks). Round two is one GraphQL query for every
+//! checklist (and the template) at the head, the merge base and the base tip,
+//! beside any team-membership requests. Further pages of 100 and files
+//! GraphQL sends no text for are the only further requests.
 
 use std::path::Path;
 
@@ -8,7 +17,7 @@ use super::{ActionArgs, ActionError, GithubEnv, Target, template, workflow};
 use crate::checklist;
 use crate::engine::{self, EngineError, MemLoader};
 use crate::eval::{Context, Report, Signoffs};
-use crate::github::{self, Client, Content};
+use crate::github::{self, Client, Content, PathAt};
 use crate::policy::{self, Policy, Source, Template};
 use crate::report::{self, MarkdownOptions};
 
@@ -25,9 +34,38 @@ pub(super) struct Judged {
     /// A deny-level `workflow-changed` finding: the workflow's own inputs
     /// (`fail`) cannot be trusted to soften the verdict.
     pub(super) workflow_changed: bool,
-    /// The pull request's comments, when a `pr-comments` checklist made the
-    /// run list them: the sticky comment reuses the list.
+    /// The pull request's comments, as this run read them: the sticky
+    /// comment reuses the list.
     pub(super) comments: Option<Vec<github::Comment>>,
+    /// Whether the base branch requires the check (pull requests only).
+    pub(super) enforcement: Option<github::Enforcement>,
+    /// The base branch's name, for the enforcement warning.
+    pub(super) base_branch: Option<String>,
+    /// Other open pull requests whose head is the commit judged: a check
+    /// run on the commit speaks for them too.
+    pub(super) others: Vec<u64>,
+}
+
+/// What a run found to do.
+pub(super) enum Outcome {
+    Judged(Box<Judged>),
+    /// The pull request's head is no longer the commit the event named:
+    /// nothing is judged for the old head; a newer run judges `head`.
+    Superseded {
+        judged: String,
+        head: String,
+    },
+}
+
+/// What round one read through GraphQL for a pull request, handed on.
+struct Prefetched {
+    policy: PathAt,
+    default_policy: PathAt,
+    listings: std::collections::HashMap<String, Vec<github::Listed>>,
+    reviews: Vec<github::Review>,
+    comments: Vec<github::Comment>,
+    enforcement: github::Enforcement,
+    others: Vec<u64>,
 }
 
 /// Everything the run learnt from GitHub before evaluating.
@@ -44,47 +82,90 @@ struct Facts {
     tip_ref: Option<String>,
     pull: Option<github::PullRequest>,
     files: Option<github::ChangedFiles>,
-    /// The changed-file list covers every change from base to head, so a
-    /// checklist missing from it is unchanged.
-    files_exact: bool,
     notes: Vec<String>,
+    prefetched: Option<Prefetched>,
 }
 
 async fn facts<T: github::Transport>(
     env: &GithubEnv,
     client: &Client<T>,
     target: &Target,
-) -> Result<Facts, ActionError> {
-    let short = |sha: &str| sha.chars().take(7).collect::<String>();
+    policy_path: &str,
+) -> Result<Result<Facts, Outcome>, ActionError> {
     match target {
-        Target::PullRequest { number, head_sha, .. } => {
-            // Fresh: a rerun after the author edits the description or pushes
-            // sees the pull request as it is now, not as the event saw it.
-            let pull = client.get_pull(*number).await?;
-            let mut files = client.list_pull_files(*number).await?;
-            files.expect(pull.changed_files);
-            // The payload's (and the API's) `base.sha` is the base branch as
-            // it was at some past event, not the merge base and not its tip.
-            let base_branch = pull.base.git_ref.clone().unwrap_or_else(|| pull.base.sha.clone());
-            let cmp = client.compare(&base_branch, &pull.head.sha).await?;
-            let mut notes = Vec::new();
-            if pull.head.sha != *head_sha {
-                notes.push(format!(
-                    "judged the pull request's current head {}; the event was for {}",
-                    short(&pull.head.sha),
-                    short(head_sha)
-                ));
+        Target::PullRequest {
+            number,
+            head_sha,
+            base_ref,
+            ..
+        } => {
+            // Round one: the pull request fresh (a rerun after the author
+            // edits the description sees it as it is now) beside the merge
+            // base and the changed files, asked for against the event's base
+            // branch (checked below against the fresh read).
+            let compare = async {
+                match base_ref {
+                    Some(branch) => client.compare(branch, head_sha).await.map(Some),
+                    None => Ok(None),
+                }
+            };
+            let (snapshot, cmp) = tokio::join!(
+                client.read_pull(*number, head_sha, policy_path, policy::DEFAULT_PATH, super::CHECK_NAME),
+                compare
+            );
+            let snapshot = snapshot?;
+            if snapshot.pull.head.sha != *head_sha {
+                return Ok(Err(Outcome::Superseded {
+                    judged: head_sha.clone(),
+                    head: snapshot.pull.head.sha.clone(),
+                }));
             }
-            Ok(Facts {
-                policy_ref: cmp.base_tip.clone(),
-                head_ref: pull.head.sha.clone(),
+            let base_branch = snapshot.pull.base.git_ref.clone().unwrap_or_default();
+            let cmp = match cmp? {
+                Some(cmp) if base_ref.as_deref() == Some(base_branch.as_str()) => cmp,
+                // Retargeted since the event: one more round.
+                _ => client.compare(&base_branch, head_sha).await?,
+            };
+            let mut files = match cmp.files.clone() {
+                Some(files) => github::ChangedFiles {
+                    files,
+                    truncated: false,
+                    expected: None,
+                },
+                // Past what compare lists: the pull request's own list.
+                None => client.list_pull_files(*number).await?,
+            };
+            files.expect(snapshot.pull.changed_files);
+            let tip = snapshot.pull.base.sha.clone();
+            let github::PullSnapshot {
+                pull,
+                reviews,
+                comments,
+                policy,
+                default_policy,
+                listings,
+                enforcement,
+                others,
+                ..
+            } = snapshot;
+            Ok(Ok(Facts {
+                policy_ref: tip.clone(),
+                head_ref: head_sha.clone(),
                 base_ref: Some(cmp.merge_base.clone()),
-                tip_ref: (cmp.behind_by > 0 && cmp.base_tip != cmp.merge_base).then(|| cmp.base_tip.clone()),
-                files_exact: !files.truncated,
+                tip_ref: (tip != cmp.merge_base).then_some(tip),
                 files: Some(files),
                 pull: Some(pull),
-                notes,
-            })
+                notes: Vec::new(),
+                prefetched: Some(Prefetched {
+                    policy,
+                    default_policy,
+                    listings,
+                    reviews,
+                    comments,
+                    enforcement,
+                    others,
+                }),
+            }))
         }
         Target::MergeGroup {
             head_sha,
@@ -95,7 +176,7 @@ async fn facts<T: github::Transport>(
             let pull = client.get_pull(number).await?;
             let mut files = client.list_pull_files(number).await?;
             files.expect(pull.changed_files);
-            Ok(Facts {
+            Ok(Ok(Facts {
                 policy_ref: base_sha.clone(),
                 head_ref: head_sha.clone(),
                 base_ref: Some(base_sha.clone()),
@@ -103,12 +184,11 @@ async fn facts<T: github::Transport>(
                 tip_ref: None,
                 pull: Some(pull),
                 files: Some(files),
-                // The group's head may hold other queued pull requests' changes.
-                files_exact: false,
                 notes: Vec::new(),
-            })
+                prefetched: None,
+            }))
         }
-        Target::NoPullRequest { default_branch } => Ok(Facts {
+        Target::NoPullRequest { default_branch } => Ok(Ok(Facts {
             policy_ref: default_branch.clone().ok_or_else(|| ActionError::MissingField {
                 event: env.event_name.clone(),
                 field: "repository.default_branch",
@@ -118,9 +198,9 @@ async fn facts<T: github::Transport>(
             tip_ref: None,
             pull: None,
             files: None,
-            files_exact: false,
             notes: Vec::new(),
-        }),
+            prefetched: None,
+        })),
     }
 }
 
@@ -132,15 +212,39 @@ pub(super) async fn judge<T: github::Transport>(
     env: &GithubEnv,
     client: &Client<T>,
     target: &Target,
-) -> Result<Judged, ActionError> {
-    let mut facts = facts(env, client, target).await?;
+) -> Result<Outcome, ActionError> {
     let mut policy_path = repo_path(&args.policy)?;
-    let mut policy_text = fetch_text(client, &policy_path, &facts.policy_ref, policy::MAX_BYTES).await?;
+    let mut facts = match facts(env, client, target, &policy_path).await? {
+        Ok(facts) => facts,
+        Err(outcome) => return Ok(outcome),
+    };
+    let prefetched = facts.prefetched.take();
+    let policy_at = |default: bool| {
+        prefetched
+            .as_ref()
+            .map(|p| if default { &p.default_policy } else { &p.policy })
+    };
+    let mut policy_text = read_text(
+        client,
+        policy_at(false),
+        &policy_path,
+        &facts.policy_ref,
+        policy::MAX_BYTES,
+    )
+    .await?;
     if policy_text.is_none() && policy_path != policy::DEFAULT_PATH {
         // Under `pull_request` the `policy` input is the pull request's to
         // write: pointing it at a file the base lacks must not escape a
         // policy the base has at the default path.
-        if let Some(text) = fetch_text(client, policy::DEFAULT_PATH, &facts.policy_ref, policy::MAX_BYTES).await? {
+        if let Some(text) = read_text(
+            client,
+            policy_at(true),
+            policy::DEFAULT_PATH,
+            &facts.policy_ref,
+            policy::MAX_BYTES,
+        )
+        .await?
+        {
             facts.notes.push(format!(
                 "the base has no policy at {policy_path} (the `policy` input) but has {}; judged by that one",
                 policy::DEFAULT_PATH
@@ -163,7 +267,11 @@ pub(super) async fn judge<T: github::Transport>(
             let action = policy::ActionPolicy::default();
             let checklists = workflow_finding(env, &facts, &action).into_iter().collect();
             let report = Report::new(checklists, facts.notes.clone());
-            return Ok(finish(env, target, &facts, &action, report));
+            let mut judged = finish(env, target, &facts, &action, report);
+            judged.enforcement = prefetched.as_ref().map(|p| p.enforcement.clone());
+            judged.others = prefetched.as_ref().map(|p| p.others.clone()).unwrap_or_default();
+            judged.comments = prefetched.map(|p| p.comments);
+            return Ok(Outcome::Judged(Box::new(judged)));
         }
         None => {
             return Err(ActionError::NoPolicy {
@@ -186,62 +294,149 @@ pub(super) async fn judge<T: github::Transport>(
             .map(|p| client.redact(p.body.as_deref().unwrap_or_default())),
         ..MemLoader::default()
     };
-    for cp in &policy.checklists {
-        let Source::File(path) = &cp.source else { continue };
-        if loader.head.contains_key(path) {
-            continue;
-        }
-        let head = fetch_text(client, path, &facts.head_ref, engine::DEFAULT_MAX_BYTES).await?;
-        let unchanged = facts.files_exact && changed(path).is_none();
-        if unchanged {
-            loader.unchanged.insert(path.clone());
-        }
-        if let Some(base_ref) = facts.base_ref.as_ref().filter(|_| !unchanged || head.is_none()) {
-            let base = fetch_text(client, path, base_ref, engine::DEFAULT_MAX_BYTES).await?;
-            loader.base.insert(path.clone(), base);
-        }
-        if let Some(tip_ref) = &facts.tip_ref {
-            let tip = fetch_text(client, path, tip_ref, engine::DEFAULT_MAX_BYTES).await?;
-            loader.tip.insert(path.clone(), tip);
-        }
-        loader.head.insert(path.clone(), head);
-    }
 
+    // The templates' paths first (from round one's listings, or a further
+    // read in the rare layouts those do not cover), so round two reads them.
+    let mut template_paths: Vec<(Template, Option<String>)> = Vec::new();
     if facts.pull.is_some() {
         for cp in policy.checklists.iter().filter(|c| c.source == Source::PrBody) {
-            if cp.template == Template::Off || loader.templates.contains_key(&cp.template) {
+            if cp.template == Template::Off || template_paths.iter().any(|(t, _)| *t == cp.template) {
                 continue;
             }
-            let text = baseline(client, &cp.template, &facts.policy_ref).await?;
-            loader.templates.insert(cp.template.clone(), text);
+            let path = match &cp.template {
+                Template::Off => None,
+                Template::Path(path) => Some(path.clone()),
+                Template::Auto => {
+                    template::find(client, &facts.policy_ref, prefetched.as_ref().map(|p| &p.listings)).await?
+                }
+            };
+            template_paths.push((cp.template.clone(), path));
         }
     }
 
-    let signoffs = match &facts.pull {
-        Some(pull)
-            if policy
-                .checklists
-                .iter()
-                .flat_map(|c| &c.requires)
-                .any(|r| !r.approved_by.is_empty()) =>
+    // Round two: every checklist, at every commit it is compared at, in one
+    // query, beside the team memberships the sign-off rules need.
+    let mut paths: Vec<String> = Vec::new();
+    for cp in &policy.checklists {
+        if let Source::File(path) = &cp.source
+            && !paths.contains(path)
         {
-            Some(signoffs(client, &policy, pull).await?)
+            paths.push(path.clone());
         }
-        _ => None,
+    }
+    for path in template_paths.iter().filter_map(|(_, p)| p.as_ref()) {
+        if !paths.contains(path) {
+            paths.push(path.clone());
+        }
+    }
+    let mut refs: Vec<&str> = vec![facts.head_ref.as_str()];
+    refs.extend(facts.base_ref.as_deref());
+    refs.extend(facts.tip_ref.as_deref());
+    if !refs.contains(&facts.policy_ref.as_str()) && !template_paths.is_empty() {
+        refs.push(facts.policy_ref.as_str());
+    }
+    let read_files = async {
+        if paths.is_empty() {
+            Ok(std::collections::HashMap::new())
+        } else {
+            client.files_at(&refs, &paths, engine::DEFAULT_MAX_BYTES).await
+        }
     };
+    let wants_signoffs = policy
+        .checklists
+        .iter()
+        .flat_map(|c| &c.requires)
+        .any(|r| !r.approved_by.is_empty());
+    let read_signoffs = async {
+        match (&facts.pull, wants_signoffs) {
+            (Some(pull), true) => {
+                let reviews = prefetched.as_ref().map(|p| p.reviews.clone());
+                signoffs(client, &policy, pull, reviews).await.map(Some)
+            }
+            _ => Ok(None),
+        }
+    };
+    let wants_comments = policy
+        .checklists
+        .iter()
+        .any(|c| matches!(c.source, Source::PrComments { .. }));
+    let read_comments = async {
+        match (&facts.pull, wants_comments) {
+            (Some(pull), true) => {
+                let listed = prefetched.as_ref().map(|p| p.comments.clone());
+                comments(client, &policy, pull.number, &args.comment_author, listed)
+                    .await
+                    .map(Some)
+            }
+            _ => Ok(None),
+        }
+    };
+    let (files, signoffs, read_comments) = tokio::join!(read_files, read_signoffs, read_comments);
+    let files = files?;
+    let signoffs = signoffs?;
     let mut teams = std::collections::HashMap::new();
-    let mut listed = None;
-    if let Some(pull) = facts.pull.as_ref().filter(|_| {
-        policy
-            .checklists
-            .iter()
-            .any(|c| matches!(c.source, Source::PrComments { .. }))
-    }) {
-        let (comments, members, raw) = comments(client, &policy, pull.number, &args.comment_author).await?;
+    let mut listed = prefetched.as_ref().map(|p| p.comments.clone());
+    if let Some((comments, members, raw)) = read_comments? {
         loader.comments = Some(comments);
         teams = members;
         listed = Some(raw);
     }
+
+    let at = |git_ref: &str, path: &str| files.get(&(git_ref.to_string(), path.to_string()));
+    for path in policy.checklists.iter().filter_map(|c| match &c.source {
+        Source::File(path) => Some(path),
+        _ => None,
+    }) {
+        if loader.head.contains_key(path) {
+            continue;
+        }
+        let head = read_text(
+            client,
+            at(&facts.head_ref, path),
+            path,
+            &facts.head_ref,
+            engine::DEFAULT_MAX_BYTES,
+        )
+        .await?;
+        // The base copy is compared every run, whatever the changed-file
+        // list says (a symlink's target changes where its link does not).
+        if let Some(base_ref) = &facts.base_ref {
+            let base = read_text(client, at(base_ref, path), path, base_ref, engine::DEFAULT_MAX_BYTES).await?;
+            loader.base.insert(path.clone(), base);
+        }
+        if let Some(tip_ref) = &facts.tip_ref {
+            let tip = read_text(client, at(tip_ref, path), path, tip_ref, engine::DEFAULT_MAX_BYTES).await?;
+            loader.tip.insert(path.clone(), tip);
+        }
+        loader.head.insert(path.clone(), head);
+    }
+    for (template, path) in template_paths {
+        let text = match &path {
+            Some(path) => {
+                let text = read_text(
+                    client,
+                    at(&facts.policy_ref, path),
+                    path,
+                    &facts.policy_ref,
+                    engine::DEFAULT_MAX_BYTES,
+                )
+                .await?;
+                match (text, &template) {
+                    (Some(text), _) => Some(text),
+                    (None, Template::Path(_)) => {
+                        return Err(ActionError::NoTemplate {
+                            path: path.clone(),
+                            git_ref: facts.policy_ref.clone(),
+                        });
+                    }
+                    (None, _) => None,
+                }
+            }
+            None => None,
+        };
+        loader.templates.insert(template, text);
+    }
+
     let ctx = Context {
         changed_files: facts.files.as_ref().map(github::ChangedFiles::paths),
         changed_files_truncated: facts.files.as_ref().is_some_and(|f| f.truncated),
@@ -253,14 +448,17 @@ pub(super) async fn judge<T: github::Transport>(
     }
     let mut report = engine::check(&policy, &loader, &ctx)?;
     report.notes.splice(0..0, facts.notes.iter().cloned());
-    let action = trusted_action(client, env, &facts, &policy, &policy_path).await;
+    let default_policy = prefetched.as_ref().map(|p| &p.default_policy);
+    let action = trusted_action(client, env, &facts, &policy, &policy_path, default_policy).await;
     if let Some(found) = workflow_finding(env, &facts, &action) {
         report.checklists.insert(0, found);
         report = Report::new(report.checklists, report.notes);
     }
     let mut judged = finish(env, target, &facts, &action, report);
     judged.comments = listed;
-    Ok(judged)
+    judged.others = prefetched.as_ref().map(|p| p.others.clone()).unwrap_or_default();
+    judged.enforcement = prefetched.map(|p| p.enforcement);
+    Ok(Outcome::Judged(Box::new(judged)))
 }
 
 /// Whether the workflow running this may be the pull request's own.
@@ -283,11 +481,20 @@ async fn trusted_action<T: github::Transport>(
     facts: &Facts,
     policy: &Policy,
     policy_path: &str,
+    prefetched: Option<&PathAt>,
 ) -> policy::ActionPolicy {
     if policy_path == policy::DEFAULT_PATH || !workflow_touched(env, facts) {
         return policy.action.clone();
     }
-    match fetch_text(client, policy::DEFAULT_PATH, &facts.policy_ref, policy::MAX_BYTES).await {
+    match read_text(
+        client,
+        prefetched,
+        policy::DEFAULT_PATH,
+        &facts.policy_ref,
+        policy::MAX_BYTES,
+    )
+    .await
+    {
         Ok(Some(text)) => Policy::parse(policy::DEFAULT_PATH, &text)
             .map(|p| p.action)
             .unwrap_or_default(),
@@ -351,6 +558,9 @@ fn finish(
         report_only: action.report_only,
         workflow_changed,
         comments: None,
+        enforcement: None,
+        base_branch: facts.pull.as_ref().and_then(|p| p.base.git_ref.clone()),
+        others: Vec::new(),
     }
 }
 
@@ -360,8 +570,12 @@ async fn signoffs<T: github::Transport>(
     client: &Client<T>,
     policy: &Policy,
     pull: &github::PullRequest,
+    listed: Option<Vec<github::Review>>,
 ) -> Result<Signoffs, ActionError> {
-    let reviews = client.list_reviews(pull.number).await?;
+    let reviews = match listed {
+        Some(reviews) => reviews,
+        None => client.list_reviews(pull.number).await?,
+    };
     let approvers = github::approvers(&reviews, &pull.head.sha);
     let named = policy
         .checklists
@@ -407,6 +621,7 @@ async fn comments<T: github::Transport>(
     policy: &Policy,
     number: u64,
     comment_author: &str,
+    listed: Option<Vec<github::Comment>>,
 ) -> Result<
     (
         Vec<engine::PrComment>,
@@ -416,7 +631,10 @@ async fn comments<T: github::Transport>(
     ActionError,
 > {
     let identities = vec![comment_author.to_string()];
-    let listed = client.list_comments(number).await?;
+    let listed = match listed {
+        Some(listed) => listed,
+        None => client.list_comments(number).await?,
+    };
     let comments: Vec<engine::PrComment> = listed
         .iter()
         .filter(|c| !c.is_sticky(&identities))
@@ -454,40 +672,21 @@ fn repo_path(path: &Path) -> Result<String, ActionError> {
     Ok(trimmed.to_string())
 }
 
-/// The pull request template `template` names, at the base `git_ref`. A
-/// template the policy names must exist; GitHub's may not.
-async fn baseline<T: github::Transport>(
-    client: &Client<T>,
-    template: &Template,
-    git_ref: &str,
-) -> Result<Option<String>, ActionError> {
-    let path = match template {
-        Template::Off => return Ok(None),
-        Template::Path(path) => path.clone(),
-        Template::Auto => match template::find(client, git_ref).await? {
-            Some(path) => path,
-            None => return Ok(None),
-        },
-    };
-    match fetch_text(client, &path, git_ref, engine::DEFAULT_MAX_BYTES).await? {
-        Some(text) => Ok(Some(text)),
-        None if matches!(template, Template::Path(_)) => Err(ActionError::NoTemplate {
-            path,
-            git_ref: git_ref.to_string(),
-        }),
-        None => Ok(None),
-    }
-}
-
 /// A UTF-8 file at `git_ref`, redacted (before anything escapes, renders or
-/// cuts it); `None` when it does not exist there.
-async fn fetch_text<T: github::Transport>(
+/// cuts it); `None` when it does not exist there. `at` is what GraphQL said
+/// of it, when it was read that way; otherwise it is read through REST.
+async fn read_text<T: github::Transport>(
     client: &Client<T>,
+    at: Option<&PathAt>,
     path: &str,
     git_ref: &str,
     max_bytes: u64,
 ) -> Result<Option<String>, ActionError> {
-    match client.get_file(path, git_ref, max_bytes).await? {
+    let content = match at {
+        Some(at) => client.content_of(at, path, git_ref, max_bytes).await?,
+        None => client.get_file(path, git_ref, max_bytes).await?,
+    };
+    match content {
         Content::File(bytes) => {
             checklist::decode(path, &bytes).map_err(EngineError::from)?;
             Ok(Some(client.redact(&String::from_utf8(bytes).unwrap_or_default())))

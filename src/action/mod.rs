@@ -8,9 +8,13 @@
 //! from the pull request is built or run, so it is safe under
 //! `pull_request_target`.
 //!
+//! The check run is created `in_progress` beside the first reads and
+//! completed at the end; a run whose pull request has moved on to another
+//! head judges nothing and completes its check run as superseded.
+//!
 //! It then prints workflow-command annotations, appends the job summary and
 //! writes the step outputs, and only then writes to GitHub (the sticky
-//! comment and the check run, through [`crate::github`]). So a read-only
+//! comment and the check run, at the same time, through [`crate::github`]). So a read-only
 //! token can cost the comment, never the verdict: the exit code is decided by
 //! the report, and an API failure can only turn a pass into an error (2),
 //! never the reverse.
@@ -42,9 +46,9 @@ use crate::policy::PolicyError;
 
 use crate::sanitize::{self, Redactor};
 use event::read_target;
-use judge::judge;
+use judge::{Outcome, judge};
 use outputs::Log;
-use publish::report_and_publish;
+use publish::{Sibling, report_and_publish, superseded};
 
 /// The check run's name, and the `title=` of workflow commands.
 pub const CHECK_NAME: &str = "checkgate";
@@ -172,14 +176,49 @@ pub async fn run_with(
         Ok(c) => c,
         Err(e) => return log.fail(&e.to_string()),
     };
-    let exit = match judge(args, env, &client, &target).await {
-        Ok(judged) => report_and_publish(args, &client, judged, &mut log).await,
+    // The check run goes up `in_progress` beside the first reads, so an older
+    // verdict on the commit does not stand while this one is computed.
+    let check_head = match &target {
+        Target::PullRequest { head_sha, .. } | Target::MergeGroup { head_sha, .. } => Some(head_sha.clone()),
+        Target::NoPullRequest { .. } => None,
+    };
+    let start = async {
+        match (&check_head, args.check_run) {
+            (Some(head), true) => Some(client.start_check_run(CHECK_NAME, head).await),
+            _ => None,
+        }
+    };
+    let (outcome, started) = tokio::join!(judge(args, env, &client, &target), start);
+    let outcome = match outcome {
+        Ok(Outcome::Judged(judged)) => match siblings(args, env, &client, &judged).await {
+            Ok(siblings) => Ok(Ok((judged, siblings))),
+            Err(e) => Err(e),
+        },
+        Ok(Outcome::Superseded { judged, head }) => Ok(Err((judged, head))),
+        Err(e) => Err(e),
+    };
+    let exit = match outcome {
+        Ok(Ok((judged, siblings))) => report_and_publish(args, &client, *judged, siblings, started, &mut log).await,
+        Ok(Err((judged, head))) => superseded(&client, &judged, &head, started, &mut log).await,
         Err(e) => {
             let message = e.to_string();
             let _ = log.summary(&format!(
                 "## checkgate could not run\n\n```\n{}\n```\n",
                 sanitize::line(&message)
             ));
+            if let Some(Ok(id)) = started {
+                // Not left running: the step's error is the verdict.
+                let run = github::CheckRun {
+                    name: CHECK_NAME.to_string(),
+                    head_sha: check_head.clone().unwrap_or_default(),
+                    conclusion: "failure",
+                    title: "checkgate could not run".to_string(),
+                    summary: format!("```\n{}\n```\n", sanitize::line(&client.redact(&message))),
+                    text: None,
+                    annotations: Vec::new(),
+                };
+                let _ = client.complete_check_run(id, &run).await;
+            }
             log.fail(&message)
         }
     };
@@ -192,6 +231,47 @@ pub async fn run_with(
         }
     }
     exit
+}
+
+/// The verdict for each other open pull request whose head is the commit
+/// judged: a check run on a commit speaks for every pull request it heads,
+/// so each is judged by its own base's policy (issue 20 §2).
+async fn siblings<T: github::Transport>(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    client: &Client<T>,
+    judged: &judge::Judged,
+) -> Result<Vec<Sibling>, ActionError> {
+    let Some(head) = judged.head_sha.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for &number in &judged.others {
+        let target = Target::PullRequest {
+            number,
+            head_sha: head.to_string(),
+            body: String::new(),
+            base_ref: None,
+        };
+        // Only the pull requests GitHub lists for the commit: theirs are not followed.
+        match judge(args, env, client, &target).await {
+            Ok(Outcome::Judged(other)) => out.push(Sibling {
+                number,
+                base: other.base_branch.clone().unwrap_or_default(),
+                verdict: Some((other.report.passed, other.report_only)),
+            }),
+            Ok(Outcome::Superseded { .. }) => {}
+            // A branch with no policy is not gated: nothing to judge there.
+            // (Anyone can open a pull request from the same commit.)
+            Err(ActionError::NoPolicy { .. }) => out.push(Sibling {
+                number,
+                base: String::new(),
+                verdict: None,
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 fn connect(env: &GithubEnv, token: Option<&str>, retry: RetryPolicy) -> Result<Client<github::Octocrab>, ActionError> {

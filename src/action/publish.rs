@@ -17,6 +17,8 @@ pub(super) async fn report_and_publish<T: github::Transport>(
     args: &ActionArgs,
     client: &Client<T>,
     judged: Judged,
+    siblings: Vec<Sibling>,
+    started: Option<Result<u64, GithubError>>,
     log: &mut Log<'_>,
 ) -> Exit {
     let Judged {
@@ -27,13 +29,17 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         report_only,
         workflow_changed,
         comments,
+        enforcement,
+        base_branch,
+        ..
     } = judged;
     // Checklist text is the pull request author's: nothing derived from it
     // may carry the token out (it was redacted as it was read; this is the
     // second line of defence).
     let markdown = client.redact(&markdown);
+    let (summary_note, comment_note) = enforcement_notes(enforcement.as_ref(), base_branch.as_deref());
     log.commands(&report::github_commands(&report));
-    let summary = log.summary(&format!("{markdown}\n"));
+    let summary = log.summary(&format!("{markdown}\n{}", summary_note.unwrap_or_default()));
     let outputs = log.outputs(&outputs(&report));
     let local_error = summary.and(outputs).err();
 
@@ -42,6 +48,10 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         head_sha: head_sha.as_deref(),
         report_only,
         comments,
+        started,
+        comment_note,
+        siblings: &siblings,
+        base_branch: base_branch.as_deref().unwrap_or_default(),
     };
     let api_error = match publish(args, client, published, &report, &markdown, log).await {
         Ok(()) => None,
@@ -67,7 +77,9 @@ pub(super) async fn report_and_publish<T: github::Transport>(
              author's; the step fails with the gate (see the workflow-changed finding)",
         );
     }
-    match (report.passed, fail) {
+    // The step fails with the check run: with every pull request the commit heads.
+    let passed = report.passed && siblings.iter().all(Sibling::passed);
+    match (passed, fail) {
         (true, _) | (false, false) => Exit::Pass,
         (false, true) => Exit::Fail,
     }
@@ -80,6 +92,80 @@ struct Published<'a> {
     report_only: bool,
     /// The comments already listed this run, if any.
     comments: Option<Vec<github::Comment>>,
+    /// The check run created `in_progress` at the start, if any.
+    started: Option<Result<u64, GithubError>>,
+    /// Said once in the comment, after the report.
+    comment_note: Option<String>,
+    /// The other open pull requests this commit heads, judged.
+    siblings: &'a [Sibling],
+    base_branch: &'a str,
+}
+
+/// Another open pull request whose head is the commit judged, and its verdict.
+#[derive(Debug, Clone)]
+pub(super) struct Sibling {
+    pub(super) number: u64,
+    pub(super) base: String,
+    /// Passed, and whether its base policy is `report-only`; `None` when its
+    /// base has no policy (not gated).
+    pub(super) verdict: Option<(bool, bool)>,
+}
+
+impl Sibling {
+    fn passed(&self) -> bool {
+        self.verdict.is_none_or(|(passed, _)| passed)
+    }
+}
+
+/// A check run's conclusion, strictest last.
+fn conclusion(passed: bool, report_only: bool) -> &'static str {
+    match (passed, report_only) {
+        (true, _) => "success",
+        (false, false) => "failure",
+        (false, true) => "neutral",
+    }
+}
+
+/// The strictest of `run`'s conclusion and the siblings': a check run on a
+/// commit speaks for every pull request it heads. The summary lists each.
+fn speak_for_siblings(run: &mut CheckRun, own: (u64, &str), passed: bool, siblings: &[Sibling]) {
+    if siblings.is_empty() {
+        return;
+    }
+    let rank = |c: &str| match c {
+        "failure" => 2,
+        "neutral" => 1,
+        _ => 0,
+    };
+    let own_verdict = if passed { "✅ passes" } else { "❌ fails" };
+    let mut rows = vec![(own.0, own.1.to_string(), run.conclusion, own_verdict)];
+    rows.extend(siblings.iter().map(|s| match s.verdict {
+        Some((passed, report_only)) => (
+            s.number,
+            s.base.clone(),
+            conclusion(passed, report_only),
+            if passed { "✅ passes" } else { "❌ fails" },
+        ),
+        None => (s.number, s.base.clone(), "success", "not gated: no policy at its base"),
+    }));
+    if let Some(strictest) = rows.iter().map(|r| r.2).max_by_key(|c| rank(c)) {
+        run.conclusion = strictest;
+    }
+    let mut table = format!(
+        "\n### This commit is the head of {} open pull requests\n\nThe check's conclusion is the strictest of their verdicts.\n\n| Pull request | Base | Verdict |\n|---|---|---|\n",
+        rows.len()
+    );
+    for (number, base, _, verdict) in rows {
+        table.push_str(&format!(
+            "| pull request {number} | {} | {verdict} |\n",
+            if base.is_empty() {
+                "—".to_string()
+            } else {
+                code_span(&base)
+            }
+        ));
+    }
+    run.summary.push_str(&table);
 }
 
 /// Post the comment and the check run. Takes `to` whole: the comments
@@ -95,42 +181,138 @@ async fn publish<T: github::Transport>(
     let Some(head_sha) = to.head_sha else {
         return Ok(());
     };
-    if let (Some(number), Some(when)) = (to.pull, comment_when(args.comment)) {
-        let identities = vec![args.comment_author.clone()];
-        let outcome = github::upsert_sticky_comment(
-            client,
-            number,
-            &identities,
-            markdown,
-            when,
-            !report.passed,
-            Some(head_sha),
-            to.comments,
-        )
-        .await?;
-        match outcome {
-            CommentOutcome::Created {
-                author: Some(author), ..
-            } if !identities.iter().any(|i| i.eq_ignore_ascii_case(&author)) => log.warn(
-                &format!(
-                    "the comment was posted as `{author}`, not `{}`; set the `comment-author` input to `{author}` so later runs update it instead of adding another",
-                    args.comment_author
-                ),
-            ),
-            CommentOutcome::Superseded { head } => log.notice(
-                &format!(
-                    "the pull request moved on to {head} while this run judged {head_sha}; the comment is left to the run for the newer commit"
-                ),
-            ),
-            _ => {}
+    let identities = vec![args.comment_author.clone()];
+    let body = match &to.comment_note {
+        Some(note) => format!("{markdown}\n{note}"),
+        None => markdown.to_string(),
+    };
+    // The comment and the check run are independent: they go out together.
+    let comment = async {
+        match (to.pull, comment_when(args.comment)) {
+            (Some(number), Some(when)) => github::upsert_sticky_comment(
+                client,
+                number,
+                &identities,
+                &body,
+                when,
+                !report.passed,
+                Some(head_sha),
+                to.comments,
+            )
+            .await
+            .map(Some),
+            _ => Ok(None),
         }
-    }
-    if args.check_run {
-        client
-            .publish_check_run(&check_run(report, head_sha, markdown, to.report_only))
-            .await?;
+    };
+    let check = async {
+        if !args.check_run {
+            return Ok(());
+        }
+        let mut run = check_run(report, head_sha, markdown, to.report_only);
+        if let Some(number) = to.pull {
+            speak_for_siblings(&mut run, (number, to.base_branch), report.passed, to.siblings);
+        }
+        match to.started {
+            Some(Ok(id)) => client.complete_check_run(id, &run).await,
+            Some(Err(e)) if e.is_read_only() => Err(e),
+            // Not created at the start: create it completed now.
+            _ => client.publish_check_run(&run).await.map(|_| ()),
+        }
+    };
+    let (comment, check) = tokio::join!(comment, check);
+    let outcome = comment?;
+    check?;
+    match outcome {
+        Some(CommentOutcome::Created {
+            author: Some(author), ..
+        }) if !identities.iter().any(|i| i.eq_ignore_ascii_case(&author)) => log.warn(&format!(
+            "the comment was posted as `{author}`, not `{}`; set the `comment-author` input to `{author}` so later runs update it instead of adding another",
+            args.comment_author
+        )),
+        Some(CommentOutcome::Superseded { head }) => log.notice(&format!(
+            "the pull request moved on to {head} while this run judged {head_sha}; the comment is left to the run for the newer commit"
+        )),
+        _ => {}
     }
     Ok(())
+}
+
+/// What to say of the gate's enforcement: in the job summary, and once in
+/// the comment. Whether the rules say nothing or could not be read, the
+/// comment says nothing it cannot stand behind.
+fn enforcement_notes(
+    enforcement: Option<&github::Enforcement>,
+    branch: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    match (enforcement, branch) {
+        (Some(github::Enforcement::NotRequired), Some(branch)) => {
+            let note = format!(
+                "> [!WARNING]\n> {CHECK_NAME} is not a required check on {}: this verdict does not block merging\n",
+                code_span(branch)
+            );
+            (Some(note.clone()), Some(note))
+        }
+        (Some(github::Enforcement::Unknown(_)), _) => (
+            Some(format!(
+                "> [!NOTE]\n> {CHECK_NAME} could not verify that the check is required on the base branch (its rules are not readable with this token)\n"
+            )),
+            None,
+        ),
+        _ => (None, None),
+    }
+}
+
+/// `text` as an inline code span, whatever backticks it holds: code spans
+/// render nothing inside them (no mentions, links or math).
+fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
+        return format!("`{text}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {text} {fence}")
+}
+
+/// The run's event named a commit that is no longer the pull request's
+/// head: judge nothing for it, complete its check run as superseded, and
+/// leave the comment to the run for the new head.
+pub(super) async fn superseded<T: github::Transport>(
+    client: &Client<T>,
+    judged: &str,
+    head: &str,
+    started: Option<Result<u64, GithubError>>,
+    log: &mut Log<'_>,
+) -> Exit {
+    let short = |sha: &str| sha.chars().take(7).collect::<String>();
+    let message = format!(
+        "the pull request moved on to {} after this run's event (for {}): nothing is judged for {}, and a newer run judges {}",
+        short(head),
+        short(judged),
+        short(judged),
+        short(head)
+    );
+    log.notice(&message);
+    let _ = log.summary(&format!(
+        "## checkgate: superseded\n\n{}\n",
+        report::escape_markdown(&message)
+    ));
+    if let Some(Ok(id)) = started {
+        let run = CheckRun {
+            name: CHECK_NAME.to_string(),
+            head_sha: judged.to_string(),
+            conclusion: "cancelled",
+            title: format!("superseded: a newer run judges {}", short(head)),
+            summary: report::escape_markdown(&message),
+            text: None,
+            annotations: Vec::new(),
+        };
+        if let Err(e) = client.complete_check_run(id, &run).await
+            && !e.is_read_only()
+        {
+            return log.fail(&e.to_string());
+        }
+    }
+    Exit::Pass
 }
 
 fn comment_when(mode: CommentMode) -> Option<CommentWhen> {

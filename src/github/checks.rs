@@ -42,7 +42,7 @@ impl Annotation {
 pub struct CheckRun {
     pub name: String,
     pub head_sha: String,
-    /// `success`, `failure` or `neutral`.
+    /// `success`, `failure`, `neutral` or `cancelled` (superseded).
     pub conclusion: &'static str,
     pub title: String,
     pub summary: String,
@@ -51,6 +51,48 @@ pub struct CheckRun {
 }
 
 impl<T: Transport> Client<T> {
+    /// Create check run `name` on `head_sha` as `in_progress`, so an older
+    /// verdict on that commit does not stand while this run judges it.
+    /// Returns the id, for [`Client::complete_check_run`].
+    pub async fn start_check_run(&self, name: &str, head_sha: &str) -> Result<u64, GithubError> {
+        #[derive(Deserialize)]
+        struct Created {
+            id: u64,
+        }
+        let path = self.repo_path("check-runs");
+        let body = json!({ "name": name, "head_sha": head_sha, "status": "in_progress" });
+        // The answer describes the run just created: a small object.
+        let r = self
+            .send_limited(Method::POST, &path, Some(&body), true, 1024 * 1024)
+            .await?;
+        let created: Created = self.decode(Method::POST, &path, &r)?;
+        Ok(created.id)
+    }
+
+    /// Complete the check run `id` (from [`Client::start_check_run`]) with
+    /// `run`'s verdict; annotations past the first 50 follow in updates of 50.
+    pub async fn complete_check_run(&self, id: u64, run: &CheckRun) -> Result<(), GithubError> {
+        let update = self.repo_path(&format!("check-runs/{id}"));
+        let mut batches = run.annotations.chunks(ANNOTATIONS_PER_REQUEST);
+        let first = batches.next().unwrap_or_default();
+        let body = json!({
+            "status": "completed",
+            "conclusion": run.conclusion,
+            "output": output(run, first),
+        });
+        self.send(Method::PATCH, &update, Some(&body), true).await?;
+        for batch in batches {
+            self.send(
+                Method::PATCH,
+                &update,
+                Some(&json!({ "output": output(run, batch) })),
+                true,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Create a completed check run; annotations beyond the first 50 go in
     /// follow-up updates of 50 each, as the Checks API requires. Returns the id.
     pub async fn publish_check_run(&self, run: &CheckRun) -> Result<u64, GithubError> {
@@ -58,19 +100,6 @@ impl<T: Transport> Client<T> {
         struct Created {
             id: u64,
         }
-        let title = truncate_chars(&run.title, 1_000);
-        let summary = truncate_chars(&run.summary, CHECK_OUTPUT_MAX_CHARS);
-        let output = |batch: &[Annotation]| {
-            let mut o = json!({
-                "title": title,
-                "summary": summary,
-                "annotations": batch.iter().map(Annotation::to_json).collect::<Vec<_>>(),
-            });
-            if let Some(text) = &run.text {
-                o["text"] = json!(truncate_chars(text, CHECK_OUTPUT_MAX_CHARS));
-            }
-            o
-        };
         let mut batches = run.annotations.chunks(ANNOTATIONS_PER_REQUEST);
         let first = batches.next().unwrap_or_default();
         let path = self.repo_path("check-runs");
@@ -79,7 +108,7 @@ impl<T: Transport> Client<T> {
             "head_sha": run.head_sha,
             "status": "completed",
             "conclusion": run.conclusion,
-            "output": output(first),
+            "output": output(run, first),
         });
         // A duplicate check run is harmless (GitHub shows the newest of a name
         // per commit), so unlike a comment this POST is retried on 5xx.
@@ -87,9 +116,27 @@ impl<T: Transport> Client<T> {
         let created: Created = self.decode(Method::POST, &path, &r)?;
         let update = self.repo_path(&format!("check-runs/{}", created.id));
         for batch in batches {
-            self.send(Method::PATCH, &update, Some(&json!({ "output": output(batch) })), true)
-                .await?;
+            self.send(
+                Method::PATCH,
+                &update,
+                Some(&json!({ "output": output(run, batch) })),
+                true,
+            )
+            .await?;
         }
         Ok(created.id)
     }
+}
+
+/// A check run's `output` carrying `batch` of its annotations.
+fn output(run: &CheckRun, batch: &[Annotation]) -> Value {
+    let mut o = json!({
+        "title": truncate_chars(&run.title, 1_000),
+        "summary": truncate_chars(&run.summary, CHECK_OUTPUT_MAX_CHARS),
+        "annotations": batch.iter().map(Annotation::to_json).collect::<Vec<_>>(),
+    });
+    if let Some(text) = &run.text {
+        o["text"] = json!(truncate_chars(text, CHECK_OUTPUT_MAX_CHARS));
+    }
+    o
 }

@@ -74,23 +74,30 @@ impl Default for Deadlines {
 /// [`Transport`] over octocrab, pointed at `GITHUB_API_URL`.
 pub struct Octocrab {
     inner: octocrab::Octocrab,
+    /// The same, rooted where GitHub serves GraphQL (see [`super::graphql::graphql_root`]).
+    graphql: octocrab::Octocrab,
 }
 
 impl Octocrab {
     /// A client for `api_url` (`https://api.github.com`, or a GitHub
     /// Enterprise Server's `https://HOST/api/v3`) authenticated with `token`.
     pub fn new(api_url: &str, token: Option<&str>) -> Result<Octocrab, GithubError> {
-        let mut builder = octocrab::Octocrab::builder()
-            .base_uri(api_url)
-            .map_err(|_| GithubError::BaseUri(api_url.to_string()))?
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(30)));
-        if let Some(token) = token {
-            builder = builder.personal_token(token.to_string());
-        }
-        // octocrab's error text is generic; it never includes the token.
-        let inner = builder.build().map_err(|e| GithubError::Client(e.to_string()))?;
-        Ok(Octocrab { inner })
+        let build = |root: &str| {
+            let mut builder = octocrab::Octocrab::builder()
+                .base_uri(root)
+                .map_err(|_| GithubError::BaseUri(api_url.to_string()))?
+                .set_connect_timeout(Some(Duration::from_secs(10)))
+                .set_read_timeout(Some(Duration::from_secs(30)));
+            if let Some(token) = token {
+                builder = builder.personal_token(token.to_string());
+            }
+            // octocrab's error text is generic; it never includes the token.
+            builder.build().map_err(|e| GithubError::Client(e.to_string()))
+        };
+        Ok(Octocrab {
+            inner: build(api_url)?,
+            graphql: build(&super::graphql::graphql_root(api_url))?,
+        })
     }
 }
 
@@ -113,8 +120,13 @@ impl Transport for Octocrab {
                 http::header::USER_AGENT,
                 concat!("checkgate/", env!("CARGO_PKG_VERSION")),
             );
-        let request = self.inner.build_request(request, body).map_err(failed)?;
-        let response = self.inner.execute(request).await.map_err(failed)?;
+        let client = if path == super::graphql::GRAPHQL_PATH {
+            &self.graphql
+        } else {
+            &self.inner
+        };
+        let request = client.build_request(request, body).map_err(failed)?;
+        let response = client.execute(request).await.map_err(failed)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let declared = headers

@@ -6,7 +6,8 @@ use http::Method;
 use serde::Deserialize;
 
 use super::client::{Client, Transport};
-use super::{GithubError, encode_path, encode_segment};
+use super::pulls::ChangedFile;
+use super::{GithubError, encode_segment};
 
 /// How a pull request's head relates to its base branch now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +19,14 @@ pub struct Comparison {
     pub merge_base: String,
     /// Commits on the base branch that the head does not have.
     pub behind_by: u64,
+    /// What changed from the merge base to the head (old names of renames
+    /// included), when GitHub listed all of it: it lists at most
+    /// [`COMPARE_FILES_LIMIT`], so a list that long may be cut.
+    pub files: Option<Vec<ChangedFile>>,
 }
+
+/// The compare API lists at most this many changed files.
+pub const COMPARE_FILES_LIMIT: usize = 300;
 
 /// One entry of a git tree.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -32,8 +40,11 @@ pub struct TreeEntry {
 
 impl<T: Transport> Client<T> {
     /// Compare the base branch `base` (a branch name or commit) with commit
-    /// `head`, three-dot: one request, whatever the distance (commits and
-    /// files are cut to one page of one, as only the commits are needed).
+    /// `head`, three-dot: one request, whatever the distance (commits are
+    /// cut to one page of one; the files come whole on the first page, up to
+    /// [`COMPARE_FILES_LIMIT`]). Three-dot is the pull request's own diff.
+    /// `base` is one path segment (`release%2F1.x`), as GitHub's
+    /// `{basehead}` parameter is.
     pub async fn compare(&self, base: &str, head: &str) -> Result<Comparison, GithubError> {
         #[derive(Deserialize)]
         struct Sha {
@@ -44,10 +55,12 @@ impl<T: Transport> Client<T> {
             base_commit: Sha,
             merge_base_commit: Sha,
             behind_by: u64,
+            #[serde(default)]
+            files: Option<Vec<ChangedFile>>,
         }
         let path = format!(
             "{}?per_page=1",
-            self.repo_path(&format!("compare/{}...{}", encode_path(base), encode_segment(head)))
+            self.repo_path(&format!("compare/{}...{}", encode_segment(base), encode_segment(head)))
         );
         let r = self.send(Method::GET, &path, None, true).await?;
         let raw: Raw = self.decode(Method::GET, &path, &r)?;
@@ -55,6 +68,7 @@ impl<T: Transport> Client<T> {
             base_tip: raw.base_commit.sha,
             merge_base: raw.merge_base_commit.sha,
             behind_by: raw.behind_by,
+            files: raw.files.filter(|f| f.len() < COMPARE_FILES_LIMIT),
         })
     }
 

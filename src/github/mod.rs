@@ -10,6 +10,10 @@
 //! repeated here: [`upsert_sticky_comment`] re-lists the comments first, so a
 //! comment that was in fact created is updated rather than duplicated.
 //!
+//! Reads go through GraphQL where one query can replace many REST requests
+//! ([`graphql`]); what GraphQL cannot give (the merge base, renames' old
+//! names, file bytes it sends no text for) and every write stay REST.
+//!
 //! The token is handed to octocrab once and never formatted; every message
 //! that could carry server text is passed through [`Client::redact`] in case a
 //! server (or a proxy) echoes it back.
@@ -18,6 +22,7 @@ mod checks;
 mod client;
 mod comments;
 mod contents;
+pub mod graphql;
 mod history;
 mod pulls;
 mod retry;
@@ -29,7 +34,8 @@ pub use comments::{
     upsert_sticky_comment,
 };
 pub use contents::Content;
-pub use history::{Comparison, TreeEntry};
+pub use graphql::{Enforcement, Listed, PathAt, PullSnapshot};
+pub use history::{COMPARE_FILES_LIMIT, Comparison, TreeEntry};
 pub use pulls::{ChangedFile, ChangedFiles, Commitish, PULL_FILES_LIMIT, PullRequest, Review, approvers};
 pub use retry::RetryPolicy;
 
@@ -68,6 +74,11 @@ pub enum GithubError {
         "GET {path}: the list goes on past the {read} entries checkgate reads; it cannot be judged from part of the list"
     )]
     Incomplete { path: String, read: usize },
+    /// The same, for a list read through GraphQL.
+    #[error(
+        "GraphQL {field}: the list goes on past the {read} entries checkgate reads; it cannot be judged from part of the list"
+    )]
+    IncompleteQuery { field: String, read: usize },
     #[error("{method} {path}: the response is larger than {limit} bytes; checkgate stopped reading there")]
     TooLarge { method: Method, path: String, limit: u64 },
     #[error(
@@ -87,6 +98,14 @@ pub enum GithubError {
         method: Method,
         path: String,
         after: std::time::Duration,
+    },
+    /// GitHub answered a GraphQL query with `errors`: the read failed, even
+    /// where part of the data came with them.
+    #[error("GraphQL {operation}: {message}{}", if *.partial { " (GitHub sent part of the answer; checkgate never judges from part of one)" } else { "" })]
+    Graphql {
+        operation: String,
+        message: String,
+        partial: bool,
     },
     #[error("{method} {path}: unexpected response: {message}")]
     Decode {

@@ -35,7 +35,7 @@ pub struct Commitish {
 }
 
 /// One file of a pull request's diff.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ChangedFile {
     pub filename: String,
     #[serde(default)]

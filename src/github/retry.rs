@@ -87,36 +87,52 @@ impl<T: Transport> Client<T> {
                 Verdict::Fail(e) => return Err(e),
                 Verdict::Retry { wait, why } => (wait, why),
             };
-            let wait = wait.unwrap_or_else(|| self.retry.backoff.saturating_mul(1 << (attempt - 1).min(8)));
-            let waited = *self.waited.borrow();
-            // Saturating: a server's `retry-after` may be any u64.
-            let over_budget = waited.saturating_add(wait) > self.retry.budget;
-            if attempt >= self.retry.attempts || over_budget {
-                return Err(GithubError::GaveUp {
-                    method,
-                    path: path.to_string(),
-                    attempts: attempt,
-                    last: if over_budget {
-                        format!("{why} (next wait of {} s exceeds the retry budget)", wait.as_secs())
-                    } else {
-                        why
-                    },
-                });
-            }
-            *self.waited.borrow_mut() += wait;
-            let sleep = wait.mul_f64(self.retry.time_scale.max(0.0));
-            if self
-                .run_ends
-                .is_some_and(|end| tokio::time::Instant::now().checked_add(sleep).is_none_or(|t| t > end))
-            {
-                return Err(GithubError::RunDeadline {
-                    method,
-                    path: path.to_string(),
-                    after: self.deadlines.run,
-                });
-            }
-            tokio::time::sleep(sleep).await;
+            self.pause(&method, path, attempt, wait, why).await?;
         }
+    }
+
+    /// Wait before try `attempt + 1` of `method path`, which failed for
+    /// `why`: `wait` when GitHub named one, else an exponential back-off.
+    /// An error instead when the tries, the retry budget or the run's
+    /// deadline would be exceeded.
+    pub(super) async fn pause(
+        &self,
+        method: &Method,
+        path: &str,
+        attempt: u32,
+        wait: Option<Duration>,
+        why: String,
+    ) -> Result<(), GithubError> {
+        let wait = wait.unwrap_or_else(|| self.retry.backoff.saturating_mul(1 << (attempt - 1).min(8)));
+        let waited = *self.waited.borrow();
+        // Saturating: a server's `retry-after` may be any u64.
+        let over_budget = waited.saturating_add(wait) > self.retry.budget;
+        if attempt >= self.retry.attempts || over_budget {
+            return Err(GithubError::GaveUp {
+                method: method.clone(),
+                path: path.to_string(),
+                attempts: attempt,
+                last: if over_budget {
+                    format!("{why} (next wait of {} s exceeds the retry budget)", wait.as_secs())
+                } else {
+                    why
+                },
+            });
+        }
+        *self.waited.borrow_mut() += wait;
+        let sleep = wait.mul_f64(self.retry.time_scale.max(0.0));
+        if self
+            .run_ends
+            .is_some_and(|end| tokio::time::Instant::now().checked_add(sleep).is_none_or(|t| t > end))
+        {
+            return Err(GithubError::RunDeadline {
+                method: method.clone(),
+                path: path.to_string(),
+                after: self.deadlines.run,
+            });
+        }
+        tokio::time::sleep(sleep).await;
+        Ok(())
     }
 
     /// `request`, abandoned when the request's deadline or the run's passes

@@ -11,10 +11,19 @@
 //! APIs), one pull request with its changed files and reviews, and team
 //! memberships. The few endpoints outside the shared OpenAPI subset are
 //! checked against [`UNDESCRIBED`], a table written from GitHub's REST docs.
+//!
+//! GraphQL (`POST /graphql`, or `/api/graphql` beside an Enterprise Server's
+//! `/api/v3`) is executed against the same state by `graphql.rs`: every
+//! query is validated against GitHub's schema and answered in its shape.
 #![allow(dead_code)]
 
 #[path = "../common/mod.rs"]
 mod common;
+mod graphql;
+#[path = "../../tools/prune-schema/src/prune.rs"]
+mod schema_prune;
+
+pub use graphql::Rules;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -196,8 +205,13 @@ pub struct StoredComment {
 #[derive(Debug, Clone)]
 pub struct StoredCheckRun {
     pub id: u64,
+    /// The run as created, or, for one created `in_progress` and completed
+    /// later, as completed.
     pub created: Value,
+    /// Updates after that: further batches of annotations.
     pub updates: Vec<Value>,
+    /// Created `in_progress` before it was completed.
+    pub started: bool,
 }
 
 impl StoredCheckRun {
@@ -216,6 +230,10 @@ impl StoredCheckRun {
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub method: String,
+    /// A GraphQL request's operation name.
+    pub operation: Option<String>,
+    /// When the request arrived.
+    pub at: std::time::Instant,
     /// Path and query, e.g. `/repos/o/r/issues/1/comments?per_page=100&page=1`.
     pub target: String,
     pub body: Option<Value>,
@@ -225,7 +243,10 @@ pub struct Seen {
 impl Seen {
     /// `GET /path?query`: handy for comparing whole request lists.
     pub fn line(&self) -> String {
-        format!("{} {}", self.method, self.target)
+        match &self.operation {
+            Some(op) => format!("{} {} {op}", self.method, self.target),
+            None => format!("{} {}", self.method, self.target),
+        }
     }
 }
 
@@ -242,6 +263,23 @@ pub struct Scripted {
     pub apply: bool,
     /// Hold the reply back this long.
     pub delay: Option<Duration>,
+    /// Only a GraphQL request for this operation.
+    pub operation: Option<String>,
+    /// For GraphQL: answer the query from the state as this changes it
+    /// (the server's state itself is left as it is), instead of `body`.
+    pub view: Option<View>,
+    /// For a GraphQL view: errors sent beside the data (a partial answer).
+    pub errors: Vec<Value>,
+}
+
+/// A change to the state one GraphQL answer is computed from.
+#[derive(Clone)]
+pub struct View(pub Arc<dyn Fn(&mut State) + Send + Sync>);
+
+impl std::fmt::Debug for View {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("View(..)")
+    }
 }
 
 impl Scripted {
@@ -254,6 +292,33 @@ impl Scripted {
             body: json!({ "message": message, "documentation_url": "https://docs.github.com/rest" }),
             apply: false,
             delay: None,
+            operation: None,
+            view: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Send `error` beside the data of a GraphQL view: a partial answer.
+    pub fn with_error(mut self, error: Value) -> Scripted {
+        self.errors.push(error);
+        self
+    }
+
+    /// A GraphQL answer to the next `operation` query, computed from the
+    /// state as `change` leaves it.
+    pub fn graphql_view(operation: &str, change: impl Fn(&mut State) + Send + Sync + 'static) -> Scripted {
+        Scripted {
+            operation: Some(operation.to_string()),
+            view: Some(View(Arc::new(change))),
+            ..Scripted::new("POST", "/graphql", 200, "")
+        }
+    }
+
+    /// A whole GraphQL response body for the next `operation` query.
+    pub fn graphql_body(operation: &str, status: u16, body: Value) -> Scripted {
+        Scripted {
+            operation: Some(operation.to_string()),
+            ..Scripted::json("POST", "/graphql", status, body)
         }
     }
 
@@ -391,6 +456,16 @@ pub struct State {
     pub merge_base: Option<String>,
     /// Trees listings say `truncated: true`.
     pub trees_truncated: bool,
+    /// The base branch's rules.
+    pub rules: Rules,
+    /// Commits GraphQL's `object(expression:)` finds besides those holding files.
+    pub known_commits: Vec<String>,
+    /// Added to every answer (a network round trip).
+    pub latency: Option<Duration>,
+    /// GraphQL says every page of comments has another after it.
+    pub endless_comments: bool,
+    /// Further pull requests (sharing the files, reviews and comments above).
+    pub other_pulls: Vec<Pull>,
     next_id: u64,
 }
 
@@ -523,6 +598,64 @@ impl FakeGitHub {
         self.requests().iter().map(Seen::line).collect()
     }
 
+    /// Whether the run read `path` at `git_ref`: through REST contents, a
+    /// `FilesAt` query, or (the policy at the base tip) the `PullRead` query.
+    pub fn read_at(&self, git_ref: &str, path: &str) -> bool {
+        let s = self.state();
+        let tip = s.pull.as_ref().map(|p| {
+            s.branch_tips
+                .get(&p.base_ref)
+                .cloned()
+                .unwrap_or_else(|| p.base_sha.clone())
+        });
+        s.requests.iter().any(|r| {
+            let v = r.body.as_ref().map(|b| &b["variables"]);
+            match (r.operation.as_deref(), v) {
+                (Some("FilesAt"), Some(v)) => {
+                    let refs = [("at0", None), ("at1", Some("with1")), ("at2", Some("with2"))];
+                    let at = refs
+                        .iter()
+                        .any(|(a, w)| v[*a] == git_ref && w.is_none_or(|w| v[w] == true));
+                    let has = (0..8).any(|i| v[format!("p{i}")] == path && (i == 0 || v[format!("u{i}")] == true));
+                    at && has
+                }
+                (Some("PullRead"), Some(v)) => {
+                    tip.as_deref() == Some(git_ref) && (v["policy"] == path || v["defaultPolicy"] == path)
+                }
+                _ => r.target.ends_with(&format!("contents/{}?ref={git_ref}", path)),
+            }
+        })
+    }
+
+    /// Ids handed out from now on start after `n` (GitHub's ids are past 2³¹).
+    pub fn set_next_id(&self, n: u64) {
+        self.state().next_id = n;
+    }
+
+    /// Add `latency` to every answer, as a network round trip would.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state().latency = Some(latency);
+    }
+
+    /// The requests grouped into round trips: a request that arrives while
+    /// no answer of the current round can have come back (within half the
+    /// latency of the round's first) belongs to it; any later one waited for
+    /// an answer. Needs [`FakeGitHub::set_latency`].
+    pub fn round_trips(&self) -> Vec<Vec<String>> {
+        let s = self.state();
+        let latency = s.latency.expect("round trips are counted with a latency set");
+        let mut requests: Vec<&Seen> = s.requests.iter().collect();
+        requests.sort_by_key(|r| r.at);
+        let mut rounds: Vec<(std::time::Instant, Vec<String>)> = Vec::new();
+        for r in requests {
+            match rounds.last_mut() {
+                Some((start, lines)) if r.at.duration_since(*start) < latency / 2 => lines.push(r.line()),
+                _ => rounds.push((r.at, vec![r.line()])),
+            }
+        }
+        rounds.into_iter().map(|(_, lines)| lines).collect()
+    }
+
     /// Comments carrying checkgate's marker.
     pub fn marked_comments(&self) -> Vec<StoredComment> {
         self.state()
@@ -592,6 +725,15 @@ impl Respond for Handler {
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        // An Enterprise Server's REST root is `/api/v3`, its GraphQL `/api/graphql`.
+        let path = match path.strip_prefix("/api/v3/") {
+            Some(rest) => format!("/{rest}"),
+            None if path == "/api/graphql" => "/graphql".to_string(),
+            None => path,
+        };
+        if path == "/graphql" {
+            return graphql_request(&mut s, &method, target, body, authorization);
+        }
         let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
         if let Some(problems) = check_undescribed(&method, &path, &query, body.as_ref()) {
             s.violations.extend(problems);
@@ -600,6 +742,8 @@ impl Respond for Handler {
         }
         s.requests.push(Seen {
             method: method.clone(),
+            operation: None,
+            at: std::time::Instant::now(),
             target: target.clone(),
             body: body.clone(),
             authorization: authorization.clone(),
@@ -608,7 +752,7 @@ impl Respond for Handler {
         let scripted = s
             .script
             .iter()
-            .position(|r| r.method == method && path.ends_with(&r.path_suffix))
+            .position(|r| r.method == method && r.operation.is_none() && path.ends_with(&r.path_suffix))
             .and_then(|i| s.script.remove(i));
         if let Some(r) = &scripted {
             if r.apply {
@@ -627,7 +771,113 @@ impl Respond for Handler {
             }
             return t;
         }
-        route(&mut s, &method, &path, request, body.as_ref())
+        let t = route(&mut s, &method, &path, request, body.as_ref());
+        match s.latency {
+            Some(latency) => t.set_delay(latency),
+            None => t,
+        }
+    }
+}
+
+/// `POST /graphql`: the query executed against the state (or a scripted view
+/// of it), or a scripted body.
+fn graphql_request(
+    s: &mut State,
+    method: &str,
+    target: String,
+    body: Option<Value>,
+    authorization: Option<String>,
+) -> ResponseTemplate {
+    let operation = body
+        .as_ref()
+        .and_then(|b| b["operationName"].as_str())
+        .map(str::to_string);
+    s.requests.push(Seen {
+        method: method.to_string(),
+        operation: operation.clone(),
+        at: std::time::Instant::now(),
+        target: target.clone(),
+        body: body.clone(),
+        authorization,
+    });
+    if method != "POST" {
+        s.violations.push(format!("{method} {target}: GraphQL takes POST"));
+        return error(404, "Not Found");
+    }
+    let Some(body) = body else {
+        s.violations.push(format!("{method} {target}: no body"));
+        return error(400, "Problems parsing JSON");
+    };
+    let scripted = s
+        .script
+        .iter()
+        .position(|r| {
+            r.method == "POST" && r.path_suffix == "/graphql" && (r.operation.is_none() || r.operation == operation)
+        })
+        .and_then(|i| s.script.remove(i));
+    let delay = scripted.as_ref().and_then(|r| r.delay).or(s.latency);
+    let answer = match &scripted {
+        Some(r) if r.view.is_none() => {
+            let mut t = reply(r.status, &r.body);
+            for (k, v) in &r.headers {
+                t = t.insert_header(k.as_str(), v.as_str());
+            }
+            t
+        }
+        _ => {
+            let view = scripted.as_ref().and_then(|r| r.view.clone());
+            let result = match view {
+                Some(View(change)) => {
+                    let mut copy = s.clone_state();
+                    change(&mut copy);
+                    graphql::execute(&copy, &body)
+                }
+                None => graphql::execute(s, &body),
+            };
+            let extra = scripted.as_ref().map(|r| r.errors.clone()).unwrap_or_default();
+            match result {
+                Ok(mut v) if !extra.is_empty() => {
+                    let mut errors = v["errors"].as_array().cloned().unwrap_or_default();
+                    errors.extend(extra);
+                    v["errors"] = Value::Array(errors);
+                    reply(200, &v)
+                }
+                Ok(v) => reply(200, &v),
+                Err(problem) => {
+                    s.violations.push(format!("POST /graphql: {problem}"));
+                    reply(200, &json!({ "errors": [{ "message": problem }] }))
+                }
+            }
+        }
+    };
+    match delay {
+        Some(d) => answer.set_delay(d),
+        None => answer,
+    }
+}
+
+impl State {
+    /// Every pull request the server knows.
+    pub fn pulls(&self) -> impl Iterator<Item = &Pull> {
+        self.pull.iter().chain(&self.other_pulls)
+    }
+
+    /// A copy of what the server knows, for a scripted view.
+    fn clone_state(&self) -> State {
+        State {
+            comments: self.comments.clone(),
+            files: self.files.clone(),
+            pull: self.pull.clone(),
+            changed_files: self.changed_files.clone(),
+            reviews: self.reviews.clone(),
+            teams: self.teams.clone(),
+            branch_tips: self.branch_tips.clone(),
+            merge_base: self.merge_base.clone(),
+            rules: self.rules.clone(),
+            known_commits: self.known_commits.clone(),
+            other_pulls: self.other_pulls.clone(),
+            ..State::default()
+        }
     }
 }
 
@@ -704,9 +954,9 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
             let Some((base, head)) = basehead.split_once("...") else {
                 return error(404, "Not Found");
             };
-            let tip = match (s.branch_tips.get(base), &s.pull) {
+            let tip = match (s.branch_tips.get(base), s.pulls().find(|p| p.base_ref == base)) {
                 (Some(tip), _) => tip.clone(),
-                (None, Some(p)) if p.base_ref == base => p.base_sha.clone(),
+                (None, Some(p)) => p.base_sha.clone(),
                 _ => base.to_string(),
             };
             let merge_base = s.merge_base.clone().unwrap_or_else(|| tip.clone());
@@ -720,7 +970,9 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
                     "base_commit": commit(&tip), "merge_base_commit": commit(&merge_base),
                     "status": if behind_by > 0 { "diverged" } else { "ahead" },
                     "ahead_by": 1, "behind_by": behind_by, "total_commits": 1,
-                    "commits": [commit(head)], "files": [],
+                    "commits": [commit(head)],
+                    // GitHub lists at most 300 files here.
+                    "files": s.changed_files.iter().take(300).map(file_json).collect::<Vec<_>>(),
                 }),
             )
         }
@@ -795,6 +1047,7 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
                 id,
                 created: created.clone(),
                 updates: Vec::new(),
+                started: false,
             });
             reply(
                 201,
@@ -805,7 +1058,19 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
             let Some(run) = s.check_runs.iter_mut().find(|r| r.id.to_string() == *id) else {
                 return error(404, "Not Found");
             };
-            run.updates.push(body.cloned().unwrap_or(Value::Null));
+            let update = body.cloned().unwrap_or(Value::Null);
+            if update["status"] == "completed" && run.created["status"] == "in_progress" {
+                // Completing a run created `in_progress`: `created` then
+                // holds the run as completed, as if created that way.
+                if let (Some(created), Some(fields)) = (run.created.as_object_mut(), update.as_object()) {
+                    for (k, v) in fields {
+                        created.insert(k.clone(), v.clone());
+                    }
+                }
+                run.started = true;
+            } else {
+                run.updates.push(update);
+            }
             reply(200, &json!({ "id": run.id }))
         }
         _ => error(404, "Not Found"),
@@ -1321,5 +1586,63 @@ pub fn validate(schema: &Value, value: &Value, at: &str, problems: &mut Vec<Stri
         if n != 1 {
             problems.push(format!("{at}: matches {n} of oneOf, not exactly one"));
         }
+    }
+}
+
+/// The ordinary pull request of issue 17, which the request and round-trip
+/// counts are measured on: it changes the policy and its one checklist file,
+/// its description is a checklist with a repository template, one rule needs
+/// an approval (given), and checkgate's comment is already there.
+pub mod typical {
+    use super::{BOT, ChangedFile, FakeGitHub, Pull};
+
+    pub const HEAD: &str = "1111111111111111111111111111111111111111";
+    pub const BASE: &str = "2222222222222222222222222222222222222222";
+    pub const PR: u64 = 42;
+    const POLICY: &str = "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Must\"\n\
+                          approved-by = [\"alice\"]\n\n[[checklist]]\nsource = \"pr-body\"\n\
+                          [[checklist.require]]\nsection = \"Checklist\"\n";
+    const TEMPLATE: &str = "## Summary\n\n## Checklist\n- [ ] Tests added\n- [ ] Docs updated\n";
+    const READY: &str = "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n";
+
+    /// Set the server up with the typical pull request.
+    pub fn set_up(gh: &FakeGitHub) {
+        gh.put_file(BASE, ".github/checkgate.toml", POLICY);
+        gh.put_file(BASE, ".github/pull_request_template.md", TEMPLATE);
+        gh.put_file(
+            BASE,
+            "READY.md",
+            "# Ready\n## Must\n- [ ] Tests pass\n- [ ] Rollback plan tested\n",
+        );
+        gh.put_file(HEAD, ".github/checkgate.toml", &format!("{POLICY}# a comment\n"));
+        gh.put_file(HEAD, ".github/pull_request_template.md", TEMPLATE);
+        gh.put_file(HEAD, "READY.md", READY);
+        let mut pull = Pull::new(PR, HEAD, BASE);
+        pull.body = Some("## Summary\nFix.\n\n## Checklist\n- [x] Tests added\n- [x] Docs updated\n".into());
+        gh.set_pull(pull);
+        gh.set_changed_files(vec![
+            ChangedFile::modified(".github/checkgate.toml"),
+            ChangedFile::modified("READY.md"),
+        ]);
+        gh.add_review("alice", "APPROVED", HEAD);
+        gh.add_comment(
+            BOT,
+            &format!("<!-- checkgate -->\n<!-- checkgate:head {HEAD} -->\nold verdict"),
+        );
+    }
+
+    /// Its `pull_request` event.
+    pub fn payload() -> serde_json::Value {
+        serde_json::json!({
+            "action": "synchronize",
+            "number": PR,
+            "pull_request": {
+                "number": PR,
+                "body": "stale",
+                "head": { "sha": HEAD, "ref": "feature" },
+                "base": { "sha": BASE, "ref": "main" },
+            },
+            "repository": { "default_branch": "main" },
+        })
     }
 }
