@@ -507,8 +507,14 @@ impl Lines<'_> {
 }
 
 /// Markdown extensions github.com enables that can change what is a list item.
+///
+/// Not pulldown-cmark's task-list extension: it takes the box off the line
+/// before judging the rest, so `- [ ] | a |` over `|---|` becomes a table
+/// (GitHub, judging the line with its box, sees three cells against two and
+/// shows a paragraph that opens with a box: a task). Boxes are found instead
+/// at the start of each item's first paragraph ([`box_at`]), as GitHub does.
 pub fn parser_options() -> Options {
-    Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
 }
 
 /// A list item that is still open while the events of its content arrive.
@@ -552,6 +558,9 @@ struct PendingItem {
     /// Where the first piece is in the source, when it is a slice of it:
     /// a one-piece text can then be kept as a range of the source.
     verbatim: Option<usize>,
+    /// Something other than text follows the box (an inline HTML comment,
+    /// an image): a task even when its plain text is empty, as on GitHub.
+    content: bool,
 }
 
 /// Progress towards recognising `~~name~~ N/A: reason` at the start of an item.
@@ -751,8 +760,17 @@ fn parse_into(path: &str, source: &str) -> Checklist {
                 box_end,
                 pieces: 0,
                 verbatim: None,
+                content: false,
             });
             raw.clear();
+        }
+        if let Collect::Item(pending) = &mut collect
+            && range.start >= pending.box_end
+            && is_inline_event(&event)
+            && !matches!(event, Event::Text(_) | Event::SoftBreak | Event::HardBreak)
+            && !text[range.clone()].trim_ascii().is_empty()
+        {
+            pending.content = true;
         }
         match event {
             Event::Start(Tag::Item) => {
@@ -868,14 +886,17 @@ fn after_box<'s>(s: &'s str, range: std::ops::Range<usize>, box_end: usize, sour
     s.strip_prefix(boxed).unwrap_or("")
 }
 
-/// Record a pending item as a task item when its paragraph has text after
-/// the box; GitHub shows a box with nothing after it as a literal "[ ]".
+/// Record a pending item as a task item when its paragraph has content after
+/// the box; GitHub shows a box with nothing after it as a literal "[ ]". A
+/// box followed only by an inline HTML comment (`- [ ] <!-- fill in -->`)
+/// is a task whose text is empty.
 fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pending: PendingItem, raw: &str) {
     let PendingItem {
         mut item,
         strike,
         pieces,
         verbatim,
+        content,
         ..
     } = pending;
     let trimmed = raw.trim_ascii();
@@ -891,7 +912,7 @@ fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pe
             Span::of(source.len() + start, source.len() + list.text.len())
         }
     };
-    if span.start == span.end {
+    if span.start == span.end && !content {
         return;
     }
     item.text = span;
@@ -1059,6 +1080,62 @@ mod tests {
             ["[ ] In a setext heading", "[ ] In an ATX heading"],
             "the box stays text"
         );
+    }
+
+    // Issue 20 §5: GitHub judges the item's first line with its box. A
+    // parser that takes the box off first can find a table, or drop the
+    // item, where GitHub shows a checkbox: an open item nobody gated.
+
+    #[test]
+    fn a_box_whose_line_with_the_box_is_not_a_table_is_a_task() {
+        // With the box the header has one cell more than the delimiter row.
+        assert_eq!(
+            items("- [ ] | a |\n  |---|\n"),
+            vec![(1, false, "| a | |---|".into(), 0)]
+        );
+        assert_eq!(
+            items("- [ ] | a | b |\n  |---|---|\n"),
+            vec![(1, false, "| a | b | |---|---|".into(), 0)]
+        );
+        assert_eq!(
+            items("- [x] | a | b |\n  |---|---|\n"),
+            vec![(1, true, "| a | b | |---|---|".into(), 0)]
+        );
+        // With the box the cells match: GitHub shows a table, no box.
+        let list = parse("t.md", "- [ ] | a |\n  |---|---|\n");
+        assert!(list.items.is_empty(), "{:?}", list.items);
+    }
+
+    #[test]
+    fn a_box_whose_text_continues_on_a_lazy_line_is_a_task() {
+        assert_eq!(items("- [x]\nfoo\n"), vec![(1, true, "foo".into(), 0)]);
+        assert_eq!(items("- [x]\n  foo\n"), vec![(1, true, "foo".into(), 0)], "as indented");
+        assert_eq!(
+            items("1. [ ]\nRollback plan\ntested\n"),
+            vec![(1, false, "Rollback plan tested".into(), 0)]
+        );
+    }
+
+    #[test]
+    fn a_box_followed_only_by_an_inline_html_comment_is_a_task_with_no_text() {
+        assert_eq!(
+            items("- [ ] <!-- first thing -->\n"),
+            vec![(1, false, String::new(), 0)]
+        );
+        assert_eq!(
+            items("- [x] <!-- one -->\n- [ ] <!-- two\nlines -->\n- [ ] ![](shot.png)\n"),
+            vec![
+                (1, true, String::new(), 0),
+                (2, false, String::new(), 0),
+                (4, false, String::new(), 0)
+            ]
+        );
+        assert_eq!(
+            items("- [ ] <!-- hint --> Tests added\n"),
+            vec![(1, false, "Tests added".into(), 0)]
+        );
+        // Whitespace alone after the box is still not a task.
+        assert!(items("- [ ]   \n- <!-- no box -->\n").is_empty());
     }
 
     #[test]

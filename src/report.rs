@@ -132,6 +132,16 @@ fn keep_first(value: &serde_json::Value, keep: usize) -> String {
     v.to_string()
 }
 
+/// How reports show an item whose plain text is empty (a box followed only
+/// by an HTML comment, `- [ ] <!-- fill in -->`): its line says where.
+pub const NO_TEXT: &str = "(no text)";
+
+/// An item's text as reports show it: [`NO_TEXT`] when it is empty. JSON
+/// keeps the text as it is.
+pub fn shown_text(text: &str) -> &str {
+    if text.is_empty() { NO_TEXT } else { text }
+}
+
 fn status(r: &RequirementReport) -> &'static str {
     match (r.passed, r.level) {
         (true, _) => "ok",
@@ -235,7 +245,7 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
                     }
                 }
                 line.push_str("  ");
-                line.push_str(&o.text);
+                line.push_str(shown_text(&o.text));
                 if let Some(note) = &o.note {
                     line.push_str("  [");
                     line.push_str(note);
@@ -250,7 +260,13 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
         }
         for w in &c.waived {
             let reason = w.reason.as_deref().unwrap_or("no reason given");
-            let _ = write!(line, "  n/a   {}:{}  {} — {reason}", c.path, w.line, w.text);
+            let _ = write!(
+                line,
+                "  n/a   {}:{}  {} — {reason}",
+                c.path,
+                w.line,
+                shown_text(&w.text)
+            );
             put(&mut line);
         }
         for n in &c.notes {
@@ -276,6 +292,12 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
 /// two halves adjacent: after `@`, after `#` before a digit, between `GH` and
 /// `-digit`, after the `:` of `://`, and before the `.` of `www.`. The text
 /// reads the same; the bot links nothing and notifies nobody.
+///
+/// GitHub also renders LaTeX between `$…$`, `$$…$$` and in ```` ```math ````
+/// blocks, so `$\color{green}{…}$` in an item could draw a fake verdict.
+/// Backticks are escaped (no fence can open), and each `$` is wrapped as
+/// `<span>$</span>`, the form GitHub documents for a literal dollar sign
+/// outside math (a backslash escape does not stop its math renderer).
 pub fn escape_markdown(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let next_is_digit = |i: usize| chars.get(i + 1).is_some_and(char::is_ascii_digit);
@@ -317,6 +339,7 @@ pub fn escape_markdown(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            '$' => out.push_str("<span>$</span>"),
             '\n' | '\r' => out.push(' '),
             _ => out.push(c),
         }
@@ -521,7 +544,7 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                 // with write access could tick inside the bot's comment.
                 b.push(&format!(
                     "- {}{mark}{note} · {}",
-                    escape_markdown(&o.text),
+                    escape_markdown(shown_text(&o.text)),
                     match &o.url {
                         Some(url) => format!("[comment]({})", link_path(url)),
                         None => reference(&c.path, o.line, opts),
@@ -547,7 +570,7 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                     .map_or("**no reason given**".to_string(), escape_markdown);
                 b.push(&format!(
                     "- {} — {reason} · {}",
-                    escape_markdown(&w.text),
+                    escape_markdown(shown_text(&w.text)),
                     reference(&c.path, w.line, opts)
                 ));
             }
@@ -639,8 +662,8 @@ pub fn github_commands(report: &Report) -> String {
             }
             for o in &r.open {
                 let what = match &o.note {
-                    Some(n) => format!("{} ({n}) — {}", o.text, r.message),
-                    None => format!("open: {} — {}", o.text, r.message),
+                    Some(n) => format!("{} ({n}) — {}", shown_text(&o.text), r.message),
+                    None => format!("open: {} — {}", shown_text(&o.text), r.message),
                 };
                 let line = o.line.to_string();
                 let props: &[(&str, &str)] = if is_file {
