@@ -93,6 +93,8 @@ async fn the_binary_runs_a_real_pull_request_event_end_to_end() {
             format!("GET /repos/{OWNER}/{REPO}/pulls/2"),
             format!("GET /repos/{OWNER}/{REPO}/pulls/2/files?per_page=100&page=1"),
             format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
+            format!("GET /repos/{OWNER}/{REPO}/git/trees/{BASE}?recursive=1"),
+            format!("GET /repos/{OWNER}/{REPO}/git/trees/{HEAD}?recursive=1"),
             format!("GET /repos/{OWNER}/{REPO}/contents/.github/checkgate.toml?ref={BASE}"),
             format!("GET /repos/{OWNER}/{REPO}/contents/docs/READY.md?ref={HEAD}"),
             format!("GET /repos/{OWNER}/{REPO}/contents/docs/READY.md?ref={BASE}"),

@@ -298,3 +298,53 @@ async fn new_summary_and_outputs_files_are_created() {
             .starts_with("passed<<ghadelimiter_")
     );
 }
+
+/// A pull request that passes its checklist and changes only `changed`.
+fn seed_passing(gh: &FakeGitHub, changed: &[&str]) {
+    gh.put_file(BASE, ".github/checkgate.toml", POLICY);
+    let ready = "# Ready\n\n## Must\n\n- [x] Tests pass\n";
+    gh.put_file(BASE, "docs/READY.md", ready);
+    gh.put_file(HEAD, "docs/READY.md", ready);
+    gh.set_pull(Pull::new(2, HEAD, BASE));
+    gh.set_changed_files(changed.iter().map(|p| ChangedFile::modified(p)).collect());
+}
+
+#[tokio::test]
+async fn rewriting_a_local_actions_code_is_a_workflow_change_that_fail_false_cannot_soften() {
+    let Some(payload) = support::event(PAYLOAD) else { return };
+    for (action_file, changed, dir) in [
+        ("tools/gate/action.yml", "tools/gate/dist/index.js", "./tools/gate"),
+        ("deploy/action.yaml", "deploy/Dockerfile", "./deploy"),
+        ("action.yml", "src/entrypoint.sh", "./"),
+    ] {
+        let gh = FakeGitHub::start().await;
+        seed_passing(&gh, &[changed]);
+        for sha in [BASE, HEAD] {
+            gh.put_file(sha, action_file, "runs:\n  using: node20\n  main: dist/index.js\n");
+            gh.put_file(sha, changed, "evil();\n");
+        }
+        let dir_path = tempfile::tempdir().expect("temp dir");
+        let out = action(Some(&gh), dir_path.path(), &payload, &[("INPUT_FAIL", "false")]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{changed}: {stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "::error file=.github/workflows,title=checkgate%3A workflow unchanged by the pull request::this pull \
+                 request changes {changed} (code of the local action at {dir}), and GitHub runs `pull_request` \
+                 workflows from the pull request itself"
+            )),
+            "{changed}: {stdout}"
+        );
+        assert!(
+            stdout.contains("::warning title=checkgate::the `fail: false` input is ignored"),
+            "{stdout}"
+        );
+        assert_eq!(gh.state().check_runs[0].created["conclusion"], "failure");
+    }
+    // Without a local action there, the same change is no workflow change.
+    let gh = FakeGitHub::start().await;
+    seed_passing(&gh, &["tools/gate/dist/index.js"]);
+    let dir_path = tempfile::tempdir().expect("temp dir");
+    let out = action(Some(&gh), dir_path.path(), &payload, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}

@@ -139,6 +139,7 @@ pub(super) async fn judge<T: github::Transport>(
     target: &Target,
 ) -> Result<Judged, ActionError> {
     let mut facts = facts(env, client, target).await?;
+    let local = local_actions(env, client, &facts).await?;
     let mut policy_path = repo_path(&args.policy)?;
     let mut policy_text = fetch_text(client, &policy_path, &facts.policy_ref, policy::MAX_BYTES).await?;
     if policy_text.is_none() && policy_path != policy::DEFAULT_PATH {
@@ -166,7 +167,7 @@ pub(super) async fn judge<T: github::Transport>(
                 "this pull request adds the policy {policy_path}; it takes effect after merge (the base has none yet)"
             ));
             let action = policy::ActionPolicy::default();
-            let checklists = workflow_finding(env, &facts, &action).into_iter().collect();
+            let checklists = workflow_finding(env, &facts, &local, &action).into_iter().collect();
             let report = Report::new(checklists, facts.notes.clone());
             return Ok(finish(env, target, &facts, &action, report));
         }
@@ -255,8 +256,8 @@ pub(super) async fn judge<T: github::Transport>(
     }
     let mut report = engine::check(&policy, &loader, &ctx)?;
     report.notes.splice(0..0, facts.notes.iter().cloned());
-    let action = trusted_action(client, env, &facts, &policy, &policy_path).await;
-    if let Some(found) = workflow_finding(env, &facts, &action) {
+    let action = trusted_action(client, env, &facts, &local, &policy, &policy_path).await;
+    if let Some(found) = workflow_finding(env, &facts, &local, &action) {
         report.checklists.insert(0, found);
         report = Report::new(report.checklists, report.notes);
     }
@@ -266,12 +267,35 @@ pub(super) async fn judge<T: github::Transport>(
 }
 
 /// Whether the workflow running this may be the pull request's own.
-fn workflow_touched(env: &GithubEnv, facts: &Facts) -> bool {
+fn workflow_touched(env: &GithubEnv, facts: &Facts, local: &workflow::LocalActions) -> bool {
     matches!(env.event_name.as_str(), "pull_request" | "merge_group")
-        && facts
-            .files
-            .as_ref()
-            .is_some_and(|f| f.truncated || f.paths().iter().any(|p| workflow::is_workflow_path(p)))
+        && facts.files.as_ref().is_some_and(|f| {
+            f.truncated
+                || (local.incomplete && !f.files.is_empty())
+                || f.paths().iter().any(|p| workflow::is_workflow_change(p, local))
+        })
+}
+
+/// The local actions (directories holding an `action.yml`) at the base's
+/// tip and the head, on the events whose workflow may be the pull request's, when
+/// the pull request changes files that are not already workflow files (one
+/// request per commit).
+async fn local_actions<T: github::Transport>(
+    env: &GithubEnv,
+    client: &Client<T>,
+    facts: &Facts,
+) -> Result<workflow::LocalActions, ActionError> {
+    let none = workflow::LocalActions::default();
+    if !workflow_touched(env, facts, &none)
+        && matches!(env.event_name.as_str(), "pull_request" | "merge_group")
+        && facts.files.as_ref().is_some_and(|f| !f.files.is_empty())
+    {
+        // The base as the workflow sees it: its tip, which the merge commit
+        // (or the merge group's head) is built on.
+        let refs = [facts.policy_ref.as_str(), facts.head_ref.as_str()];
+        return Ok(workflow::local_actions(client, &refs).await?);
+    }
+    Ok(none)
 }
 
 /// The `[action]` table to obey. When the workflow may be the pull
@@ -283,10 +307,11 @@ async fn trusted_action<T: github::Transport>(
     client: &Client<T>,
     env: &GithubEnv,
     facts: &Facts,
+    local: &workflow::LocalActions,
     policy: &Policy,
     policy_path: &str,
 ) -> policy::ActionPolicy {
-    if policy_path == policy::DEFAULT_PATH || !workflow_touched(env, facts) {
+    if policy_path == policy::DEFAULT_PATH || !workflow_touched(env, facts, local) {
         return policy.action.clone();
     }
     match fetch_text(client, policy::DEFAULT_PATH, &facts.policy_ref, policy::MAX_BYTES).await {
@@ -302,6 +327,7 @@ async fn trusted_action<T: github::Transport>(
 fn workflow_finding(
     env: &GithubEnv,
     facts: &Facts,
+    local: &workflow::LocalActions,
     action: &policy::ActionPolicy,
 ) -> Option<crate::eval::ChecklistReport<'static>> {
     if !matches!(env.event_name.as_str(), "pull_request" | "merge_group") {
@@ -311,6 +337,7 @@ fn workflow_finding(
     workflow::finding(
         &files.paths(),
         files.truncated,
+        local,
         action.workflow_changed?,
         &env.event_name,
         env.workflow_path(),
