@@ -1,7 +1,8 @@
 //! Markdown bytes → task-list items, as GitHub renders them.
 //!
-//! The parse is done by pulldown-cmark with GitHub's task-list extension, never
-//! by line regexes: a `- [ ]` inside a code fence, an HTML block, an HTML
+//! The parse is done by pulldown-cmark with GitHub's table and strikethrough
+//! extensions and GitHub's task rule applied to each item's first paragraph
+//! (see [`parser_options`]), never by line regexes: a `- [ ]` inside a code fence, an HTML block, an HTML
 //! comment or a table cell is not an item because the markdown parser never
 //! shows it as one. We walk the event stream once, keeping an explicit stack of
 //! open list items (no recursion, so a 100,000-deep list cannot overflow the
@@ -676,11 +677,11 @@ fn waiver_reason(rest: &str) -> Option<usize> {
 /// Parse a markdown document into its task-list items.
 ///
 /// An item is a task when, as on github.com, its first block is a paragraph
-/// that opens with a box followed by whitespace and then more text in that
-/// paragraph. pulldown-cmark's `TaskListMarker` is taken only where that
-/// holds (it also reports a box opening a setext heading, or with nothing
-/// after it); the boxes it does not report (after a blank first line) are
-/// found at the paragraph's first source offset.
+/// that opens with a box followed by whitespace and then more content in
+/// that paragraph (text, or only an inline HTML comment: empty text). The
+/// box is found at the paragraph's first source offset; pulldown-cmark runs
+/// without its task-list extension, which would judge the line without its
+/// box ([`parser_options`]).
 pub fn parse(path: &str, source: &str) -> Checklist {
     parse_owned(path, source.to_string())
 }
