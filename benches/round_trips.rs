@@ -43,7 +43,7 @@ async fn once(latency: Duration) -> Figures {
     let env = support::action_env(
         &gh,
         dir.path(),
-        "pull_request",
+        "pull_request_target",
         &support::typical::payload(),
         support::typical::HEAD,
     );

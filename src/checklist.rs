@@ -1,7 +1,8 @@
 //! Markdown bytes → task-list items, as GitHub renders them.
 //!
-//! The parse is done by pulldown-cmark with GitHub's task-list extension, never
-//! by line regexes: a `- [ ]` inside a code fence, an HTML block, an HTML
+//! The parse is done by pulldown-cmark with GitHub's table and strikethrough
+//! extensions and GitHub's task rule applied to each item's first paragraph
+//! (see [`parser_options`]), never by line regexes: a `- [ ]` inside a code fence, an HTML block, an HTML
 //! comment or a table cell is not an item because the markdown parser never
 //! shows it as one. We walk the event stream once, keeping an explicit stack of
 //! open list items (no recursion, so a 100,000-deep list cannot overflow the
@@ -555,8 +556,14 @@ fn newlines(bytes: &[u8]) -> usize {
 }
 
 /// Markdown extensions github.com enables that can change what is a list item.
+///
+/// Not pulldown-cmark's task-list extension: it takes the box off the line
+/// before judging the rest, so `- [ ] | a |` over `|---|` becomes a table
+/// (GitHub, judging the line with its box, sees three cells against two and
+/// shows a paragraph that opens with a box: a task). Boxes are found instead
+/// at the start of each item's first paragraph ([`box_at`]), as GitHub does.
 pub fn parser_options() -> Options {
-    Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
 }
 
 /// A list item that is still open while the events of its content arrive.
@@ -663,6 +670,9 @@ struct PendingItem {
     verbatim: Option<usize>,
     /// The paragraph has an inline code span.
     code: bool,
+    /// Something other than text follows the box (an inline HTML comment,
+    /// an image): a task even when its plain text is empty, as on GitHub.
+    content: bool,
 }
 
 /// Progress towards recognising `~~name~~ N/A: reason` at the start of an item.
@@ -778,11 +788,11 @@ fn waiver_reason(rest: &str) -> Option<usize> {
 /// Parse a markdown document into its task-list items.
 ///
 /// An item is a task when, as on github.com, its first block is a paragraph
-/// that opens with a box followed by whitespace and then more text in that
-/// paragraph. pulldown-cmark's `TaskListMarker` is taken only where that
-/// holds (it also reports a box opening a setext heading, or with nothing
-/// after it); the boxes it does not report (after a blank first line) are
-/// found at the paragraph's first source offset.
+/// that opens with a box followed by whitespace and then more content in
+/// that paragraph (text, or only an inline HTML comment: empty text). The
+/// box is found at the paragraph's first source offset; pulldown-cmark runs
+/// without its task-list extension, which would judge the line without its
+/// box ([`parser_options`]).
 pub fn parse(path: &str, source: &str) -> Checklist {
     parse_owned(path, source.to_string())
 }
@@ -887,8 +897,17 @@ fn parse_into(path: &str, source: &str) -> Checklist {
                 pieces: 0,
                 verbatim: None,
                 code: false,
+                content: false,
             });
             raw.clear();
+        }
+        if let Collect::Item(pending) = &mut collect
+            && range.start >= pending.box_end
+            && is_inline_event(&event)
+            && !matches!(event, Event::Text(_) | Event::SoftBreak | Event::HardBreak)
+            && !text[range.clone()].trim_ascii().is_empty()
+        {
+            pending.content = true;
         }
         let is_code = matches!(event, Event::Code(_));
         match event {
@@ -1011,8 +1030,10 @@ fn after_box<'s>(s: &'s str, range: std::ops::Range<usize>, box_end: usize, sour
     s.strip_prefix(boxed).unwrap_or("")
 }
 
-/// Record a pending item as a task item when its paragraph has text after
-/// the box; GitHub shows a box with nothing after it as a literal "[ ]".
+/// Record a pending item as a task item when its paragraph has content after
+/// the box; GitHub shows a box with nothing after it as a literal "[ ]". A
+/// box followed only by an inline HTML comment (`- [ ] <!-- fill in -->`)
+/// is a task whose text is empty.
 fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pending: PendingItem, raw: &str) {
     let PendingItem {
         mut item,
@@ -1021,6 +1042,7 @@ fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pe
         verbatim,
         box_end,
         code,
+        content,
     } = pending;
     let trimmed = raw.trim_ascii();
     let span = match verbatim {
@@ -1035,7 +1057,7 @@ fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pe
             Span::of(source.len() + start, source.len() + list.text.len())
         }
     };
-    if span.start == span.end {
+    if span.start == span.end && !content {
         return;
     }
     item.text = span;
@@ -1223,6 +1245,62 @@ mod tests {
             ["[ ] In a setext heading", "[ ] In an ATX heading"],
             "the box stays text"
         );
+    }
+
+    // Issue 20 §5: GitHub judges the item's first line with its box. A
+    // parser that takes the box off first can find a table, or drop the
+    // item, where GitHub shows a checkbox: an open item nobody gated.
+
+    #[test]
+    fn a_box_whose_line_with_the_box_is_not_a_table_is_a_task() {
+        // With the box the header has one cell more than the delimiter row.
+        assert_eq!(
+            items("- [ ] | a |\n  |---|\n"),
+            vec![(1, false, "| a | |---|".into(), 0)]
+        );
+        assert_eq!(
+            items("- [ ] | a | b |\n  |---|---|\n"),
+            vec![(1, false, "| a | b | |---|---|".into(), 0)]
+        );
+        assert_eq!(
+            items("- [x] | a | b |\n  |---|---|\n"),
+            vec![(1, true, "| a | b | |---|---|".into(), 0)]
+        );
+        // With the box the cells match: GitHub shows a table, no box.
+        let list = parse("t.md", "- [ ] | a |\n  |---|---|\n");
+        assert!(list.items.is_empty(), "{:?}", list.items);
+    }
+
+    #[test]
+    fn a_box_whose_text_continues_on_a_lazy_line_is_a_task() {
+        assert_eq!(items("- [x]\nfoo\n"), vec![(1, true, "foo".into(), 0)]);
+        assert_eq!(items("- [x]\n  foo\n"), vec![(1, true, "foo".into(), 0)], "as indented");
+        assert_eq!(
+            items("1. [ ]\nRollback plan\ntested\n"),
+            vec![(1, false, "Rollback plan tested".into(), 0)]
+        );
+    }
+
+    #[test]
+    fn a_box_followed_only_by_an_inline_html_comment_is_a_task_with_no_text() {
+        assert_eq!(
+            items("- [ ] <!-- first thing -->\n"),
+            vec![(1, false, String::new(), 0)]
+        );
+        assert_eq!(
+            items("- [x] <!-- one -->\n- [ ] <!-- two\nlines -->\n- [ ] ![](shot.png)\n"),
+            vec![
+                (1, true, String::new(), 0),
+                (2, false, String::new(), 0),
+                (4, false, String::new(), 0)
+            ]
+        );
+        assert_eq!(
+            items("- [ ] <!-- hint --> Tests added\n"),
+            vec![(1, false, "Tests added".into(), 0)]
+        );
+        // Whitespace alone after the box is still not a task.
+        assert!(items("- [ ]   \n- <!-- no box -->\n").is_empty());
     }
 
     #[test]

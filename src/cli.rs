@@ -128,6 +128,35 @@ pub struct InitArgs {
     pub codeowners: Option<String>,
 }
 
+/// Parse the command line and run it. clap's own messages (a usage error,
+/// `--help`, `--version`) are output like any other: an invalid value is
+/// quoted in its error, and an `INPUT_*` variable's value can hold a line
+/// that the runner would obey (`::error::`, `##[add-mask]`). So they are
+/// redacted and defused line by line here rather than printed by clap.
+pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> Exit {
+    match Cli::try_parse_from(args) {
+        Ok(cli) => run(cli),
+        Err(err) => parser_message(&err),
+    }
+}
+
+/// Print clap's message for `err` (stderr for an error, stdout for help and
+/// version), redacted and defused; exit 2 for an error, as clap would.
+fn parser_message(err: &clap::Error) -> Exit {
+    // Plain text: `StyledStr` displays without colour codes.
+    let rendered = err.render().to_string();
+    let token = std::env::var("INPUT_TOKEN").ok();
+    let token = token.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let text = crate::sanitize::Redactor::new(token).redact(&rendered).into_owned();
+    if err.use_stderr() {
+        report::emit_error(text.trim_end_matches('\n'));
+        Exit::Error
+    } else {
+        report::emit(&text);
+        Exit::Pass
+    }
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
@@ -273,7 +302,7 @@ fn list(args: &ListArgs) -> Exit {
                         "{}:{}: {indent}[{mark}] {}",
                         list.path,
                         i.line(),
-                        list.text(i)
+                        report::shown_text(list.text(i))
                     ));
                     if !section.is_empty() {
                         out.push_str(&format!("  ({section})"));

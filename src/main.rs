@@ -1,9 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     checkgate::exit::install_panic_hook();
-    let cli = checkgate::cli::Cli::parse();
-    ExitCode::from(checkgate::cli::run(cli) as u8)
+    ExitCode::from(checkgate::cli::main(std::env::args_os()) as u8)
 }

@@ -132,6 +132,16 @@ fn keep_first(value: &serde_json::Value, keep: usize) -> String {
     v.to_string()
 }
 
+/// How reports show an item whose plain text is empty (a box followed only
+/// by an HTML comment, `- [ ] <!-- fill in -->`): its line says where.
+pub const NO_TEXT: &str = "(no text)";
+
+/// An item's text as reports show it: [`NO_TEXT`] when it is empty. JSON
+/// keeps the text as it is.
+pub fn shown_text(text: &str) -> &str {
+    if text.is_empty() { NO_TEXT } else { text }
+}
+
 fn status(r: &RequirementReport) -> &'static str {
     match (r.passed, r.level) {
         (true, _) => "ok",
@@ -241,7 +251,7 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
                     }
                 }
                 line.push_str("  ");
-                line.push_str(&o.text);
+                line.push_str(shown_text(&o.text));
                 if let Some(note) = &o.note {
                     line.push_str("  [");
                     line.push_str(note);
@@ -257,7 +267,13 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
         }
         for w in &c.waived {
             let reason = w.reason.as_deref().unwrap_or("no reason given");
-            let _ = write!(line, "  n/a   {}:{}  {} — {reason}", c.path, w.line, w.text);
+            let _ = write!(
+                line,
+                "  n/a   {}:{}  {} — {reason}",
+                c.path,
+                w.line,
+                shown_text(&w.text)
+            );
             put(&mut line);
         }
         for n in &c.notes {
@@ -293,6 +309,12 @@ fn optional_lines(line: &mut String, path: &str, optional: &[OptionalItem], put:
 /// two halves adjacent: after `@`, after `#` before a digit, between `GH` and
 /// `-digit`, after the `:` of `://`, and before the `.` of `www.`. The text
 /// reads the same; the bot links nothing and notifies nobody.
+///
+/// GitHub also renders LaTeX between `$…$`, `$$…$$` and in ```` ```math ````
+/// blocks, so `$\color{green}{…}$` in an item could draw a fake verdict.
+/// Backticks are escaped (no fence can open), and each `$` is wrapped as
+/// `<span>$</span>`, the form GitHub documents for a literal dollar sign
+/// outside math (a backslash escape does not stop its math renderer).
 pub fn escape_markdown(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let next_is_digit = |i: usize| chars.get(i + 1).is_some_and(char::is_ascii_digit);
@@ -334,6 +356,7 @@ pub fn escape_markdown(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            '$' => out.push_str("<span>$</span>"),
             '\n' | '\r' => out.push(' '),
             _ => out.push(c),
         }
@@ -364,11 +387,9 @@ pub fn item_markdown(text: &str, code: &[std::ops::Range<usize>]) -> String {
         } else {
             ""
         };
-        // GitHub reads $`…`$ as math: a zero-width space keeps a dollar
-        // beside a code span from touching its fence.
-        let before = if out.ends_with('$') { ZWSP } else { "" };
-        let after = if text[range.end..].starts_with('$') { ZWSP } else { "" };
-        let _ = write!(out, "{before}{fence}{pad}{inside}{pad}{fence}{after}");
+        // GitHub reads $`…`$ as math; the text around a span is escaped, and
+        // an escaped dollar (`<span>$</span>`) never touches the fence.
+        let _ = write!(out, "{fence}{pad}{inside}{pad}{fence}");
         at = range.end;
     }
     out.push_str(&escape_markdown(&text[at..]));
@@ -634,7 +655,7 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                 // with write access could tick inside the bot's comment.
                 b.push(&format!(
                     "- {}{mark}{note} · {}",
-                    item_markdown(&o.text, &o.code),
+                    item_markdown(shown_text(&o.text), &o.code),
                     match &o.url {
                         Some(url) => format!("[comment]({})", link_path(url)),
                         None => reference(&c.path, o.line, opts),
@@ -655,7 +676,7 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                     .map_or("**no reason given**".to_string(), escape_markdown);
                 format!(
                     "- {} — {reason} · {}",
-                    escape_markdown(&w.text),
+                    escape_markdown(shown_text(&w.text)),
                     reference(&c.path, w.line, opts)
                 )
             });
@@ -768,8 +789,8 @@ pub fn github_commands(report: &Report) -> String {
             }
             for o in &r.open {
                 let what = match &o.note {
-                    Some(n) => format!("{} ({n}) — {}", o.text, r.message),
-                    None => format!("open: {} — {}", o.text, r.message),
+                    Some(n) => format!("{} ({n}) — {}", shown_text(&o.text), r.message),
+                    None => format!("open: {} — {}", shown_text(&o.text), r.message),
                 };
                 let line = o.line.to_string();
                 let props: &[(&str, &str)] = if is_file {
@@ -794,7 +815,7 @@ mod tests {
         let text = "run pytest -v then $x$ and a`b";
         assert_eq!(
             item_markdown(text, &[4..13, 20..21, 27..30]),
-            "run `pytest -v` then $&#8203;`x`&#8203;$ and ``a`b``"
+            "run `pytest -v` then <span>$</span>`x`<span>$</span> and ``a`b``"
         );
         // Ranges that do not fit the text leave it plain, escaped as before.
         assert_eq!(

@@ -99,6 +99,10 @@ async fn the_binary_runs_a_real_pull_request_event_end_to_end() {
         format!("POST /repos/{OWNER}/{REPO}/check-runs"),
         format!("GET /repos/{OWNER}/{REPO}/compare/main...{HEAD}?per_page=1"),
         "POST /graphql FilesAt".to_string(),
+        // Under `pull_request`, the local actions' directories at the base
+        // tip and the head, beside the checklists (issue 20 §4).
+        format!("GET /repos/{OWNER}/{REPO}/git/trees/{BASE}?recursive=1"),
+        format!("GET /repos/{OWNER}/{REPO}/git/trees/{HEAD}?recursive=1"),
         format!("GET /repos/{OWNER}/{REPO}/issues/2/comments?per_page=100&page=1"),
         format!("PATCH /repos/{OWNER}/{REPO}/check-runs/1001"),
         format!("POST /repos/{OWNER}/{REPO}/issues/2/comments"),

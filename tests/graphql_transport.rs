@@ -46,7 +46,8 @@ impl Ran {
 
 async fn run_at(gh: &FakeGitHub, api_url: Option<String>, payload: &Value) -> Ran {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut env = support::action_env(gh, dir.path(), "pull_request", payload, HEAD);
+    // The recommended workflow's event (`pull_request` adds the local actions' listings).
+    let mut env = support::action_env(gh, dir.path(), "pull_request_target", payload, HEAD);
     if let Some(url) = api_url {
         env.api_url = url;
     }

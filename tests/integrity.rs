@@ -1018,7 +1018,13 @@ async fn deleting_template_items_from_the_description_fails_as_tampering() {
     // template with the checklists: no REST tree listing.
     let lines = gh.request_lines();
     assert!(gh.read_at(BASE, ".github/pull_request_template.md"), "{lines:#?}");
-    assert!(!lines.iter().any(|l| l.contains("/git/trees/")), "{lines:#?}");
+    // (Recursive listings look for local actions, issue 20 §4.)
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("/git/trees/") && !l.ends_with("?recursive=1")),
+        "{lines:#?}"
+    );
 }
 
 /// Issue 19 §2: `except-sections` makes a section's items optional, and
@@ -1119,7 +1125,9 @@ async fn template_names_a_baseline_or_turns_it_off() {
     let ran = run(&gh).await;
     assert_eq!(ran.findings()[0].0, "item-removed");
     assert!(
-        !gh.request_lines().iter().any(|l| l.contains("/git/trees/")),
+        !gh.request_lines()
+            .iter()
+            .any(|l| l.contains("/git/trees/") && !l.ends_with("?recursive=1")),
         "no search"
     );
 
@@ -1140,7 +1148,11 @@ async fn template_names_a_baseline_or_turns_it_off() {
     body_repo(&gh, &off, &[(".github/pull_request_template.md", TEMPLATE)], body);
     let ran = run(&gh).await;
     assert_eq!(ran.exit, Exit::Pass, "{:#}", ran.report);
-    assert!(!gh.request_lines().iter().any(|l| l.contains("/git/trees/")));
+    assert!(
+        !gh.request_lines()
+            .iter()
+            .any(|l| l.contains("/git/trees/") && !l.ends_with("?recursive=1"))
+    );
 }
 
 /// A hostile workflow edit can point `policy:` at any policy-shaped file the

@@ -58,19 +58,20 @@ fn check_invariants(list: &Checklist, text: &str) {
     let lines = text.split('\n').count();
     for (index, item) in list.items.iter().enumerate() {
         assert!(
-            item.line >= 1 && item.line <= lines,
+            item.line() >= 1 && item.line() <= lines,
             "item line {} outside 1..={lines}",
-            item.line
+            item.line()
         );
-        if let Some(parent) = item.parent {
+        if let Some(parent) = item.parent() {
             assert!(parent < index, "parent {parent} of item {index} is not before it");
-            assert!(list.items[parent].depth < item.depth, "parent is not shallower");
+            assert!(list.items[parent].depth() < item.depth(), "parent is not shallower");
         }
-        if let Some(section) = item.section {
+        if let Some(section) = item.section() {
             assert!(section < list.sections.len());
         }
-        let _ = list.section_path(item.section);
-        let _ = checkgate::normalize::key(&item.text);
+        let _ = list.section_path(item.section());
+        let _ = list.waiver(item);
+        let _ = checkgate::normalize::key(list.text(item));
     }
     for (index, section) in list.sections.iter().enumerate() {
         assert!(section.parent.is_none_or(|p| p < index));

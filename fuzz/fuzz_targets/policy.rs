@@ -41,6 +41,8 @@ fuzz_target!(|data: &[u8]| {
             approvers: vec!["alice".into()],
             teams: [("acme/security".to_string(), vec!["bob".to_string()])].into(),
         }),
+        // Fields added to the context later keep their defaults here.
+        ..Context::default()
     };
     for ctx in [Context::default(), ctx] {
         match engine::check(&policy, &Fixed, &ctx) {

@@ -82,13 +82,15 @@ pub fn queued_pull(head_ref: &str) -> Option<u64> {
         .flatten()
 }
 
-/// The event payload at `GITHUB_EVENT_PATH`, read as a [`Target`].
-pub(super) fn read_target(env: &GithubEnv) -> Result<Target, ActionError> {
+/// The event payload at `GITHUB_EVENT_PATH`, read as a [`Target`]: a
+/// regular file of bounded size, read within `deadline` (the run's).
+pub(super) fn read_target(env: &GithubEnv, deadline: std::time::Duration) -> Result<Target, ActionError> {
     let shown = env.event_path.display().to_string();
-    let bytes = std::fs::read(&env.event_path).map_err(|source| ActionError::ReadEvent {
-        path: shown.clone(),
-        source,
-    })?;
+    let bytes =
+        super::runner_files::read_event(&env.event_path, deadline).map_err(|source| ActionError::ReadEvent {
+            path: shown.clone(),
+            source,
+        })?;
     let payload: Value =
         serde_json::from_slice(&bytes).map_err(|source| ActionError::ParseEvent { path: shown, source })?;
     parse_event(&env.event_name, &payload)

@@ -265,7 +265,8 @@ pub(super) async fn judge<T: github::Transport>(
                 "this pull request adds the policy {policy_path}; it takes effect after merge (the base has none yet)"
             ));
             let action = policy::ActionPolicy::default();
-            let checklists = workflow_finding(env, &facts, &action).into_iter().collect();
+            let local = local_actions(env, client, &facts).await?;
+            let checklists = workflow_finding(env, &facts, &local, &action).into_iter().collect();
             let report = Report::new(checklists, facts.notes.clone());
             let mut judged = finish(env, target, &facts, &action, report);
             judged.enforcement = prefetched.as_ref().map(|p| p.enforcement.clone());
@@ -371,7 +372,15 @@ pub(super) async fn judge<T: github::Transport>(
             _ => Ok(None),
         }
     };
-    let (files, signoffs, read_comments) = tokio::join!(read_files, read_signoffs, read_comments);
+    // The local actions' directories (under `pull_request`) go out beside
+    // the checklists: only the verdict's last step needs them.
+    let (files, signoffs, read_comments, local) = tokio::join!(
+        read_files,
+        read_signoffs,
+        read_comments,
+        local_actions(env, client, &facts)
+    );
+    let local = local?;
     let files = files?;
     let signoffs = signoffs?;
     let mut teams = std::collections::HashMap::new();
@@ -449,8 +458,8 @@ pub(super) async fn judge<T: github::Transport>(
     let mut report = engine::check(&policy, &loader, &ctx)?;
     report.notes.splice(0..0, facts.notes.iter().cloned());
     let default_policy = prefetched.as_ref().map(|p| &p.default_policy);
-    let action = trusted_action(client, env, &facts, &policy, &policy_path, default_policy).await;
-    if let Some(found) = workflow_finding(env, &facts, &action) {
+    let action = trusted_action(client, env, &facts, &local, &policy, &policy_path, default_policy).await;
+    if let Some(found) = workflow_finding(env, &facts, &local, &action) {
         report.checklists.insert(0, found);
         report = Report::new(report.checklists, report.notes);
     }
@@ -462,12 +471,35 @@ pub(super) async fn judge<T: github::Transport>(
 }
 
 /// Whether the workflow running this may be the pull request's own.
-fn workflow_touched(env: &GithubEnv, facts: &Facts) -> bool {
+fn workflow_touched(env: &GithubEnv, facts: &Facts, local: &workflow::LocalActions) -> bool {
     matches!(env.event_name.as_str(), "pull_request" | "merge_group")
-        && facts
-            .files
-            .as_ref()
-            .is_some_and(|f| f.truncated || f.paths().iter().any(|p| workflow::is_workflow_path(p)))
+        && facts.files.as_ref().is_some_and(|f| {
+            f.truncated
+                || (local.incomplete && !f.files.is_empty())
+                || f.paths().iter().any(|p| workflow::is_workflow_change(p, local))
+        })
+}
+
+/// The local actions (directories holding an `action.yml`) at the base's
+/// tip and the head, on the events whose workflow may be the pull request's, when
+/// the pull request changes files that are not already workflow files (one
+/// request per commit).
+async fn local_actions<T: github::Transport>(
+    env: &GithubEnv,
+    client: &Client<T>,
+    facts: &Facts,
+) -> Result<workflow::LocalActions, ActionError> {
+    let none = workflow::LocalActions::default();
+    if !workflow_touched(env, facts, &none)
+        && matches!(env.event_name.as_str(), "pull_request" | "merge_group")
+        && facts.files.as_ref().is_some_and(|f| !f.files.is_empty())
+    {
+        // The base as the workflow sees it: its tip, which the merge commit
+        // (or the merge group's head) is built on.
+        let refs = [facts.policy_ref.as_str(), facts.head_ref.as_str()];
+        return Ok(workflow::local_actions(client, &refs).await?);
+    }
+    Ok(none)
 }
 
 /// The `[action]` table to obey. When the workflow may be the pull
@@ -479,11 +511,12 @@ async fn trusted_action<T: github::Transport>(
     client: &Client<T>,
     env: &GithubEnv,
     facts: &Facts,
+    local: &workflow::LocalActions,
     policy: &Policy,
     policy_path: &str,
     prefetched: Option<&PathAt>,
 ) -> policy::ActionPolicy {
-    if policy_path == policy::DEFAULT_PATH || !workflow_touched(env, facts) {
+    if policy_path == policy::DEFAULT_PATH || !workflow_touched(env, facts, local) {
         return policy.action.clone();
     }
     match read_text(
@@ -507,6 +540,7 @@ async fn trusted_action<T: github::Transport>(
 fn workflow_finding(
     env: &GithubEnv,
     facts: &Facts,
+    local: &workflow::LocalActions,
     action: &policy::ActionPolicy,
 ) -> Option<crate::eval::ChecklistReport<'static>> {
     if !matches!(env.event_name.as_str(), "pull_request" | "merge_group") {
@@ -516,6 +550,7 @@ fn workflow_finding(
     workflow::finding(
         &files.paths(),
         files.truncated,
+        local,
         action.workflow_changed?,
         &env.event_name,
         env.workflow_path(),

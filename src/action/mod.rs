@@ -28,6 +28,7 @@ mod event;
 mod judge;
 mod outputs;
 mod publish;
+pub mod runner_files;
 mod template;
 pub mod workflow;
 
@@ -68,7 +69,7 @@ pub enum ActionError {
     ReadEvent {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: runner_files::RunnerFileError,
     },
     #[error("the event payload {path} is not JSON: {source}")]
     ParseEvent {
@@ -95,7 +96,7 @@ pub enum ActionError {
         what: &'static str,
         path: String,
         #[source]
-        source: std::io::Error,
+        source: runner_files::RunnerFileError,
     },
     #[error(transparent)]
     Github(#[from] GithubError),
@@ -171,7 +172,8 @@ pub async fn run_with(
         request: args.request_timeout,
         run: args.timeout,
     };
-    let connected = read_target(env).and_then(|t| Ok((t, connect(env, token, retry)?.with_deadlines(deadlines))));
+    let connected =
+        read_target(env, args.timeout).and_then(|t| Ok((t, connect(env, token, retry)?.with_deadlines(deadlines))));
     let (target, client) = match connected {
         Ok(c) => c,
         Err(e) => return log.fail(&e.to_string()),

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use std::path::PathBuf;
 
+use super::runner_files::{self, RunnerFileError};
 use super::{ActionError, CHECK_NAME};
 use crate::eval::{Level, Report};
 use crate::exit::Exit;
@@ -28,8 +29,9 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
 
 /// Append `name<<DELIM` heredocs to a `$GITHUB_OUTPUT` file. The delimiter is
 /// random and checked against the value, so no value can end its own block
-/// early and inject another output.
-pub fn write_outputs(path: &Path, pairs: &[(&str, String)]) -> std::io::Result<()> {
+/// early and inject another output. The file must be a regular file or new
+/// ([`runner_files::append`]).
+pub fn write_outputs(path: &Path, pairs: &[(&str, String)]) -> Result<(), RunnerFileError> {
     let mut text = String::new();
     for (name, value) in pairs {
         let delimiter = loop {
@@ -40,12 +42,7 @@ pub fn write_outputs(path: &Path, pairs: &[(&str, String)]) -> std::io::Result<(
         };
         text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
     }
-    append(path, &text)
-}
-
-fn append(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-    f.write_all(text.as_bytes())
+    runner_files::append(path, &text)
 }
 
 /// 128 random bits, from the standard library's randomly keyed hasher.
@@ -131,7 +128,7 @@ impl<'a> Log<'a> {
     pub(super) fn summary(&mut self, markdown: &str) -> Result<(), ActionError> {
         let Some(path) = &self.summary else { return Ok(()) };
         let text = sanitize::text(&self.redact(markdown));
-        append(path, &text).map_err(|source| ActionError::Write {
+        runner_files::append(path, &text).map_err(|source| ActionError::Write {
             what: "the step summary",
             path: path.display().to_string(),
             source,

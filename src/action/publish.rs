@@ -366,8 +366,8 @@ pub fn annotations(report: &Report) -> Vec<Annotation> {
                 continue;
             }
             let message = match &item.note {
-                Some(note) => format!("{} ({note}) — {}", item.text, req.message),
-                None => format!("open: {} — {}", item.text, req.message),
+                Some(note) => format!("{} ({note}) — {}", report::shown_text(&item.text), req.message),
+                None => format!("open: {} — {}", report::shown_text(&item.text), req.message),
             };
             out.push(Annotation {
                 path: path.to_string(),

@@ -9,8 +9,66 @@
 //! workflow file is "the" gate, so any such change is reported, at the level
 //! the base policy sets (`[action] workflow-changed`, default deny).
 
+use std::collections::BTreeSet;
+
 use crate::eval::{ChecklistReport, Code, RequirementReport};
+use crate::github::{Client, GithubError, Transport};
 use crate::policy::Level;
+
+/// The directories that hold a local action (an `action.yml` or
+/// `action.yaml`) at the base or the head. A workflow step `uses: ./dir` runs
+/// whatever the action there names (`index.js`, a `Dockerfile`, a script),
+/// so a change to any file below such a directory can rewrite a step of the
+/// job, with the `action.yml` itself untouched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalActions {
+    /// Directories, `""` for the repository's root, without a trailing `/`.
+    pub dirs: BTreeSet<String>,
+    /// GitHub cut a tree listing short: an action directory may be missing.
+    pub incomplete: bool,
+}
+
+impl LocalActions {
+    /// The local action directory `path` is in, when it is in one.
+    pub fn holding(&self, path: &str) -> Option<&str> {
+        let lower = path.to_ascii_lowercase();
+        self.dirs
+            .iter()
+            .find(|d| d.is_empty() || lower.strip_prefix(d.as_str()).is_some_and(|rest| rest.starts_with('/')))
+            .map(String::as_str)
+    }
+
+    /// Add the directories of the action files in `paths`.
+    fn add<'p>(&mut self, paths: impl IntoIterator<Item = &'p str>) {
+        for path in paths {
+            let lower = path.to_ascii_lowercase();
+            let (dir, name) = lower.rsplit_once('/').unwrap_or(("", lower.as_str()));
+            if name == "action.yml" || name == "action.yaml" {
+                self.dirs.insert(dir.to_string());
+            }
+        }
+    }
+}
+
+/// The local actions at each of `refs` (the base and the head), from one
+/// recursive tree listing per commit.
+pub async fn local_actions<T: Transport>(client: &Client<T>, refs: &[&str]) -> Result<LocalActions, GithubError> {
+    let mut found = LocalActions::default();
+    // Independent listings: one round, not one per commit.
+    let listings = futures_util::future::join_all(refs.iter().map(|r| client.tree_recursive(r))).await;
+    for listing in listings {
+        let (entries, truncated) = listing?;
+        found.incomplete |= truncated;
+        found.add(entries.iter().filter(|e| e.kind == "blob").map(|e| e.path.as_str()));
+    }
+    Ok(found)
+}
+
+/// Whether `path` is a workflow, a local action's code, or under a
+/// directory holding a local action.
+pub fn is_workflow_change(path: &str, local: &LocalActions) -> bool {
+    is_workflow_path(path) || local.holding(path).is_some()
+}
 
 /// Where GitHub reads workflows, and what a local action (`uses: ./path`) is
 /// made of. Matched case-insensitively: a near miss costs a review, a miss
@@ -30,18 +88,20 @@ const NAMED: usize = 5;
 /// The finding for `changed` (every path the pull request touches, old names
 /// of renames included), or `None` when no workflow file is among them.
 /// `truncated` says GitHub cut the list short, so a workflow change may hide
-/// past its end. `event` is `pull_request` or `merge_group`; `running` is the
-/// workflow file of this run, when known.
+/// past its end; `local` holds the local action directories, and when it is
+/// incomplete a change to one cannot be ruled out. `event` is `pull_request`
+/// or `merge_group`; `running` is the workflow file of this run, when known.
 pub fn finding(
     changed: &[String],
     truncated: bool,
+    local: &LocalActions,
     level: Level,
     event: &str,
     running: Option<&str>,
 ) -> Option<ChecklistReport<'static>> {
     let mut hits: Vec<String> = changed
         .iter()
-        .filter(|p| is_workflow_path(p))
+        .filter(|p| is_workflow_change(p, local))
         // Path names are the author's: no control characters into any output.
         .map(|p| p.chars().map(|c| if c.is_control() { '?' } else { c }).collect())
         .collect();
@@ -51,10 +111,32 @@ pub fn finding(
         named.push_str(&format!(" and {} more", hits.len() - NAMED));
     }
     if hits.is_empty() {
-        if !truncated {
-            return None;
-        }
-        named = "more files than GitHub lists, so a change to a workflow cannot be ruled out".to_string();
+        named = match (truncated, local.incomplete && !changed.is_empty()) {
+            (false, false) => return None,
+            (true, _) => "more files than GitHub lists, so a change to a workflow cannot be ruled out".to_string(),
+            (false, true) => "files where GitHub cut the repository's file listing short, so a change to a local \
+                              action cannot be ruled out"
+                .to_string(),
+        };
+    }
+    // Name the local action a file belongs to, once.
+    let actions: BTreeSet<&str> = changed
+        .iter()
+        .filter(|p| !is_workflow_path(p))
+        .filter_map(|p| local.holding(p))
+        .collect();
+    if !actions.is_empty() && !hits.is_empty() {
+        let dirs: Vec<String> = actions
+            .iter()
+            .map(|d| {
+                if d.is_empty() {
+                    "./".to_string()
+                } else {
+                    format!("./{d}")
+                }
+            })
+            .collect();
+        named.push_str(&format!(" (code of the local action at {})", dirs.join(", ")));
     }
     let runs_from = match event {
         "merge_group" => {
@@ -130,6 +212,7 @@ mod tests {
         let r = finding(
             &changed,
             false,
+            &LocalActions::default(),
             Level::Deny,
             "pull_request",
             Some(".github/workflows/checkgate.yml"),
@@ -150,13 +233,68 @@ mod tests {
             req.message
         );
         let other = ["src/x.rs".to_string()];
-        assert!(finding(&other, false, Level::Deny, "pull_request", None).is_none());
+        let none = LocalActions::default();
+        assert!(finding(&other, false, &none, Level::Deny, "pull_request", None).is_none());
         // A list cut at GitHub's limit may hide a workflow change: assume one.
-        let r = finding(&other, true, Level::Deny, "pull_request", None).unwrap();
+        let r = finding(&other, true, &none, Level::Deny, "pull_request", None).unwrap();
         assert!(
             r.requirements[0]
                 .message
                 .starts_with("this pull request changes more files than GitHub lists, so a change to a workflow cannot be ruled out, and"),
+            "{}",
+            r.requirements[0].message
+        );
+    }
+
+    #[test]
+    fn a_change_under_a_local_action_directory_is_a_workflow_change() {
+        let mut local = LocalActions::default();
+        local.add([
+            "tools/gate/action.yml",
+            "deploy/Action.YAML",
+            "docs/action.yml.md",
+            "src/main.rs",
+        ]);
+        assert_eq!(
+            local.dirs,
+            BTreeSet::from(["tools/gate".to_string(), "deploy".to_string()])
+        );
+        for yes in ["tools/gate/index.js", "tools/gate/dist/index.js", "Deploy/Dockerfile"] {
+            assert!(is_workflow_change(yes, &local), "{yes}");
+        }
+        for no in ["tools/gatekeeper/index.js", "tools/index.js", "src/main.rs", "deploy"] {
+            assert!(!is_workflow_change(no, &local), "{no}");
+        }
+        let changed = vec!["tools/gate/index.js".to_string(), "README.md".to_string()];
+        let r = finding(&changed, false, &local, Level::Deny, "pull_request", None).unwrap();
+        assert!(
+            r.requirements[0].message.starts_with(
+                "this pull request changes tools/gate/index.js (code of the local action at ./tools/gate), and GitHub runs"
+            ),
+            "{}",
+            r.requirements[0].message
+        );
+        // An action at the root holds every file.
+        local.add(["action.yml"]);
+        assert!(is_workflow_change("README.md", &local));
+        // A listing cut short cannot rule a local action out.
+        let cut = LocalActions {
+            incomplete: true,
+            ..LocalActions::default()
+        };
+        let r = finding(
+            &["src/x.rs".to_string()],
+            false,
+            &cut,
+            Level::Deny,
+            "pull_request",
+            None,
+        )
+        .unwrap();
+        assert!(
+            r.requirements[0]
+                .message
+                .starts_with("this pull request changes files where GitHub cut the repository's file listing short"),
             "{}",
             r.requirements[0].message
         );

@@ -72,6 +72,25 @@ impl<T: Transport> Client<T> {
         })
     }
 
+    /// Every entry below the tree `tree` (a commit or tree sha), with paths
+    /// from its root, in one request; the flag is true when GitHub cut the
+    /// listing short (past 100,000 entries or 7 MB), so an entry may be missing.
+    pub async fn tree_recursive(&self, tree: &str) -> Result<(Vec<TreeEntry>, bool), GithubError> {
+        #[derive(Deserialize)]
+        struct Raw {
+            tree: Vec<TreeEntry>,
+            #[serde(default)]
+            truncated: bool,
+        }
+        let path = format!(
+            "{}?recursive=1",
+            self.repo_path(&format!("git/trees/{}", encode_segment(tree)))
+        );
+        let r = self.send(Method::GET, &path, None, true).await?;
+        let raw: Raw = self.decode(Method::GET, &path, &r)?;
+        Ok((raw.tree, raw.truncated))
+    }
+
     /// The entries of the tree `tree` (a commit or tree sha), not recursive.
     /// A listing GitHub cut short is an error: a missing entry could be the
     /// one looked for.

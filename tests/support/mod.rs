@@ -976,6 +976,7 @@ fn route(s: &mut State, method: &str, path: &str, request: &Request, body: Optio
                 }),
             )
         }
+        ("GET", ["git", "trees", sha]) if query.iter().any(|(k, _)| k == "recursive") => trees_recursive(s, sha),
         ("GET", ["git", "trees", sha]) => trees(s, sha),
         ("GET", ["pulls", n]) => match &s.pull {
             Some(p) if p.number.to_string() == *n => {
@@ -1199,6 +1200,52 @@ fn trees(s: &State, sha: &str) -> ResponseTemplate {
     )
 }
 
+/// `GET git/trees/{sha}?recursive=1` as GitHub answers it for a commit:
+/// every file at that ref and every directory above one, with full paths.
+fn trees_recursive(s: &State, sha: &str) -> ResponseTemplate {
+    let mut entries: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
+    for ((r, p), entry) in &s.files {
+        if r != sha {
+            continue;
+        }
+        let mut dir = String::new();
+        for part in p
+            .split('/')
+            .collect::<Vec<_>>()
+            .split_last()
+            .map_or(&[][..], |(_, dirs)| dirs)
+        {
+            dir = if dir.is_empty() {
+                part.to_string()
+            } else {
+                format!("{dir}/{part}")
+            };
+            entries.entry(dir.clone()).or_insert_with(
+                || json!({ "path": dir, "mode": "040000", "type": "tree", "sha": tree_sha(sha, &dir) }),
+            );
+        }
+        let v = match entry {
+            Entry::Dir => json!({ "path": p, "mode": "040000", "type": "tree", "sha": tree_sha(sha, p) }),
+            Entry::File(bytes) => {
+                json!({ "path": p, "mode": "100644", "type": "blob", "sha": blob_sha(bytes), "size": bytes.len() })
+            }
+            Entry::Symlink(target) => {
+                json!({ "path": p, "mode": "120000", "type": "blob", "sha": blob_sha(target.as_bytes()), "size": target.len() })
+            }
+        };
+        entries.insert(p.clone(), v);
+    }
+    reply(
+        200,
+        &json!({
+            "sha": sha,
+            "url": format!("https://api.github.com/repos/{OWNER}/{REPO}/git/trees/{sha}"),
+            "tree": entries.into_values().collect::<Vec<_>>(),
+            "truncated": s.trees_truncated,
+        }),
+    )
+}
+
 /// `GET contents/{path}?ref=` as GitHub answers it.
 fn contents(s: &State, git_ref: &str, path: &str) -> ResponseTemplate {
     let api = format!("https://api.github.com/repos/{OWNER}/{REPO}");
@@ -1301,7 +1348,7 @@ fn review_json(r: &StoredReview) -> Value {
 /// - Get a tree: docs.github.com/rest/git/trees (`recursive` is a string flag)
 pub const UNDESCRIBED: &[(&str, &str, &[&str])] = &[
     ("GET", "/repos/{owner}/{repo}/compare/{basehead}", &["per_page", "page"]),
-    ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", &[]),
+    ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", &["recursive"]),
     (
         "GET",
         "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
