@@ -12,6 +12,7 @@ pub mod cli;
 pub mod engine;
 pub mod eval;
 pub mod exit;
+pub mod facts;
 pub mod git;
 pub mod github;
 pub mod input;
