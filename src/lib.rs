@@ -21,3 +21,4 @@ pub mod policy;
 pub mod policy_file;
 pub mod report;
 pub mod sanitize;
+pub mod skip;
