@@ -396,7 +396,7 @@ async fn a_forks_workflow_run_lists_no_pull_request_and_is_found_from_its_commit
     assert_eq!(ran.exit, Exit::Pass, "{}", ran.err);
     assert_eq!(conclusions(&gh), [on_head("success")]);
     let lines = gh.request_lines();
-    assert!(lines[0].contains("CommitPulls"), "{lines:#?}");
+    assert!(lines[0].contains("PullsAt"), "{lines:#?}");
     gh.assert_valid();
 }
 

@@ -47,7 +47,13 @@ async fn the_author_draft_branches_and_label_appliers_come_from_one_query() {
     gh.add_label("no-checklist", "mallory");
 
     let snapshot = client(&gh)
-        .read_pull(42, ".github/checkgate.toml", ".github/checkgate.toml", "checkgate")
+        .read_pull(
+            42,
+            HEAD,
+            ".github/checkgate.toml",
+            ".github/checkgate.toml",
+            "checkgate",
+        )
         .await
         .expect("read");
     let facts = snapshot.facts;
@@ -87,7 +93,13 @@ async fn a_label_applied_before_the_newest_hundred_events_is_found_on_an_older_p
         p.label_events.push(("ghosted".into(), None));
     });
     let facts = client(&gh)
-        .read_pull(42, ".github/checkgate.toml", ".github/checkgate.toml", "checkgate")
+        .read_pull(
+            42,
+            HEAD,
+            ".github/checkgate.toml",
+            ".github/checkgate.toml",
+            "checkgate",
+        )
         .await
         .expect("read")
         .facts;

@@ -41,6 +41,9 @@ pub(super) struct Judged {
     pub(super) enforcement: Option<github::Enforcement>,
     /// The base branch's name, for the enforcement warning.
     pub(super) base_branch: Option<String>,
+    /// Other open pull requests whose head is the commit judged: a check
+    /// run on the commit speaks for them too.
+    pub(super) others: Vec<u64>,
 }
 
 /// A pull request the base policy's `[[skip]]` skips, and where to say so.
@@ -74,6 +77,7 @@ struct Prefetched {
     enforcement: github::Enforcement,
     /// What GitHub says of the pull request, for `[[skip]]`.
     facts: crate::facts::PullFacts,
+    others: Vec<u64>,
 }
 
 /// Everything the run learnt from GitHub before evaluating.
@@ -118,7 +122,7 @@ async fn facts<T: github::Transport>(
                 }
             };
             let (snapshot, cmp) = tokio::join!(
-                client.read_pull(*number, policy_path, policy::DEFAULT_PATH, super::CHECK_NAME),
+                client.read_pull(*number, head_sha, policy_path, policy::DEFAULT_PATH, super::CHECK_NAME),
                 compare
             );
             let snapshot = snapshot?;
@@ -154,6 +158,7 @@ async fn facts<T: github::Transport>(
                 listings,
                 enforcement,
                 facts: pull_facts,
+                others,
                 ..
             } = snapshot;
             Ok(Ok(Facts {
@@ -172,6 +177,7 @@ async fn facts<T: github::Transport>(
                     comments,
                     enforcement,
                     facts: pull_facts,
+                    others,
                 }),
             }))
         }
@@ -284,6 +290,7 @@ pub(super) async fn judge<T: github::Transport>(
             let report = Report::new(checklists, facts.notes.clone());
             let mut judged = finish(env, target, &facts, &action, report);
             judged.enforcement = prefetched.as_ref().map(|p| p.enforcement.clone());
+            judged.others = prefetched.as_ref().map(|p| p.others.clone()).unwrap_or_default();
             judged.comments = prefetched.map(|p| p.comments);
             return Ok(Outcome::Judged(Box::new(judged)));
         }
@@ -480,6 +487,7 @@ pub(super) async fn judge<T: github::Transport>(
     }
     let mut judged = finish(env, target, &facts, &action, report);
     judged.comments = listed;
+    judged.others = prefetched.as_ref().map(|p| p.others.clone()).unwrap_or_default();
     judged.enforcement = prefetched.map(|p| p.enforcement);
     Ok(Outcome::Judged(Box::new(judged)))
 }
@@ -594,6 +602,7 @@ fn finish(
         comments: None,
         enforcement: None,
         base_branch: facts.pull.as_ref().and_then(|p| p.base.git_ref.clone()),
+        others: Vec::new(),
     }
 }
 

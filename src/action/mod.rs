@@ -48,7 +48,7 @@ use crate::sanitize::{self, Redactor};
 use event::read_target;
 use judge::{Outcome, judge};
 use outputs::Log;
-use publish::{report_and_publish, superseded};
+use publish::{Sibling, report_and_publish, superseded};
 
 /// The check run's name, and the `title=` of workflow commands.
 pub const CHECK_NAME: &str = "checkgate";
@@ -227,10 +227,21 @@ async fn run_target<T: github::Transport>(
         }
     };
     let (outcome, started) = tokio::join!(judge(args, env, client, target), start);
+    let outcome = match outcome {
+        Ok(Outcome::Judged(judged)) => match siblings(args, env, client, &judged).await {
+            Ok(siblings) => Ok(Judgement::Judged(judged, siblings)),
+            Err(e) => Err(e),
+        },
+        Ok(Outcome::Superseded { judged, head }) => Ok(Judgement::Superseded(judged, head)),
+        Ok(Outcome::Skipped(skipped)) => Ok(Judgement::Skipped(skipped)),
+        Err(e) => Err(e),
+    };
     match outcome {
-        Ok(Outcome::Judged(judged)) => report_and_publish(args, client, *judged, started, log).await,
-        Ok(Outcome::Superseded { judged, head }) => superseded(client, &judged, &head, started, log).await,
-        Ok(Outcome::Skipped(skipped)) => publish::skipped(args, client, *skipped, started, log).await,
+        Ok(Judgement::Judged(judged, siblings)) => {
+            report_and_publish(args, client, *judged, siblings, started, log).await
+        }
+        Ok(Judgement::Superseded(judged, head)) => superseded(client, &judged, &head, started, log).await,
+        Ok(Judgement::Skipped(skipped)) => publish::skipped(args, client, *skipped, started, log).await,
         Err(e) => {
             let message = e.to_string();
             let _ = log.summary(&format!(
@@ -255,6 +266,14 @@ async fn run_target<T: github::Transport>(
     }
 }
 
+/// What judging one target came to, with the verdicts of the other pull
+/// requests its commit heads.
+enum Judgement {
+    Judged(Box<judge::Judged>, Vec<Sibling>),
+    Superseded(String, String),
+    Skipped(Box<judge::SkippedPull>),
+}
+
 /// The pull requests a [`Target::Resolve`] event concerns, as targets
 /// naming each one's current head (never `GITHUB_SHA`).
 async fn resolve<T: github::Transport>(
@@ -264,7 +283,19 @@ async fn resolve<T: github::Transport>(
 ) -> Result<Vec<Target>, ActionError> {
     let heads = match how {
         Resolve::Nothing(_) => Vec::new(),
-        Resolve::Commit(sha) => client.open_pulls_at(sha).await?,
+        // The lowest-numbered: its check run on the commit speaks for every
+        // other pull request the commit heads (see `siblings`).
+        Resolve::Commit(sha) => client
+            .open_pulls_at(sha)
+            .await?
+            .into_iter()
+            .take(1)
+            .map(|number| github::graphql::PullHead {
+                number,
+                head_sha: sha.clone(),
+                base_ref: String::new(),
+            })
+            .collect(),
         Resolve::Comment { number, author, body } => {
             let comment = github::Comment {
                 id: 0,
@@ -286,13 +317,16 @@ async fn resolve<T: github::Transport>(
             heads
         }
     };
+    // One run per head: pull requests that share it are judged together.
+    let mut seen = std::collections::HashSet::new();
     Ok(heads
         .into_iter()
+        .filter(|p| seen.insert(p.head_sha.clone()))
         .map(|p| Target::PullRequest {
             number: p.number,
             head_sha: p.head_sha,
             body: String::new(),
-            base_ref: Some(p.base_ref),
+            base_ref: (!p.base_ref.is_empty()).then_some(p.base_ref),
         })
         .collect())
 }
@@ -310,6 +344,39 @@ fn nothing_to_judge(how: &Resolve) -> String {
             format!("{} is not open: nothing to judge", list.join(", "))
         }
     }
+}
+
+/// The verdict for each other open pull request whose head is the commit
+/// judged: a check run on a commit speaks for every pull request it heads,
+/// so each is judged by its own base's policy (issue 20 §2).
+async fn siblings<T: github::Transport>(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    client: &Client<T>,
+    judged: &judge::Judged,
+) -> Result<Vec<Sibling>, ActionError> {
+    let Some(head) = judged.head_sha.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for &number in &judged.others {
+        let target = Target::PullRequest {
+            number,
+            head_sha: head.to_string(),
+            body: String::new(),
+            base_ref: None,
+        };
+        // Only the pull requests GitHub lists for the commit: theirs are not followed.
+        if let Outcome::Judged(other) = judge(args, env, client, &target).await? {
+            out.push(Sibling {
+                number,
+                base: other.base_branch.clone().unwrap_or_default(),
+                passed: other.report.passed,
+                report_only: other.report_only,
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn connect(env: &GithubEnv, token: Option<&str>, retry: RetryPolicy) -> Result<Client<github::Octocrab>, ActionError> {

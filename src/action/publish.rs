@@ -17,6 +17,7 @@ pub(super) async fn report_and_publish<T: github::Transport>(
     args: &ActionArgs,
     client: &Client<T>,
     judged: Judged,
+    siblings: Vec<Sibling>,
     started: Option<Result<u64, GithubError>>,
     log: &mut Log<'_>,
 ) -> Exit {
@@ -30,6 +31,7 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         comments,
         enforcement,
         base_branch,
+        ..
     } = judged;
     // Checklist text is the pull request author's: nothing derived from it
     // may carry the token out (it was redacted as it was read; this is the
@@ -48,6 +50,8 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         comments,
         started,
         comment_note,
+        siblings: &siblings,
+        base_branch: base_branch.as_deref().unwrap_or_default(),
     };
     let api_error = match publish(args, client, published, &report, &markdown, log).await {
         Ok(()) => None,
@@ -73,7 +77,9 @@ pub(super) async fn report_and_publish<T: github::Transport>(
              author's; the step fails with the gate (see the workflow-changed finding)",
         );
     }
-    match (report.passed, fail) {
+    // The step fails with the check run: with every pull request the commit heads.
+    let passed = report.passed && siblings.iter().all(|s| s.passed);
+    match (passed, fail) {
         (true, _) | (false, false) => Exit::Pass,
         (false, true) => Exit::Fail,
     }
@@ -90,6 +96,61 @@ struct Published<'a> {
     started: Option<Result<u64, GithubError>>,
     /// Said once in the comment, after the report.
     comment_note: Option<String>,
+    /// The other open pull requests this commit heads, judged.
+    siblings: &'a [Sibling],
+    base_branch: &'a str,
+}
+
+/// Another open pull request whose head is the commit judged, and its verdict.
+#[derive(Debug, Clone)]
+pub(super) struct Sibling {
+    pub(super) number: u64,
+    pub(super) base: String,
+    pub(super) passed: bool,
+    pub(super) report_only: bool,
+}
+
+/// A check run's conclusion, strictest last.
+fn conclusion(passed: bool, report_only: bool) -> &'static str {
+    match (passed, report_only) {
+        (true, _) => "success",
+        (false, false) => "failure",
+        (false, true) => "neutral",
+    }
+}
+
+/// The strictest of `run`'s conclusion and the siblings': a check run on a
+/// commit speaks for every pull request it heads. The summary lists each.
+fn speak_for_siblings(run: &mut CheckRun, own: (u64, &str), passed: bool, siblings: &[Sibling]) {
+    if siblings.is_empty() {
+        return;
+    }
+    let rank = |c: &str| match c {
+        "failure" => 2,
+        "neutral" => 1,
+        _ => 0,
+    };
+    let mut rows = vec![(own.0, own.1.to_string(), run.conclusion, passed)];
+    rows.extend(
+        siblings
+            .iter()
+            .map(|s| (s.number, s.base.clone(), conclusion(s.passed, s.report_only), s.passed)),
+    );
+    if let Some(strictest) = rows.iter().map(|r| r.2).max_by_key(|c| rank(c)) {
+        run.conclusion = strictest;
+    }
+    let mut table = format!(
+        "\n### This commit is the head of {} open pull requests\n\nThe check's conclusion is the strictest of their verdicts.\n\n| Pull request | Base | Verdict |\n|---|---|---|\n",
+        rows.len()
+    );
+    for (number, base, _, passed) in rows {
+        let verdict = if passed { "✅ passes" } else { "❌ fails" };
+        table.push_str(&format!(
+            "| pull request {number} | {} | {verdict} |\n",
+            code_span(&base)
+        ));
+    }
+    run.summary.push_str(&table);
 }
 
 /// Post the comment and the check run. Takes `to` whole: the comments
@@ -132,7 +193,10 @@ async fn publish<T: github::Transport>(
         if !args.check_run {
             return Ok(());
         }
-        let run = check_run(report, head_sha, markdown, to.report_only);
+        let mut run = check_run(report, head_sha, markdown, to.report_only);
+        if let Some(number) = to.pull {
+            speak_for_siblings(&mut run, (number, to.base_branch), report.passed, to.siblings);
+        }
         match to.started {
             Some(Ok(id)) => client.complete_check_run(id, &run).await,
             Some(Err(e)) if e.is_read_only() => Err(e),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::client::{Client, Transport};
 use super::pulls::ChangedFile;
-use super::{GithubError, encode_path, encode_segment};
+use super::{GithubError, encode_segment};
 
 /// How a pull request's head relates to its base branch now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,8 @@ impl<T: Transport> Client<T> {
     /// `head`, three-dot: one request, whatever the distance (commits are
     /// cut to one page of one; the files come whole on the first page, up to
     /// [`COMPARE_FILES_LIMIT`]). Three-dot is the pull request's own diff.
+    /// `base` is one path segment (`release%2F1.x`), as GitHub's
+    /// `{basehead}` parameter is.
     pub async fn compare(&self, base: &str, head: &str) -> Result<Comparison, GithubError> {
         #[derive(Deserialize)]
         struct Sha {
@@ -58,7 +60,7 @@ impl<T: Transport> Client<T> {
         }
         let path = format!(
             "{}?per_page=1",
-            self.repo_path(&format!("compare/{}...{}", encode_path(base), encode_segment(head)))
+            self.repo_path(&format!("compare/{}...{}", encode_segment(base), encode_segment(head)))
         );
         let r = self.send(Method::GET, &path, None, true).await?;
         let raw: Raw = self.decode(Method::GET, &path, &r)?;

@@ -102,13 +102,11 @@ fn resolve_ref(s: &State, expression: &str) -> Option<String> {
     if let Some(tip) = s.branch_tips.get(expression) {
         return Some(tip.clone());
     }
-    if let Some(p) = s.pull.as_ref().filter(|p| p.base_ref == expression) {
+    if let Some(p) = s.pulls().find(|p| p.base_ref == expression) {
         return Some(p.base_sha.clone());
     }
     let known = s.files.keys().any(|(r, _)| r == expression)
-        || s.pull
-            .as_ref()
-            .is_some_and(|p| p.head_sha == expression || p.base_sha == expression)
+        || s.pulls().any(|p| p.head_sha == expression || p.base_sha == expression)
         || s.branch_tips.values().any(|t| t == expression)
         || s.merge_base.as_deref() == Some(expression)
         || s.known_commits.iter().any(|c| c == expression);
@@ -124,9 +122,9 @@ impl ObjectValue for Repository<'_> {
         match info.field_name() {
             "pullRequest" => {
                 let number = arg_i64(info, "number");
-                match &s.pull {
-                    Some(p) if Some(p.number as i64) == number => Ok(ResolvedValue::object(PullRequest(s, p))),
-                    _ => Err(FieldError {
+                match s.pulls().find(|p| Some(p.number as i64) == number) {
+                    Some(p) => Ok(ResolvedValue::object(PullRequest(s, p))),
+                    None => Err(FieldError {
                         message: format!(
                             "Could not resolve to a PullRequest with the number of {}.",
                             number.unwrap_or_default()
@@ -148,23 +146,6 @@ impl ObjectValue for Repository<'_> {
 }
 
 struct PullRequest<'a>(&'a State, &'a Pull);
-
-struct PullConnection<'a>(&'a State, Vec<&'a Pull>);
-
-impl ObjectValue for PullConnection<'_> {
-    fn type_name(&self) -> &str {
-        "PullRequestConnection"
-    }
-    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
-        match info.field_name() {
-            "totalCount" => Ok(leaf(self.1.len())),
-            "nodes" => Ok(ResolvedValue::list(
-                self.1.iter().map(|p| ResolvedValue::object(PullRequest(self.0, p))),
-            )),
-            _ => Err(unknown(info, "PullRequestConnection")),
-        }
-    }
-}
 
 /// A page of `all` after cursor `after` (an index), `first` long.
 fn page(info: &ResolveInfo<'_>, len: usize) -> (usize, usize) {
@@ -493,9 +474,7 @@ impl ObjectValue for RuleConnection<'_> {
         match info.field_name() {
             "totalCount" => Ok(leaf(usize::from(!rules.is_empty()))),
             "nodes" => Ok(ResolvedValue::list(
-                (!rules.is_empty())
-                    .then(|| ResolvedValue::object(Rule(self.0)))
-                    .into_iter(),
+                (!rules.is_empty()).then(|| ResolvedValue::object(Rule(self.0))),
             )),
             _ => Err(unknown(info, "RepositoryRuleConnection")),
         }
@@ -577,14 +556,13 @@ impl ObjectValue for Commit<'_> {
                 ))
             }
             "tree" => Ok(ResolvedValue::object(Tree(s, oid.clone(), String::new()))),
-            "associatedPullRequests" => {
-                let pulls: Vec<&Pull> = s
-                    .pull
-                    .iter()
+            // The pull requests whose head this commit is.
+            "associatedPullRequests" => Ok(ResolvedValue::object(PullList(
+                s,
+                s.pulls()
                     .filter(|p| p.head_sha == *oid || p.earlier_heads.contains(oid))
-                    .collect();
-                Ok(ResolvedValue::object(PullConnection(s, pulls)))
-            }
+                    .collect(),
+            ))),
             _ => Err(unknown(info, "Commit")),
         }
     }
@@ -689,5 +667,22 @@ impl ObjectValue for Tree<'_> {
 impl Default for Rules {
     fn default() -> Rules {
         Rules::Required(vec!["checkgate".to_string()])
+    }
+}
+
+struct PullList<'a>(&'a State, Vec<&'a Pull>);
+
+impl ObjectValue for PullList<'_> {
+    fn type_name(&self) -> &str {
+        "PullRequestConnection"
+    }
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
+        match info.field_name() {
+            "totalCount" => Ok(leaf(self.1.len())),
+            "nodes" => Ok(ResolvedValue::list(
+                self.1.iter().map(|p| ResolvedValue::object(PullRequest(self.0, p))),
+            )),
+            _ => Err(unknown(info, "PullRequestConnection")),
+        }
     }
 }

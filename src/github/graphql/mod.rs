@@ -15,6 +15,7 @@
 
 #![allow(clippy::upper_case_acronyms)] // The schema's scalar names.
 
+mod commit;
 mod convert;
 mod files;
 mod labels;
@@ -106,14 +107,6 @@ pub struct LabelEventsPage;
     query_path = "src/github/graphql/queries.graphql",
     response_derives = "Debug"
 )]
-pub struct CommitPulls;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "src/github/graphql/schema.graphql",
-    query_path = "src/github/graphql/queries.graphql",
-    response_derives = "Debug"
-)]
 pub struct PullHeadRead;
 
 #[derive(GraphQLQuery)]
@@ -131,6 +124,14 @@ pub struct CommentsPage;
     response_derives = "Debug"
 )]
 pub struct FilesAt;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "src/github/graphql/schema.graphql",
+    query_path = "src/github/graphql/queries.graphql",
+    response_derives = "Debug"
+)]
+pub struct PullsAt;
 
 /// One entry of a GraphQL response's `errors`.
 #[derive(Debug, Deserialize)]

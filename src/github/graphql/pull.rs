@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::commit::OpenPulls;
 use super::convert::{Listed, PathAt};
 use super::labels::LabelEvents;
 use super::{CommentsPage, LIST_LIMIT, PullRead, ReviewsPage, comments_page, pull_read, reviews_page};
@@ -46,6 +47,8 @@ pub struct PullSnapshot {
     /// and `docs` where they are directories.
     pub listings: HashMap<String, Vec<Listed>>,
     pub enforcement: Enforcement,
+    /// The other open pull requests whose head is the commit asked about.
+    pub others: Vec<u64>,
 }
 
 /// A login as REST spells it: GraphQL names a bot `x`, REST `x[bot]`.
@@ -123,28 +126,36 @@ impl<T: Transport> Client<T> {
     /// Round one for pull request `number`: see [`PullSnapshot`]. The
     /// policy is read at `policy` and at `default_policy`; `required_check`
     /// is the check name the base branch's rules are searched for.
+    /// `head` is the commit judged: the open pull requests it is the head of
+    /// come back in [`PullSnapshot::others`].
     pub async fn read_pull(
         &self,
         number: u64,
+        requested_head: &str,
         policy: &str,
         default_policy: &str,
         required_check: &str,
     ) -> Result<PullSnapshot, GithubError> {
+        let head = requested_head;
         let variables = pull_read::Variables {
             owner: self.repo.owner.clone(),
             name: self.repo.name.clone(),
             number: i64::try_from(number).unwrap_or(i64::MAX),
             policy: policy.to_string(),
             default_policy: default_policy.to_string(),
+            head: head.to_string(),
         };
         let (data, unreadable) = self
             .graphql::<PullRead>(variables, &["rules", "refUpdateRule"], LIST_LIMIT)
             .await?;
         let what = format!("pull request #{number}");
-        let pr = data
-            .repository
-            .and_then(|r| r.pull_request)
-            .ok_or_else(|| self.graphql_missing(&what))?;
+        let repository = data.repository.ok_or_else(|| self.graphql_missing(&what))?;
+        let others: Vec<u64> = OpenPulls::from_pull_read(repository.commit, head)
+            .into_result(self)?
+            .into_iter()
+            .filter(|n| *n != number)
+            .collect();
+        let pr = repository.pull_request.ok_or_else(|| self.graphql_missing(&what))?;
         let base = pr
             .base_ref
             .ok_or_else(|| self.graphql_missing(&format!("the base branch `{}` of {what}", pr.base_ref_name)))?;
@@ -268,6 +279,7 @@ impl<T: Transport> Client<T> {
             base_branch: base.name.clone(),
             head_branch: pr.head_ref_name,
         };
+        let others = if head == *requested_head { others } else { Vec::new() };
         while reviews.more() || comments.more() {
             for (list, max, name) in [
                 (reviews.pages, REVIEW_PAGES, "reviews"),
@@ -395,6 +407,7 @@ impl<T: Transport> Client<T> {
             default_policy: PathAt::from(tip.default_policy),
             listings,
             enforcement,
+            others,
         })
     }
 
