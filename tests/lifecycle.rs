@@ -572,3 +572,36 @@ async fn a_pull_request_review_run_may_be_the_pull_requests_own_workflow() {
         ran.summary
     );
 }
+
+// ---- cost ----------------------------------------------------------------
+
+/// docs/action.md ("Per hour") counts a steady-state run (checkgate's
+/// comment already there) in REST requests, the budget GITHUB_TOKEN has
+/// 1,000 of per hour per repository, and an event that names a commit or a
+/// comment one GraphQL request more.
+#[tokio::test]
+async fn a_steady_state_run_costs_four_rest_requests_and_a_resolved_event_one_graphql_more() {
+    let gh = FakeGitHub::start().await;
+    seed(&gh, POLICY, PASSING);
+    run(&gh, "pull_request_target", &pr_event("edited")).await;
+    let split = |gh: &FakeGitHub, from: usize| {
+        let lines = gh.request_lines()[from..].to_vec();
+        let (graphql, rest): (Vec<String>, Vec<String>) = lines.into_iter().partition(|l| l.contains("/graphql"));
+        (graphql, rest)
+    };
+    let before = gh.request_lines().len();
+    let ran = run(&gh, "pull_request_target", &pr_event("edited")).await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.err);
+    let (graphql, rest) = split(&gh, before);
+    assert_eq!(rest.len(), 4, "{rest:#?}");
+    assert_eq!(graphql.len(), 2, "{graphql:#?}");
+
+    let before = gh.request_lines().len();
+    run(&gh, "issue_comment", &comment_event(true, "alice", "ok")).await;
+    let (graphql, rest) = split(&gh, before);
+    assert_eq!((graphql.len(), rest.len()), (3, 4), "{graphql:#?} {rest:#?}");
+    let before = gh.request_lines().len();
+    run(&gh, "status", &json!({"sha": HEAD})).await;
+    let (graphql, rest) = split(&gh, before);
+    assert_eq!((graphql.len(), rest.len()), (3, 4), "{graphql:#?} {rest:#?}");
+}
