@@ -4,6 +4,7 @@
 //! judged at its current head with the check run posted there (never on
 //! `GITHUB_SHA`, which is the default branch for most of these events).
 
+mod common;
 mod support;
 
 use checkgate::action::{self, GithubEnv};
@@ -287,6 +288,51 @@ async fn a_previously_failing_sticky_comment_is_updated_to_say_skipped() {
     assert!(!after[0].body.contains("Rollback plan tested"), "{}", after[0].body);
     assert_eq!(after[0].login, BOT);
     gh.assert_valid();
+}
+
+#[tokio::test]
+async fn a_skipped_pull_request_is_skipped_in_the_merge_queue_too_without_a_comment() {
+    let gh = FakeGitHub::start().await;
+    seed(&gh, SKIP_BOTS, FAILING);
+    gh.update_pull(|p| p.author = "dependabot[bot]".into());
+    let group = "feedbeef00000000000000000000000000000000";
+    gh.put_file(group, "READY.md", FAILING);
+    let payload = json!({"action": "checks_requested", "merge_group": {
+        "head_sha": group, "base_sha": BASE,
+        "head_ref": format!("refs/heads/gh-readonly-queue/main/pr-42-{HEAD}")}});
+    let ran = run(&gh, "merge_group", &payload).await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.err);
+    assert_eq!(
+        check_runs(&gh),
+        [(
+            group.to_string(),
+            "skipped".to_string(),
+            "skipped: dependency updates carry no release checklist".to_string()
+        )]
+    );
+    assert!(gh.marked_comments().is_empty());
+    gh.assert_valid();
+
+    // Someone else's pull request is judged in the queue as before.
+    let gh = FakeGitHub::start().await;
+    seed(&gh, SKIP_BOTS, FAILING);
+    gh.put_file(group, "READY.md", FAILING);
+    let ran = run(&gh, "merge_group", &payload).await;
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(conclusions(&gh), [(group.to_string(), "failure".to_string())]);
+}
+
+#[test]
+fn a_local_check_never_skips() {
+    // `checkgate check` knows no author, draft flag or labels: a policy
+    // whose every [[skip]] would match a pull request still judges the files.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policy = format!("{POLICY}\n[[skip]]\ndraft = false\n[[skip]]\nbase = [\"**\"]\n");
+    std::fs::write(dir.path().join("p.toml"), policy).expect("policy");
+    std::fs::write(dir.path().join("READY.md"), FAILING).expect("checklist");
+    let out = common::checkgate(dir.path(), &["check", "--policy", "p.toml"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Rollback plan tested"), "{}", out.stdout);
 }
 
 // ---- events ------------------------------------------------------------

@@ -121,11 +121,18 @@ pub fn parse_event(event: &str, payload: &Value) -> Result<Target, ActionError> 
                     super::CHECK_NAME
                 ))));
             }
+            // A run on a branch can list pull requests of other repositories
+            // (a fork's upstream) whose numbers mean nothing here.
+            let here = text(payload, "/repository/full_name").map(|r| format!("/repos/{r}").to_ascii_lowercase());
             let numbers: Vec<u64> = run
                 .get("pull_requests")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
+                .filter(|p| match (&here, text(p, "/base/repo/url")) {
+                    (Some(here), Some(url)) => url.to_ascii_lowercase().ends_with(here.as_str()),
+                    _ => true,
+                })
                 .filter_map(|p| p.get("number").and_then(Value::as_u64))
                 .collect();
             if !numbers.is_empty() {
@@ -215,6 +222,26 @@ mod tests {
         );
         let e = parse_event("merge_group", &json!({"merge_group": {"head_sha": "m"}})).unwrap_err();
         assert_eq!(e.to_string(), "the `merge_group` payload has no merge_group.base_sha");
+    }
+
+    #[test]
+    fn a_runs_pull_requests_of_another_repository_are_found_by_commit_instead() {
+        let run = |url: &str| {
+            json!({"repository": {"full_name": "octo/app"}, "workflow_run": {"head_sha": "abc",
+                "pull_requests": [{"number": 2, "base": {"repo": {"url": url}}}]}})
+        };
+        assert_eq!(
+            parse_event("workflow_run", &run("https://api.github.com/repos/Octo/App")).unwrap(),
+            Target::Resolve(Resolve::Numbers(vec![2]))
+        );
+        assert_eq!(
+            parse_event("workflow_run", &run("https://api.github.com/repos/upstream/app")).unwrap(),
+            Target::Resolve(Resolve::Commit("abc".into()))
+        );
+        let e = parse_event("check_run", &json!({"check_run": {"name": "test"}})).unwrap_err();
+        assert_eq!(e.to_string(), "the `check_run` payload has no check_run.head_sha");
+        let e = parse_event("issue_comment", &json!({"issue": {}})).unwrap_err();
+        assert_eq!(e.to_string(), "the `issue_comment` payload has no issue.number");
     }
 
     #[test]

@@ -51,7 +51,8 @@ pub(super) struct SkippedPull {
     pub(super) skipped: crate::skip::Skipped,
     pub(super) pull: u64,
     pub(super) head_sha: String,
-    pub(super) comments: Vec<github::Comment>,
+    /// The comments read this run; `None`: post no comment (a merge group).
+    pub(super) comments: Option<Vec<github::Comment>>,
 }
 
 /// What a run found to do.
@@ -307,15 +308,35 @@ pub(super) async fn judge<T: github::Transport>(
         ));
     }
     let policy = Policy::parse(&policy_path, &policy_text)?;
-    if let Some(p) = prefetched.as_ref().filter(|_| !policy.skips.is_empty())
-        && let Some(skipped) = skip(client, &policy, &p.facts).await?
-    {
-        return Ok(Outcome::Skipped(Box::new(SkippedPull {
-            skipped,
-            pull: p.facts.number,
-            head_sha: facts.head_ref.clone(),
-            comments: p.comments.clone(),
-        })));
+    if !policy.skips.is_empty() {
+        // A queued pull request is skipped in the merge queue as it was on
+        // its own: read what GitHub says of it (one more query).
+        let queued = match (target, &prefetched) {
+            (Target::MergeGroup { pull: Some(n), .. }, None) => Some(
+                client
+                    .read_pull(
+                        *n,
+                        &facts.head_ref,
+                        &policy_path,
+                        policy::DEFAULT_PATH,
+                        super::CHECK_NAME,
+                    )
+                    .await?
+                    .facts,
+            ),
+            _ => None,
+        };
+        if let Some(pull_facts) = prefetched.as_ref().map(|p| &p.facts).or(queued.as_ref())
+            && let Some(skipped) = skip(client, &policy, pull_facts).await?
+        {
+            return Ok(Outcome::Skipped(Box::new(SkippedPull {
+                skipped,
+                pull: pull_facts.number,
+                head_sha: facts.head_ref.clone(),
+                // A merge group gets a check run and no comment.
+                comments: prefetched.as_ref().map(|p| p.comments.clone()),
+            })));
+        }
     }
 
     let mut loader = MemLoader {

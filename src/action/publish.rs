@@ -330,10 +330,10 @@ pub(super) async fn skipped<T: github::Transport>(
     }
     let identities = vec![args.comment_author.clone()];
     let comment = async {
-        match comment_when(args.comment) {
+        match (comment_when(args.comment), comments) {
             // Updated when there is one, so a stale failure does not stand;
             // a skipped pull request never gets a new comment.
-            Some(_) => github::upsert_sticky_comment(
+            (Some(_), Some(comments)) => github::upsert_sticky_comment(
                 client,
                 pull,
                 &identities,
@@ -345,7 +345,7 @@ pub(super) async fn skipped<T: github::Transport>(
             )
             .await
             .map(|_| ()),
-            None => Ok(()),
+            _ => Ok(()),
         }
     };
     let check = async {
