@@ -322,6 +322,27 @@ async fn a_skipped_pull_request_is_skipped_in_the_merge_queue_too_without_a_comm
     assert_eq!(conclusions(&gh), [(group.to_string(), "failure".to_string())]);
 }
 
+#[tokio::test]
+async fn a_skip_does_not_hide_a_workflow_change_under_pull_request() {
+    let policy = format!("{POLICY}\n[[skip]]\ndraft = true\n");
+    let gh = FakeGitHub::start().await;
+    seed(&gh, &policy, PASSING);
+    gh.update_pull(|p| p.draft = true);
+    gh.set_changed_files(vec![support::ChangedFile::modified(".github/workflows/checkgate.yml")]);
+    let ran = run(&gh, "pull_request", &pr_event("opened")).await;
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(conclusions(&gh), [on_head("failure")]);
+    assert!(
+        ran.summary.contains("workflow unchanged by the pull request"),
+        "{}",
+        ran.summary
+    );
+    // Under pull_request_target the workflow is the default branch's: skipped.
+    let ran = run(&gh, "pull_request_target", &pr_event("opened")).await;
+    assert_eq!(ran.exit, Exit::Pass);
+    assert_eq!(conclusions(&gh), [on_head("failure"), on_head("skipped")]);
+}
+
 #[test]
 fn a_local_check_never_skips() {
     // `checkgate check` knows no author, draft flag or labels: a policy

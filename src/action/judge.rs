@@ -308,7 +308,9 @@ pub(super) async fn judge<T: github::Transport>(
         ));
     }
     let policy = Policy::parse(&policy_path, &policy_text)?;
-    if !policy.skips.is_empty() {
+    // A workflow the pull request may have rewritten cannot vouch for a
+    // skip either: the `workflow-changed` finding is reported first.
+    if !policy.skips.is_empty() && workflow_finding(env, &facts, &policy.action).is_none() {
         // A queued pull request is skipped in the merge queue as it was on
         // its own: read what GitHub says of it (one more query).
         let queued = match (target, &prefetched) {
