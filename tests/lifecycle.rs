@@ -343,6 +343,26 @@ async fn a_skip_does_not_hide_a_workflow_change_under_pull_request() {
     assert_eq!(conclusions(&gh), [on_head("failure"), on_head("skipped")]);
 }
 
+#[tokio::test]
+async fn an_authors_branch_name_in_the_skip_message_mentions_and_links_nothing() {
+    let policy = format!("{POLICY}\n[[skip]]\nhead = [\"hotfix/**\"]\n");
+    let gh = FakeGitHub::start().await;
+    seed(&gh, &policy, FAILING);
+    // A stale failure comment, so the skip updates it with the branch name.
+    run(&gh, "pull_request_target", &pr_event("opened")).await;
+    let branch = "hotfix/@acme/everyone-see-https://evil.example/#12";
+    gh.update_pull(|p| p.head_ref = branch.into());
+    let ran = run(&gh, "pull_request_target", &pr_event("synchronize")).await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.err);
+    let comment = gh.marked_comments()[0].body.clone();
+    for shown in [&ran.summary, &comment] {
+        assert!(shown.contains("from"), "{shown}");
+        assert!(!shown.contains("@acme"), "a live mention: {shown}");
+        assert!(!shown.contains("https://evil"), "a live link: {shown}");
+        assert!(!shown.contains("#12"), "a live reference: {shown}");
+    }
+}
+
 #[test]
 fn a_local_check_never_skips() {
     // `checkgate check` knows no author, draft flag or labels: a policy
