@@ -4,7 +4,6 @@
 //! judged at its current head with the check run posted there (never on
 //! `GITHUB_SHA`, which is the default branch for most of these events).
 
-mod common;
 mod support;
 
 use checkgate::action::{self, GithubEnv};
@@ -371,9 +370,14 @@ fn a_local_check_never_skips() {
     let policy = format!("{POLICY}\n[[skip]]\ndraft = false\n[[skip]]\nbase = [\"**\"]\n");
     std::fs::write(dir.path().join("p.toml"), policy).expect("policy");
     std::fs::write(dir.path().join("READY.md"), FAILING).expect("checklist");
-    let out = common::checkgate(dir.path(), &["check", "--policy", "p.toml"]);
-    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("Rollback plan tested"), "{}", out.stdout);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_checkgate"))
+        .args(["check", "--policy", "p.toml"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run checkgate");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("Rollback plan tested"), "{stdout}");
 }
 
 // ---- events ------------------------------------------------------------
