@@ -26,3 +26,22 @@ echo "--- actionlint: ${workflows[*]}"
 "$venv/bin/actionlint" -no-color -shellcheck "$venv/bin/shellcheck" "${workflows[@]}"
 echo "--- shellcheck: ${scripts[*]}"
 "$venv/bin/shellcheck" "${scripts[@]}"
+
+# The workflows the README tells users to copy, linted as files of their own.
+readme_dir="$(mktemp -d)"
+trap 'rm -rf "$readme_dir"' EXIT
+mkdir -p "$readme_dir/.github/workflows"
+python3 - "$readme_dir/.github/workflows" <<'PY'
+import pathlib, re, sys
+out = pathlib.Path(sys.argv[1])
+readme = pathlib.Path("README.md").read_text()
+found = re.findall(r"```yaml\n# \.github/workflows/([\w.-]+\.yml)\n(.*?)```", readme, re.S)
+assert found, "README.md has no workflow to lint"
+for name, body in found:
+    (out / name).write_text(f"# .github/workflows/{name}\n{body}")
+PY
+readme_workflows=("$readme_dir"/.github/workflows/*.yml)
+echo "--- check-jsonschema and actionlint: the README's workflows"
+"$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "${readme_workflows[@]}"
+bin="$(cd "$venv/bin" && pwd)"
+(cd "$readme_dir" && git init -q && "$bin/actionlint" -no-color -shellcheck "$bin/shellcheck" .github/workflows/*.yml)

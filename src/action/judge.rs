@@ -46,9 +46,20 @@ pub(super) struct Judged {
     pub(super) others: Vec<u64>,
 }
 
+/// A pull request the base policy's `[[skip]]` skips, and where to say so.
+pub(super) struct SkippedPull {
+    pub(super) skipped: crate::skip::Skipped,
+    pub(super) pull: u64,
+    pub(super) head_sha: String,
+    /// The comments read this run; `None`: post no comment (a merge group).
+    pub(super) comments: Option<Vec<github::Comment>>,
+}
+
 /// What a run found to do.
 pub(super) enum Outcome {
     Judged(Box<Judged>),
+    /// A `[[skip]]` matched: nothing is judged.
+    Skipped(Box<SkippedPull>),
     /// The pull request's head is no longer the commit the event named:
     /// nothing is judged for the old head; a newer run judges `head`.
     Superseded {
@@ -65,6 +76,8 @@ struct Prefetched {
     reviews: Vec<github::Review>,
     comments: Vec<github::Comment>,
     enforcement: github::Enforcement,
+    /// What GitHub says of the pull request, for `[[skip]]`.
+    facts: crate::facts::PullFacts,
     others: Vec<u64>,
 }
 
@@ -145,6 +158,7 @@ async fn facts<T: github::Transport>(
                 default_policy,
                 listings,
                 enforcement,
+                facts: pull_facts,
                 others,
                 ..
             } = snapshot;
@@ -163,6 +177,7 @@ async fn facts<T: github::Transport>(
                     reviews,
                     comments,
                     enforcement,
+                    facts: pull_facts,
                     others,
                 }),
             }))
@@ -201,6 +216,8 @@ async fn facts<T: github::Transport>(
             notes: Vec::new(),
             prefetched: None,
         })),
+        // Resolved into pull requests before anything is judged.
+        Target::Resolve(_) => Err(ActionError::UnsupportedEvent(env.event_name.clone())),
     }
 }
 
@@ -287,6 +304,40 @@ pub(super) async fn judge<T: github::Transport>(
         ));
     }
     let policy = Policy::parse(&policy_path, &policy_text)?;
+    // A workflow the pull request may have rewritten cannot vouch for a
+    // skip either: the `workflow-changed` finding is reported first.
+    if !policy.skips.is_empty()
+        && workflow_finding(env, &facts, &local_actions(env, client, &facts).await?, &policy.action).is_none()
+    {
+        // A queued pull request is skipped in the merge queue as it was on
+        // its own: read what GitHub says of it (one more query).
+        let queued = match (target, &prefetched) {
+            (Target::MergeGroup { pull: n, .. }, None) => Some(
+                client
+                    .read_pull(
+                        *n,
+                        &facts.head_ref,
+                        &policy_path,
+                        policy::DEFAULT_PATH,
+                        super::CHECK_NAME,
+                    )
+                    .await?
+                    .facts,
+            ),
+            _ => None,
+        };
+        if let Some(pull_facts) = prefetched.as_ref().map(|p| &p.facts).or(queued.as_ref())
+            && let Some(skipped) = skip(client, &policy, pull_facts).await?
+        {
+            return Ok(Outcome::Skipped(Box::new(SkippedPull {
+                skipped,
+                pull: pull_facts.number,
+                head_sha: facts.head_ref.clone(),
+                // A merge group gets a check run and no comment.
+                comments: prefetched.as_ref().map(|p| p.comments.clone()),
+            })));
+        }
+    }
 
     let mut loader = MemLoader {
         pr_body: facts
@@ -472,7 +523,7 @@ pub(super) async fn judge<T: github::Transport>(
 
 /// Whether the workflow running this may be the pull request's own.
 fn workflow_touched(env: &GithubEnv, facts: &Facts, local: &workflow::LocalActions) -> bool {
-    matches!(env.event_name.as_str(), "pull_request" | "merge_group")
+    workflow_may_be_the_pulls(env)
         && facts.files.as_ref().is_some_and(|f| {
             f.truncated
                 || (local.incomplete && !f.files.is_empty())
@@ -491,7 +542,7 @@ async fn local_actions<T: github::Transport>(
 ) -> Result<workflow::LocalActions, ActionError> {
     let none = workflow::LocalActions::default();
     if !workflow_touched(env, facts, &none)
-        && matches!(env.event_name.as_str(), "pull_request" | "merge_group")
+        && workflow_may_be_the_pulls(env)
         && facts.files.as_ref().is_some_and(|f| !f.files.is_empty())
     {
         // The base as the workflow sees it: its tip, which the merge commit
@@ -500,6 +551,17 @@ async fn local_actions<T: github::Transport>(
         return Ok(workflow::local_actions(client, &refs).await?);
     }
     Ok(none)
+}
+
+/// Whether GitHub may have taken the running workflow file from the pull
+/// request: on `pull_request`, `pull_request_review` and `merge_group`,
+/// unless the file lives in another repository (an organization ruleset's
+/// required workflow, pinned there, which the pull request cannot change).
+fn workflow_may_be_the_pulls(env: &GithubEnv) -> bool {
+    matches!(
+        env.event_name.as_str(),
+        "pull_request" | "pull_request_review" | "merge_group"
+    ) && !env.workflow_elsewhere()
 }
 
 /// The `[action]` table to obey. When the workflow may be the pull
@@ -543,7 +605,7 @@ fn workflow_finding(
     local: &workflow::LocalActions,
     action: &policy::ActionPolicy,
 ) -> Option<crate::eval::ChecklistReport<'static>> {
-    if !matches!(env.event_name.as_str(), "pull_request" | "merge_group") {
+    if !workflow_may_be_the_pulls(env) {
         return None;
     }
     let files = facts.files.as_ref()?;
@@ -597,6 +659,22 @@ fn finish(
         base_branch: facts.pull.as_ref().and_then(|p| p.base.git_ref.clone()),
         others: Vec::new(),
     }
+}
+
+/// The `[[skip]]` that holds for the pull request, after looking up the
+/// team memberships its `@org/team` entries need (of the author and of
+/// whoever applied a label; one request per team and login).
+async fn skip<T: github::Transport>(
+    client: &Client<T>,
+    policy: &Policy,
+    pull: &crate::facts::PullFacts,
+) -> Result<Option<crate::skip::Skipped>, ActionError> {
+    let mut logins: Vec<String> = pull.author.iter().map(|a| a.login.clone()).collect();
+    logins.extend(pull.labels.iter().filter_map(|l| l.applied_by.clone()));
+    logins.sort_unstable();
+    logins.dedup();
+    let teams = team_members(client, crate::skip::teams(policy), &logins).await?;
+    Ok(crate::skip::find(policy, pull, &teams))
 }
 
 /// Who approved the pull request's current head, and which of them belong to

@@ -33,7 +33,7 @@ mod template;
 pub mod workflow;
 
 pub use env::{ActionArgs, CommentMode, GithubEnv, Secret};
-pub use event::{Target, parse_event, queued_pull};
+pub use event::{Resolve, Target, parse_event, queued_pull};
 pub use outputs::{outputs, write_outputs};
 pub use publish::{annotations, check_run};
 
@@ -84,7 +84,8 @@ pub enum ActionError {
     )]
     NotAQueueBranch(String),
     #[error(
-        "event `{0}` is not supported; run checkgate on pull_request, pull_request_target, merge_group, push or workflow_dispatch"
+        "event `{0}` is not supported; run checkgate on pull_request_target, pull_request, pull_request_review, \
+         issue_comment, workflow_run, check_run, status, deployment_status, merge_group, push or workflow_dispatch"
     )]
     UnsupportedEvent(String),
     #[error(transparent)]
@@ -178,11 +179,52 @@ pub async fn run_with(
         Ok(c) => c,
         Err(e) => return log.fail(&e.to_string()),
     };
+    let exit = match target {
+        Target::Resolve(how) => match resolve(&client, args, &how).await {
+            Ok(targets) if targets.is_empty() => {
+                log.notice(&nothing_to_judge(&how));
+                Exit::Pass
+            }
+            Ok(targets) => {
+                // Each pull request is judged on its own; the step's exit is
+                // the worst of them.
+                let mut worst = Exit::Pass;
+                for target in &targets {
+                    let exit = run_target(args, env, &client, target, &mut log).await;
+                    if exit as u8 > worst as u8 {
+                        worst = exit;
+                    }
+                }
+                worst
+            }
+            Err(e) => log.fail(&e.to_string()),
+        },
+        target => run_target(args, env, &client, &target, &mut log).await,
+    };
+    if args.verbose || env.debug {
+        for t in client.trace() {
+            let status = t
+                .status
+                .map_or_else(|| "transport error".to_string(), |s| s.to_string());
+            log.stderr(&format!("checkgate: {} {} -> {status}", t.method, t.path));
+        }
+    }
+    exit
+}
+
+/// Judge one pull request, merge group or commit and publish the verdict.
+async fn run_target<T: github::Transport>(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    client: &Client<T>,
+    target: &Target,
+    log: &mut Log<'_>,
+) -> Exit {
     // The check run goes up `in_progress` beside the first reads, so an older
     // verdict on the commit does not stand while this one is computed.
-    let check_head = match &target {
+    let check_head = match target {
         Target::PullRequest { head_sha, .. } | Target::MergeGroup { head_sha, .. } => Some(head_sha.clone()),
-        Target::NoPullRequest { .. } => None,
+        Target::NoPullRequest { .. } | Target::Resolve(_) => None,
     };
     let start = async {
         match (&check_head, args.check_run) {
@@ -190,18 +232,22 @@ pub async fn run_with(
             _ => None,
         }
     };
-    let (outcome, started) = tokio::join!(judge(args, env, &client, &target), start);
+    let (outcome, started) = tokio::join!(judge(args, env, client, target), start);
     let outcome = match outcome {
-        Ok(Outcome::Judged(judged)) => match siblings(args, env, &client, &judged).await {
-            Ok(siblings) => Ok(Ok((judged, siblings))),
+        Ok(Outcome::Judged(judged)) => match siblings(args, env, client, &judged).await {
+            Ok(siblings) => Ok(Judgement::Judged(judged, siblings)),
             Err(e) => Err(e),
         },
-        Ok(Outcome::Superseded { judged, head }) => Ok(Err((judged, head))),
+        Ok(Outcome::Superseded { judged, head }) => Ok(Judgement::Superseded(judged, head)),
+        Ok(Outcome::Skipped(skipped)) => Ok(Judgement::Skipped(skipped)),
         Err(e) => Err(e),
     };
-    let exit = match outcome {
-        Ok(Ok((judged, siblings))) => report_and_publish(args, &client, *judged, siblings, started, &mut log).await,
-        Ok(Err((judged, head))) => superseded(&client, &judged, &head, started, &mut log).await,
+    match outcome {
+        Ok(Judgement::Judged(judged, siblings)) => {
+            report_and_publish(args, client, *judged, siblings, started, log).await
+        }
+        Ok(Judgement::Superseded(judged, head)) => superseded(client, &judged, &head, started, log).await,
+        Ok(Judgement::Skipped(skipped)) => publish::skipped(args, client, *skipped, started, log).await,
         Err(e) => {
             let message = e.to_string();
             let _ = log.summary(&format!(
@@ -223,16 +269,88 @@ pub async fn run_with(
             }
             log.fail(&message)
         }
+    }
+}
+
+/// What judging one target came to, with the verdicts of the other pull
+/// requests its commit heads.
+enum Judgement {
+    Judged(Box<judge::Judged>, Vec<Sibling>),
+    Superseded(String, String),
+    Skipped(Box<judge::SkippedPull>),
+}
+
+/// The pull requests a [`Target::Resolve`] event concerns, as targets
+/// naming each one's current head (never `GITHUB_SHA`).
+async fn resolve<T: github::Transport>(
+    client: &Client<T>,
+    args: &ActionArgs,
+    how: &Resolve,
+) -> Result<Vec<Target>, ActionError> {
+    let heads = match how {
+        Resolve::Nothing(_) => Vec::new(),
+        // The lowest-numbered: its check run on the commit speaks for every
+        // other pull request the commit heads (see `siblings`).
+        Resolve::Commit(sha) => client
+            .open_pulls_at(sha)
+            .await?
+            .into_iter()
+            .take(1)
+            .map(|number| github::graphql::PullHead {
+                number,
+                head_sha: sha.clone(),
+                base_ref: String::new(),
+            })
+            .collect(),
+        Resolve::Comment { number, author, body } => {
+            let comment = github::Comment {
+                id: 0,
+                body: Some(body.clone()),
+                html_url: None,
+                user: author.clone().map(|login| github::User { login }),
+                author_association: None,
+            };
+            if comment.is_sticky(std::slice::from_ref(&args.comment_author)) {
+                Vec::new()
+            } else {
+                client.open_pull(*number).await?.into_iter().collect()
+            }
+        }
+        Resolve::Numbers(numbers) => {
+            let mut heads = Vec::new();
+            for n in numbers {
+                heads.extend(client.open_pull(*n).await?);
+            }
+            heads
+        }
     };
-    if args.verbose || env.debug {
-        for t in client.trace() {
-            let status = t
-                .status
-                .map_or_else(|| "transport error".to_string(), |s| s.to_string());
-            log.stderr(&format!("checkgate: {} {} -> {status}", t.method, t.path));
+    // One run per head: pull requests that share it are judged together.
+    let mut seen = std::collections::HashSet::new();
+    Ok(heads
+        .into_iter()
+        .filter(|p| seen.insert(p.head_sha.clone()))
+        .map(|p| Target::PullRequest {
+            number: p.number,
+            head_sha: p.head_sha,
+            body: String::new(),
+            base_ref: (!p.base_ref.is_empty()).then_some(p.base_ref),
+        })
+        .collect())
+}
+
+/// The notice for an event that concerns no open pull request.
+fn nothing_to_judge(how: &Resolve) -> String {
+    match how {
+        Resolve::Nothing(why) => why.clone(),
+        Resolve::Commit(sha) => format!("no open pull request has {sha} as its head: nothing to judge"),
+        Resolve::Comment { number, .. } => {
+            format!("the comment on #{number} is checkgate's own (or #{number} is closed): nothing to judge")
+        }
+        Resolve::Numbers(numbers) => {
+            let list: Vec<String> = numbers.iter().map(|n| format!("#{n}")).collect();
+            format!("{} is not open: nothing to judge", list.join(", "))
         }
     }
-    exit
 }
 
 /// The verdict for each other open pull request whose head is the commit
@@ -262,7 +380,8 @@ async fn siblings<T: github::Transport>(
                 base: other.base_branch.clone().unwrap_or_default(),
                 verdict: Some((other.report.passed, other.report_only)),
             }),
-            Ok(Outcome::Superseded { .. }) => {}
+            // Moved on, or not gated by its own base policy: nothing to list.
+            Ok(Outcome::Superseded { .. } | Outcome::Skipped(_)) => {}
             // A branch with no policy is not gated: nothing to judge there.
             // (Anyone can open a pull request from the same commit.)
             Err(ActionError::NoPolicy { .. }) => out.push(Sibling {

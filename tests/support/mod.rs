@@ -167,6 +167,19 @@ pub async fn run_action(
     }
 }
 
+/// The value of step output `name` in a `$GITHUB_OUTPUT` file's text
+/// (`name<<DELIM` heredocs), if it was written.
+pub fn output_value(outputs: &str, name: &str) -> Option<String> {
+    let mut lines = outputs.lines();
+    while let Some(line) = lines.next() {
+        if let Some(delimiter) = line.strip_prefix(&format!("{name}<<")) {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+            return Some(value.join("\n"));
+        }
+    }
+    None
+}
+
 /// A recognisable fake token: tests assert it never shows up anywhere.
 pub const TOKEN: &str = "ghs_FAKEtoken0123456789checkgateSECRET";
 pub const BOT: &str = "github-actions[bot]";
@@ -368,6 +381,15 @@ pub struct Pull {
     pub author: String,
     /// `changed_files` as served; `None` counts the files set on the server.
     pub changed_files: Option<u64>,
+    pub draft: bool,
+    /// The labels on the pull request now.
+    pub labels: Vec<String>,
+    /// Every `labeled` event, oldest first: the label and who applied it
+    /// (`None`: a deleted account).
+    pub label_events: Vec<(String, Option<String>)>,
+    /// Commits the pull request held before its head: GitHub still
+    /// associates them with it.
+    pub earlier_heads: Vec<String>,
 }
 
 impl Pull {
@@ -382,6 +404,10 @@ impl Pull {
             state: "open".to_string(),
             author: "octocat".to_string(),
             changed_files: None,
+            draft: false,
+            labels: Vec::new(),
+            label_events: Vec::new(),
+            earlier_heads: Vec::new(),
         }
     }
 }
@@ -551,6 +577,21 @@ impl FakeGitHub {
         if let Some(p) = self.state().pull.as_mut() {
             f(p);
         }
+    }
+
+    /// `by` applies `label` to the pull request (a `labeled` event).
+    pub fn add_label(&self, label: &str, by: &str) {
+        self.update_pull(|p| {
+            if !p.labels.iter().any(|l| l == label) {
+                p.labels.push(label.to_string());
+            }
+            p.label_events.push((label.to_string(), Some(by.to_string())));
+        });
+    }
+
+    /// `label` is taken off the pull request.
+    pub fn remove_label(&self, label: &str) {
+        self.update_pull(|p| p.labels.retain(|l| l != label));
     }
 
     pub fn set_changed_files(&self, files: Vec<ChangedFile>) {

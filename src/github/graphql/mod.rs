@@ -18,10 +18,13 @@
 mod commit;
 mod convert;
 mod files;
+mod labels;
 mod pull;
+mod resolve;
 
 pub use convert::{Listed, PathAt};
 pub use pull::{Enforcement, PullSnapshot};
+pub use resolve::PullHead;
 
 use graphql_client::GraphQLQuery;
 use http::Method;
@@ -89,6 +92,22 @@ pub struct PullRead;
     response_derives = "Debug"
 )]
 pub struct ReviewsPage;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "src/github/graphql/schema.graphql",
+    query_path = "src/github/graphql/queries.graphql",
+    response_derives = "Debug"
+)]
+pub struct LabelEventsPage;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "src/github/graphql/schema.graphql",
+    query_path = "src/github/graphql/queries.graphql",
+    response_derives = "Debug"
+)]
+pub struct PullHeadRead;
 
 #[derive(GraphQLQuery)]
 #[graphql(
