@@ -255,6 +255,9 @@ pub struct Item {
     depth: u32,
     pub checked: bool,
     waived: Waived,
+    /// Whether its text had an inline code span (an entry in
+    /// [`Checklist::code_items`]), so that most items skip the lookup.
+    code: bool,
 }
 
 impl Item {
@@ -408,7 +411,7 @@ impl Checklist {
     /// its first line alone does not give back its text (the text is then
     /// shown plain, as before).
     pub fn code_spans(&self, item: &Item) -> Vec<std::ops::Range<usize>> {
-        if self.code_items.is_empty() {
+        if self.code_items.is_empty() || !item.code {
             return Vec::new();
         }
         let Some(at) = self.index_of(item) else {
@@ -881,6 +884,7 @@ fn parse_into(path: &str, source: &str) -> Checklist {
                     depth: narrow(open.len().saturating_sub(1)),
                     parent: index(parent),
                     waived: Waived::No,
+                    code: false,
                 },
                 strike: Strike::Start,
                 box_end,
@@ -1067,6 +1071,7 @@ fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pe
     }
     if code {
         list.code_items.push((narrow(list.items.len()), narrow(box_end)));
+        item.code = true;
     }
     list.items.push(item);
 }
@@ -1314,6 +1319,18 @@ mod tests {
         assert!(!list.items[1].satisfied());
         assert_eq!(list.waiver(&list.items[2]), None);
         assert_eq!(list.text(&list.items[2]), "old new text");
+    }
+
+    #[test]
+    fn code_spans_are_looked_up_only_for_items_that_had_code() {
+        // Each item notes whether it had a code span, so the others skip
+        // the lookup; the spans found are those of the right item.
+        let md = "# H\n- [ ] plain\n- [ ] run `make` now\n- [ ] also plain\n- [ ] `a` and `b`\n";
+        let list = parse("t.md", md);
+        let spans: Vec<Vec<std::ops::Range<usize>>> = list.items.iter().map(|i| list.code_spans(i)).collect();
+        assert_eq!(spans, [vec![], vec![4..8], vec![], vec![0..1, 6..7]]);
+        let flagged: Vec<bool> = list.items.iter().map(|i| i.code).collect();
+        assert_eq!(flagged, [false, true, false, true]);
     }
 
     #[test]
