@@ -1327,8 +1327,12 @@ mod tests {
         // the lookup; the spans found are those of the right item.
         let md = "# H\n- [ ] plain\n- [ ] run `make` now\n- [ ] also plain\n- [ ] `a` and `b`\n";
         let list = parse("t.md", md);
-        let spans: Vec<Vec<std::ops::Range<usize>>> = list.items.iter().map(|i| list.code_spans(i)).collect();
-        assert_eq!(spans, [vec![], vec![4..8], vec![], vec![0..1, 6..7]]);
+        let spans: Vec<Vec<(usize, usize)>> = list
+            .items
+            .iter()
+            .map(|i| list.code_spans(i).into_iter().map(|r| (r.start, r.end)).collect())
+            .collect();
+        assert_eq!(spans, [vec![], vec![(4, 8)], vec![], vec![(0, 1), (6, 7)]]);
         let flagged: Vec<bool> = list.items.iter().map(|i| i.code).collect();
         assert_eq!(flagged, [false, true, false, true]);
     }
