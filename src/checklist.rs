@@ -320,6 +320,8 @@ pub struct Checklist {
     /// For a checklist gathered from several documents (pull request
     /// comments): `(first item index, link)` per document, in item order.
     pub links: Vec<(usize, String)>,
+    /// Set when no report will show code spans ([`Checklist::skip_code_spans`]).
+    no_code_spans: bool,
 }
 
 impl Checklist {
@@ -411,7 +413,7 @@ impl Checklist {
     /// its first line alone does not give back its text (the text is then
     /// shown plain, as before).
     pub fn code_spans(&self, item: &Item) -> Vec<std::ops::Range<usize>> {
-        if self.code_items.is_empty() || !item.code {
+        if self.no_code_spans || self.code_items.is_empty() || !item.code {
             return Vec::new();
         }
         let Some(at) = self.index_of(item) else {
@@ -426,6 +428,13 @@ impl Checklist {
         let rest = self.source.get(start..).unwrap_or_default();
         let line = rest.split(['\n', '\r']).next().unwrap_or_default();
         crate::code_span::spans(line, self.text(item))
+    }
+
+    /// Find no code spans from now on ([`Checklist::code_spans`] gives
+    /// none): for a report that shows item text plain (text, JSON, workflow
+    /// commands), which spares parsing each open item's line again.
+    pub fn skip_code_spans(&mut self) {
+        self.no_code_spans = true;
     }
 
     /// The index of an item of this checklist in [`Checklist::items`].
@@ -1335,6 +1344,9 @@ mod tests {
         assert_eq!(spans, [vec![], vec![(4, 8)], vec![], vec![(0, 1), (6, 7)]]);
         let flagged: Vec<bool> = list.items.iter().map(|i| i.code).collect();
         assert_eq!(flagged, [false, true, false, true]);
+        let mut plain = list.clone();
+        plain.skip_code_spans();
+        assert!(plain.items.iter().all(|i| plain.code_spans(i).is_empty()));
     }
 
     #[test]
