@@ -256,6 +256,9 @@ pub struct Item {
     depth: u32,
     pub checked: bool,
     waived: Waived,
+    /// Whether its text had an inline code span (an entry in
+    /// [`Checklist::code_items`]), so that most items skip the lookup.
+    code: bool,
 }
 
 impl Item {
@@ -318,6 +321,8 @@ pub struct Checklist {
     /// For a checklist gathered from several documents (pull request
     /// comments): `(first item index, link)` per document, in item order.
     pub links: Vec<(usize, String)>,
+    /// Set when no report will show code spans ([`Checklist::skip_code_spans`]).
+    no_code_spans: bool,
 }
 
 impl Checklist {
@@ -409,7 +414,7 @@ impl Checklist {
     /// its first line alone does not give back its text (the text is then
     /// shown plain, as before).
     pub fn code_spans(&self, item: &Item) -> Vec<std::ops::Range<usize>> {
-        if self.code_items.is_empty() {
+        if self.no_code_spans || self.code_items.is_empty() || !item.code {
             return Vec::new();
         }
         let Some(at) = self.index_of(item) else {
@@ -424,6 +429,13 @@ impl Checklist {
         let rest = self.source.get(start..).unwrap_or_default();
         let line = rest.split(['\n', '\r']).next().unwrap_or_default();
         crate::code_span::spans(line, self.text(item))
+    }
+
+    /// Find no code spans from now on ([`Checklist::code_spans`] gives
+    /// none): for a report that shows item text plain (text, JSON, workflow
+    /// commands), which spares parsing each open item's line again.
+    pub fn skip_code_spans(&mut self) {
+        self.no_code_spans = true;
     }
 
     /// The index of an item of this checklist in [`Checklist::items`].
@@ -891,6 +903,7 @@ fn parse_into(path: &str, source: &str) -> Checklist {
                     depth: narrow(open.len().saturating_sub(1)),
                     parent: index(parent),
                     waived: Waived::No,
+                    code: false,
                 },
                 strike: Strike::Start,
                 box_end,
@@ -1089,6 +1102,7 @@ fn finish_item(list: &mut Checklist, source: &str, open: &mut [OpenListItem], pe
     }
     if code {
         list.code_items.push((narrow(list.items.len()), narrow(box_end)));
+        item.code = true;
     }
     list.items.push(item);
 }
@@ -1392,6 +1406,25 @@ mod tests {
         assert!(!list.items[1].satisfied());
         assert_eq!(list.waiver(&list.items[2]), None);
         assert_eq!(list.text(&list.items[2]), "old new text");
+    }
+
+    #[test]
+    fn code_spans_are_looked_up_only_for_items_that_had_code() {
+        // Each item notes whether it had a code span, so the others skip
+        // the lookup; the spans found are those of the right item.
+        let md = "# H\n- [ ] plain\n- [ ] run `make` now\n- [ ] also plain\n- [ ] `a` and `b`\n";
+        let list = parse("t.md", md);
+        let spans: Vec<Vec<(usize, usize)>> = list
+            .items
+            .iter()
+            .map(|i| list.code_spans(i).into_iter().map(|r| (r.start, r.end)).collect())
+            .collect();
+        assert_eq!(spans, [vec![], vec![(4, 8)], vec![], vec![(0, 1), (6, 7)]]);
+        let flagged: Vec<bool> = list.items.iter().map(|i| i.code).collect();
+        assert_eq!(flagged, [false, true, false, true]);
+        let mut plain = list.clone();
+        plain.skip_code_spans();
+        assert!(plain.items.iter().all(|i| plain.code_spans(i).is_empty()));
     }
 
     #[test]

@@ -462,10 +462,14 @@ fn check(args: &CheckArgs) -> Exit {
             (Box::new(base), ctx)
         }
     };
-    let loaded = match engine::load(&policy, loader.as_ref(), &ctx) {
+    let mut loaded = match engine::load(&policy, loader.as_ref(), &ctx) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
+    // Only the markdown report shows code spans as code.
+    if args.format != CheckFormat::Markdown {
+        loaded.skip_code_spans();
+    }
     // The report borrows item text and headings from `loaded`.
     let report = match engine::evaluate(&policy, &loaded, &ctx) {
         Ok(r) => r,

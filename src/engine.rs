@@ -291,6 +291,18 @@ struct Entry {
     authored: bool,
 }
 
+impl Loaded {
+    /// Find no code spans in any of the checklists: for a report that does
+    /// not show them ([`Checklist::skip_code_spans`]).
+    pub fn skip_code_spans(&mut self) {
+        for entry in &mut self.entries {
+            for list in [&mut entry.head, &mut entry.base, &mut entry.tip].into_iter().flatten() {
+                list.skip_code_spans();
+            }
+        }
+    }
+}
+
 /// Read and parse every checklist of `policy`: at the head, and at the base
 /// and the base's tip when the loader has them.
 pub fn load(policy: &Policy, loader: &dyn Loader, ctx: &Context) -> Result<Loaded, EngineError> {
