@@ -11,6 +11,7 @@ pub mod checklist;
 pub mod cli;
 pub mod engine;
 pub mod eval;
+pub mod evidence;
 pub mod exit;
 pub mod git;
 pub mod github;

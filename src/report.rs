@@ -668,6 +668,7 @@ mod tests {
                 section: vec!["Top".to_string(), "Must Have".to_string()].into(),
                 note: None,
                 url: None,
+                evidence: vec![],
             })
             .collect();
         Report::new(
@@ -686,6 +687,7 @@ mod tests {
                     total: open + 1,
                     help: None,
                     optional: vec![],
+                    evidence: vec![],
                 }],
                 waived: vec![],
                 notes: vec![],

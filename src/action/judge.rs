@@ -440,6 +440,8 @@ pub(super) async fn judge<T: github::Transport>(
         changed_files_truncated: facts.files.as_ref().is_some_and(|f| f.truncated),
         signoffs,
         teams,
+        evidence: None,
+        evidence_untrusted: None,
     };
     if let Some(note) = facts.files.as_ref().and_then(github::ChangedFiles::incomplete_note) {
         facts.notes.push(note);

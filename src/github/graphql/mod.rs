@@ -16,6 +16,7 @@
 #![allow(clippy::upper_case_acronyms)] // The schema's scalar names.
 
 mod convert;
+mod evidence;
 mod files;
 mod pull;
 
@@ -104,6 +105,14 @@ pub struct CommentsPage;
     response_derives = "Debug"
 )]
 pub struct FilesAt;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "src/github/graphql/schema.graphql",
+    query_path = "src/github/graphql/queries.graphql",
+    response_derives = "Debug"
+)]
+pub struct HeadEvidence;
 
 /// One entry of a GraphQL response's `errors`.
 #[derive(Debug, Deserialize)]
