@@ -13,6 +13,7 @@ pub mod engine;
 pub mod eval;
 pub mod evidence;
 pub mod exit;
+pub mod facts;
 pub mod git;
 pub mod github;
 pub mod input;

@@ -170,7 +170,40 @@ impl ObjectValue for PullRequest<'_> {
                 "merged" => "MERGED",
                 _ => "OPEN",
             })),
-            "isDraft" => Ok(leaf(false)),
+            "isDraft" => Ok(leaf(p.draft)),
+            "headRefName" => Ok(leaf(&p.head_ref)),
+            "labels" => {
+                let (from, to) = page(info, p.labels.len());
+                Ok(ResolvedValue::object(Connection {
+                    ty: "LabelConnection",
+                    endless: false,
+                    total: p.labels.len(),
+                    from,
+                    to,
+                    nodes: Nodes::Labels(&p.labels[from..to]),
+                }))
+            }
+            "timelineItems" => {
+                let wanted = info
+                    .arguments()
+                    .get("itemTypes")
+                    .and_then(|v| v.as_array())
+                    .is_some_and(|types| types.iter().all(|t| t.as_str() == Some("LABELED_EVENT")));
+                if !wanted {
+                    return Err(FieldError {
+                        message: "the local GitHub serves only LABELED_EVENT timeline items".into(),
+                    });
+                }
+                let len = p.label_events.len();
+                let before = arg_str(info, "before")
+                    .and_then(|c| c.strip_prefix("cursor:"))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(len)
+                    .min(len);
+                let last = arg_i64(info, "last").unwrap_or(100).clamp(0, 100) as usize;
+                let from = before.saturating_sub(last);
+                Ok(ResolvedValue::object(Timeline(&p.label_events[from..before], from)))
+            }
             "body" => Ok(leaf(p.body.clone().unwrap_or_default())),
             "headRefOid" => Ok(leaf(&p.head_sha)),
             "baseRefName" => Ok(leaf(&p.base_ref)),
@@ -215,6 +248,59 @@ impl ObjectValue for PullRequest<'_> {
 enum Nodes<'a> {
     Reviews(&'a [StoredReview]),
     Comments(&'a [StoredComment]),
+    Labels(&'a [String]),
+}
+
+/// A page of `labeled` events, and the index of its first.
+struct Timeline<'a>(&'a [(String, Option<String>)], usize);
+
+impl ObjectValue for Timeline<'_> {
+    fn type_name(&self) -> &str {
+        "PullRequestTimelineItemsConnection"
+    }
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
+        match info.field_name() {
+            "pageInfo" => Ok(ResolvedValue::object(PageInfo {
+                next: None,
+                previous: (self.1 > 0).then(|| format!("cursor:{}", self.1)),
+            })),
+            "nodes" => {
+                Ok(ResolvedValue::list(self.0.iter().map(|(label, actor)| {
+                    ResolvedValue::object(LabeledEvent(label, actor))
+                })))
+            }
+            _ => Err(unknown(info, "PullRequestTimelineItemsConnection")),
+        }
+    }
+}
+
+struct LabeledEvent<'a>(&'a str, &'a Option<String>);
+
+impl ObjectValue for LabeledEvent<'_> {
+    fn type_name(&self) -> &str {
+        "LabeledEvent"
+    }
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
+        match info.field_name() {
+            "actor" => Ok(ResolvedValue::nullable_object(self.1.clone().map(Actor))),
+            "label" => Ok(ResolvedValue::object(Label(self.0))),
+            _ => Err(unknown(info, "LabeledEvent")),
+        }
+    }
+}
+
+struct Label<'a>(&'a str);
+
+impl ObjectValue for Label<'_> {
+    fn type_name(&self) -> &str {
+        "Label"
+    }
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
+        match info.field_name() {
+            "name" => Ok(leaf(self.0)),
+            _ => Err(unknown(info, "Label")),
+        }
+    }
 }
 
 struct Connection<'a> {
@@ -236,10 +322,12 @@ impl ObjectValue for Connection<'_> {
             "totalCount" => Ok(leaf(self.total)),
             "pageInfo" => Ok(ResolvedValue::object(PageInfo {
                 next: (self.endless || self.to < self.total).then(|| format!("cursor:{}", self.to)),
+                previous: None,
             })),
             "nodes" => Ok(match self.nodes {
                 Nodes::Reviews(r) => ResolvedValue::list(r.iter().map(|r| ResolvedValue::object(Review(r)))),
                 Nodes::Comments(c) => ResolvedValue::list(c.iter().map(|c| ResolvedValue::object(IssueComment(c)))),
+                Nodes::Labels(l) => ResolvedValue::list(l.iter().map(|l| ResolvedValue::object(Label(l)))),
             }),
             _ => Err(unknown(info, self.ty)),
         }
@@ -248,6 +336,8 @@ impl ObjectValue for Connection<'_> {
 
 struct PageInfo {
     next: Option<String>,
+    /// The cursor before this page, when there are earlier items.
+    previous: Option<String>,
 }
 
 impl ObjectValue for PageInfo {
@@ -258,6 +348,8 @@ impl ObjectValue for PageInfo {
         match info.field_name() {
             "hasNextPage" => Ok(leaf(self.next.is_some())),
             "endCursor" => Ok(leaf(&self.next)),
+            "hasPreviousPage" => Ok(leaf(self.previous.is_some())),
+            "startCursor" => Ok(leaf(&self.previous)),
             _ => Err(unknown(info, "PageInfo")),
         }
     }

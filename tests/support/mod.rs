@@ -282,6 +282,12 @@ pub struct Pull {
     pub author: String,
     /// `changed_files` as served; `None` counts the files set on the server.
     pub changed_files: Option<u64>,
+    pub draft: bool,
+    /// The labels on the pull request now.
+    pub labels: Vec<String>,
+    /// Every `labeled` event, oldest first: the label and who applied it
+    /// (`None`: a deleted account).
+    pub label_events: Vec<(String, Option<String>)>,
 }
 
 impl Pull {
@@ -296,6 +302,9 @@ impl Pull {
             state: "open".to_string(),
             author: "octocat".to_string(),
             changed_files: None,
+            draft: false,
+            labels: Vec::new(),
+            label_events: Vec::new(),
         }
     }
 }
@@ -456,6 +465,21 @@ impl FakeGitHub {
         if let Some(p) = self.state().pull.as_mut() {
             f(p);
         }
+    }
+
+    /// `by` applies `label` to the pull request (a `labeled` event).
+    pub fn add_label(&self, label: &str, by: &str) {
+        self.update_pull(|p| {
+            if !p.labels.iter().any(|l| l == label) {
+                p.labels.push(label.to_string());
+            }
+            p.label_events.push((label.to_string(), Some(by.to_string())));
+        });
+    }
+
+    /// `label` is taken off the pull request.
+    pub fn remove_label(&self, label: &str) {
+        self.update_pull(|p| p.labels.retain(|l| l != label));
     }
 
     pub fn set_changed_files(&self, files: Vec<ChangedFile>) {

@@ -18,6 +18,7 @@
 mod convert;
 mod evidence;
 mod files;
+mod labels;
 mod pull;
 
 pub use convert::{Listed, PathAt};
@@ -89,6 +90,14 @@ pub struct PullRead;
     response_derives = "Debug"
 )]
 pub struct ReviewsPage;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "src/github/graphql/schema.graphql",
+    query_path = "src/github/graphql/queries.graphql",
+    response_derives = "Debug"
+)]
+pub struct LabelEventsPage;
 
 #[derive(GraphQLQuery)]
 #[graphql(

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use super::convert::{Listed, PathAt};
+use super::labels::LabelEvents;
 use super::{CommentsPage, LIST_LIMIT, PullRead, ReviewsPage, comments_page, pull_read, reviews_page};
+use crate::facts::{Account, AccountKind, PullFacts};
 use crate::github::GithubError;
 use crate::github::client::{Client, Transport};
 use crate::github::comments::{Comment, User};
@@ -31,6 +33,8 @@ pub struct PullSnapshot {
     /// `head.sha` is the head now; `base.sha` the base branch's tip now.
     pub pull: PullRequest,
     pub draft: bool,
+    /// The author, draft flag, labels (with who applied each) and branches.
+    pub facts: PullFacts,
     /// Every review, oldest first.
     pub reviews: Vec<Review>,
     /// Every conversation comment, oldest first.
@@ -45,7 +49,7 @@ pub struct PullSnapshot {
 }
 
 /// A login as REST spells it: GraphQL names a bot `x`, REST `x[bot]`.
-fn login(login: String, bot: bool) -> String {
+pub(super) fn login(login: String, bot: bool) -> String {
     if bot && !login.ends_with("[bot]") {
         format!("{login}[bot]")
     } else {
@@ -230,6 +234,40 @@ impl<T: Transport> Client<T> {
             pages: 1,
         };
         let head = pr.head_ref_oid;
+        let author = pr.author.map(|a| {
+            let kind = AccountKind::from_typename(match a.on {
+                pull_read::PullReadRepositoryPullRequestAuthorOn::Bot => "Bot",
+                pull_read::PullReadRepositoryPullRequestAuthorOn::User => "User",
+                pull_read::PullReadRepositoryPullRequestAuthorOn::Organization => "Organization",
+                pull_read::PullReadRepositoryPullRequestAuthorOn::Mannequin => "Mannequin",
+                pull_read::PullReadRepositoryPullRequestAuthorOn::EnterpriseUserAccount => "EnterpriseUserAccount",
+            });
+            Account {
+                login: login(a.login, kind == AccountKind::Bot),
+                kind,
+            }
+        });
+        if pr.labels.as_ref().is_some_and(|l| l.total_count > 100) {
+            return Err(GithubError::IncompleteQuery {
+                field: "pullRequest.labels".into(),
+                read: 100,
+            });
+        }
+        let label_names: Vec<String> = pr
+            .labels
+            .map(|l| l.nodes.into_iter().flatten().flatten().map(|l| l.name).collect())
+            .unwrap_or_default();
+        let labels = self
+            .label_actors(number, &head, label_names, LabelEvents::from(pr.timeline_items))
+            .await?;
+        let facts = PullFacts {
+            number,
+            author,
+            draft: pr.is_draft,
+            labels,
+            base_branch: base.name.clone(),
+            head_branch: pr.head_ref_name,
+        };
         while reviews.more() || comments.more() {
             for (list, max, name) in [
                 (reviews.pages, REVIEW_PAGES, "reviews"),
@@ -350,6 +388,7 @@ impl<T: Transport> Client<T> {
                 changed_files: u64::try_from(pr.changed_files).ok(),
             },
             draft: pr.is_draft,
+            facts,
             reviews: reviews.items,
             comments: comments.items,
             policy: PathAt::from(tip.policy),
@@ -368,7 +407,7 @@ impl<T: Transport> Client<T> {
         )
     }
 
-    fn graphql_moved(&self, what: &str, from: &str, to: &str) -> GithubError {
+    pub(super) fn graphql_moved(&self, what: &str, from: &str, to: &str) -> GithubError {
         self.decode_error(
             http::Method::POST,
             super::GRAPHQL_PATH,
