@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+use crate::facts::{AppliedLabel, same_label};
 use crate::policy::EvidenceKeys;
 
 /// What GitHub said about the head commit, as the action read it.
@@ -21,8 +22,9 @@ pub struct Evidence {
     pub statuses: Vec<StatusFact>,
     /// Deployments of the head commit to the environments the policy names.
     pub deployments: Vec<DeploymentFact>,
-    /// The pull request's labels; `None` when they were not read.
-    pub labels: Option<Vec<LabelFact>>,
+    /// The pull request's labels and who applied each; `None` when they
+    /// were not read.
+    pub labels: Option<Vec<AppliedLabel>>,
 }
 
 /// One check run on the head commit.
@@ -61,14 +63,6 @@ pub struct DeploymentFact {
     /// case); `None` before it has any.
     pub state: Option<String>,
     pub url: Option<String>,
-}
-
-/// A label on the pull request and who added it last.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LabelFact {
-    pub name: String,
-    /// The actor of the newest `labeled` event; `None` when unknown.
-    pub added_by: Option<String>,
 }
 
 /// What one piece of evidence is.
@@ -138,7 +132,10 @@ impl Judgement {
 
     /// The messages of the entries in `state`, joined.
     pub fn messages(&self, state: State) -> String {
-        self.with(state).map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ")
+        self.with(state)
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -262,7 +259,12 @@ fn checks(ev: &Evidence, name: &str, sha: &str, changes: Option<Changes>, out: &
                 reported.push(n);
             }
         }
-        let mut shown = reported.iter().take(REPORTED_NAMED).copied().collect::<Vec<_>>().join(", ");
+        let mut shown = reported
+            .iter()
+            .take(REPORTED_NAMED)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
         if reported.len() > REPORTED_NAMED {
             shown.push_str(&format!(" and {} more", reported.len() - REPORTED_NAMED));
         }
@@ -285,9 +287,10 @@ fn check_run(run: &CheckRunFact, sha: &str, changes: Option<Changes>) -> Entry {
     let name = &run.name;
     let (state, message) = match (run.status.as_str(), run.conclusion.as_deref()) {
         ("completed", Some("success")) => {
-            let changed_workflow = run.workflow_path.as_deref().filter(|path| {
-                changes.is_some_and(|c| c.truncated || c.files.iter().any(|f| f == path))
-            });
+            let changed_workflow = run
+                .workflow_path
+                .as_deref()
+                .filter(|path| changes.is_some_and(|c| c.truncated || c.files.iter().any(|f| f == path)));
             match changed_workflow {
                 Some(path) => (
                     State::Untrusted,
@@ -372,7 +375,7 @@ fn deployment(ev: &Evidence, env: &str, sha: &str) -> Entry {
 }
 
 fn label(ev: &Evidence, name: &str, labeled_by: &[String], authored_by: &dyn Fn(&str, &[String]) -> bool) -> Entry {
-    let found = ev.labels.iter().flatten().find(|l| l.name == name);
+    let found = ev.labels.iter().flatten().find(|l| same_label(&l.name, name));
     let allowed = labeled_by.join(" or ");
     let (state, message) = match (found, labeled_by.is_empty()) {
         // Never skipped for want of data: unread labels prove nothing.
@@ -382,7 +385,7 @@ fn label(ev: &Evidence, name: &str, labeled_by: &[String], authored_by: &dyn Fn(
         ),
         (None, _) => (State::Failed, format!("the pull request has no label `{name}`")),
         (Some(_), true) => (State::Passed, format!("label `{name}` is on the pull request")),
-        (Some(l), false) => match &l.added_by {
+        (Some(l), false) => match &l.applied_by {
             Some(who) if authored_by(who, labeled_by) => (State::Passed, format!("label `{name}` was added by @{who}")),
             Some(who) => (
                 State::Failed,
@@ -512,7 +515,10 @@ mod tests {
         let j = judge(&keys("checks = [\"test\"]\n"), Some(&evidence(vec![])), None, &anyone);
         assert_eq!(
             messages(&j),
-            [(State::Pending, "waiting for `test` (not reported on abc1234; nothing reported yet)")]
+            [(
+                State::Pending,
+                "waiting for `test` (not reported on abc1234; nothing reported yet)"
+            )]
         );
     }
 
@@ -531,7 +537,10 @@ mod tests {
         for (state, want) in [
             ("failure", (State::Failed, "status `ci/jenkins` failed on abc1234")),
             ("error", (State::Failed, "status `ci/jenkins` errored on abc1234")),
-            ("pending", (State::Pending, "waiting for `ci/jenkins` (pending on abc1234)")),
+            (
+                "pending",
+                (State::Pending, "waiting for `ci/jenkins` (pending on abc1234)"),
+            ),
         ] {
             ev.statuses[0].state = state.into();
             assert_eq!(messages(&judge(&k, Some(&ev), None, &anyone)), [want]);
@@ -608,7 +617,10 @@ mod tests {
             }),
             &anyone,
         );
-        assert_eq!(messages(&j), [(State::Passed, "the pull request changes changes/12.md")]);
+        assert_eq!(
+            messages(&j),
+            [(State::Passed, "the pull request changes changes/12.md")]
+        );
     }
 
     #[test]
@@ -623,7 +635,10 @@ mod tests {
         let mut ev = evidence(vec![]);
         assert_eq!(
             messages(&judge(&k, Some(&ev), None, &anyone)),
-            [(State::Pending, "waiting for a deployment of abc1234 to `staging` (none reported)")]
+            [(
+                State::Pending,
+                "waiting for a deployment of abc1234 to `staging` (none reported)"
+            )]
         );
         ev.deployments = vec![dep(1, Some("success")), dep(2, Some("failure"))];
         assert_eq!(
@@ -636,7 +651,10 @@ mod tests {
         ev.deployments = vec![dep(3, Some("in_progress"))];
         assert_eq!(
             messages(&judge(&k, Some(&ev), None, &anyone)),
-            [(State::Pending, "waiting for the deployment of abc1234 to `staging` (in progress)")]
+            [(
+                State::Pending,
+                "waiting for the deployment of abc1234 to `staging` (in progress)"
+            )]
         );
         ev.deployments = vec![dep(3, Some("success"))];
         assert_eq!(
@@ -655,15 +673,15 @@ mod tests {
             messages(&judge(&k, Some(&ev), None, &in_qa)),
             [(State::Failed, "the pull request has no label `qa-passed`")]
         );
-        ev.labels = Some(vec![LabelFact {
-            name: "qa-passed".into(),
-            added_by: Some("alice".into()),
+        ev.labels = Some(vec![AppliedLabel {
+            name: "QA-passed".into(),
+            applied_by: Some("alice".into()),
         }]);
         assert_eq!(
             messages(&judge(&k, Some(&ev), None, &in_qa)),
             [(State::Failed, "label `qa-passed` was added by @alice, not by @acme/qa")]
         );
-        ev.labels.as_mut().unwrap()[0].added_by = Some("bob".into());
+        ev.labels.as_mut().unwrap()[0].applied_by = Some("bob".into());
         assert_eq!(
             messages(&judge(&k, Some(&ev), None, &in_qa)),
             [(State::Passed, "label `qa-passed` was added by @bob")]

@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::eval::{ChecklistReport, Level, OpenItem, Report, RequirementReport};
+use crate::eval::{ChecklistReport, Code, Level, OpenItem, Report, RequirementReport};
+use crate::evidence::State as EvidenceState;
 use crate::policy::Source;
 use crate::sanitize;
 
@@ -135,6 +136,7 @@ fn keep_first(value: &serde_json::Value, keep: usize) -> String {
 fn status(r: &RequirementReport) -> &'static str {
     match (r.passed, r.level) {
         (true, _) => "ok",
+        (false, Level::Deny) if r.code == Code::EvidencePending => "wait",
         (false, Level::Deny) => "FAIL",
         (false, Level::Warn) => "warn",
     }
@@ -164,6 +166,9 @@ pub fn verdict(report: &Report) -> String {
         1 => ", 1 warning".to_string(),
         n => format!(", {n} warnings"),
     };
+    if report.pending {
+        return format!("PENDING: waiting for: {}", report.waiting_for().join(", "));
+    }
     if report.passed {
         let holds = if total == 1 {
             "1 requirement holds".to_string()
@@ -220,6 +225,14 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
             // missing section.
             let _ = write!(line, "  {:<4}  {} — {}", status(r), r.rule, r.message);
             put(&mut line);
+            for e in &r.evidence {
+                let _ = write!(line, "        evidence: {:<9} {}", evidence_state(e.state), e.message);
+                if let Some(url) = &e.url {
+                    line.push_str("  ");
+                    line.push_str(url);
+                }
+                put(&mut line);
+            }
             if r.passed {
                 continue;
             }
@@ -364,9 +377,28 @@ fn reference(path: &str, line: usize, opts: &MarkdownOptions) -> String {
     }
 }
 
+fn evidence_icon(state: EvidenceState) -> &'static str {
+    match state {
+        EvidenceState::Passed => "✅",
+        EvidenceState::Failed => "❌",
+        EvidenceState::Pending => "⏳",
+        EvidenceState::Untrusted => "⚠️",
+    }
+}
+
+fn evidence_state(state: EvidenceState) -> &'static str {
+    match state {
+        EvidenceState::Passed => "passed",
+        EvidenceState::Failed => "failed",
+        EvidenceState::Pending => "pending",
+        EvidenceState::Untrusted => "untrusted",
+    }
+}
+
 fn icon(r: &RequirementReport) -> &'static str {
     match (r.passed, r.level) {
         (true, _) => "✅",
+        (false, _) if r.code == Code::EvidencePending => "⏳",
         (false, Level::Deny) => "❌",
         (false, Level::Warn) => "⚠️",
     }
@@ -437,7 +469,13 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
         dropped: 0,
     };
     let (total, failing, warnings) = tally(report);
-    let headline = if report.passed {
+    let headline = if report.pending {
+        let waiting: Vec<String> = report.waiting_for().iter().map(|n| escape_markdown(n)).collect();
+        format!(
+            "## ⏳ checkgate: waiting for: {}\n\nNothing has failed. The check run stays in progress until this evidence reports on the head commit; the run it triggers then completes it.",
+            waiting.join(", ")
+        )
+    } else if report.passed {
         format!("## ✅ checkgate: all {total} requirements hold")
     } else {
         format!("## ❌ checkgate: {failing} of {total} requirements failing")
@@ -483,6 +521,26 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                     escape_markdown(&r.rule),
                     escape_markdown(&r.message)
                 ));
+            }
+        }
+        let with_evidence: Vec<&RequirementReport> = c.requirements.iter().filter(|r| !r.evidence.is_empty()).collect();
+        if !with_evidence.is_empty() {
+            b.push("");
+            b.push("**Evidence** (what GitHub shows for the ticked items)");
+            b.push("");
+            for r in with_evidence {
+                for e in &r.evidence {
+                    let link = match e.url.as_deref().filter(|u| u.starts_with("https://")) {
+                        Some(url) => format!(" · [details]({})", link_path(url)),
+                        None => String::new(),
+                    };
+                    b.push(&format!(
+                        "- {} {} — {}{link}",
+                        evidence_icon(e.state),
+                        escape_markdown(&e.message),
+                        escape_markdown(&r.rule),
+                    ));
+                }
             }
         }
         for r in c.requirements.iter().filter(|r| !r.passed) {
@@ -623,9 +681,10 @@ pub fn github_commands(report: &Report) -> String {
     for c in &report.checklists {
         let is_file = c.path != Source::PrBody.display();
         for r in c.requirements.iter().filter(|r| !r.passed) {
-            let command = match r.level {
-                Level::Deny => "error",
-                Level::Warn => "warning",
+            let command = match (r.level, r.code) {
+                (_, Code::EvidencePending) => "notice",
+                (Level::Deny, _) => "error",
+                (Level::Warn, _) => "warning",
             };
             let title = format!("checkgate: {}", r.rule);
             if r.open.is_empty() {
@@ -658,7 +717,6 @@ pub fn github_commands(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::Code;
 
     fn report(open: usize) -> Report<'static> {
         let items = (0..open)

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use super::{ActionArgs, ActionError, GithubEnv, Target, template, workflow};
+use super::{ActionArgs, ActionError, GithubEnv, Target, evidence, template, workflow};
 use crate::checklist;
 use crate::engine::{self, EngineError, MemLoader};
 use crate::eval::{Context, Report, Signoffs};
@@ -41,6 +41,10 @@ pub(super) struct Judged {
     pub(super) enforcement: Option<github::Enforcement>,
     /// The base branch's name, for the enforcement warning.
     pub(super) base_branch: Option<String>,
+    /// Ids of checkgate's own check runs on the head commit still in
+    /// progress (an earlier run left them waiting for evidence): this run's
+    /// verdict completes them too.
+    pub(super) own_runs: Vec<u64>,
 }
 
 /// What a run found to do.
@@ -62,6 +66,8 @@ struct Prefetched {
     reviews: Vec<github::Review>,
     comments: Vec<github::Comment>,
     enforcement: github::Enforcement,
+    /// The pull request's labels and who applied each.
+    labels: Vec<crate::facts::AppliedLabel>,
 }
 
 /// Everything the run learnt from GitHub before evaluating.
@@ -141,6 +147,7 @@ async fn facts<T: github::Transport>(
                 default_policy,
                 listings,
                 enforcement,
+                facts: pull_facts,
                 ..
             } = snapshot;
             Ok(Ok(Facts {
@@ -158,6 +165,7 @@ async fn facts<T: github::Transport>(
                     reviews,
                     comments,
                     enforcement,
+                    labels: pull_facts.labels,
                 }),
             }))
         }
@@ -369,9 +377,12 @@ pub(super) async fn judge<T: github::Transport>(
             _ => Ok(None),
         }
     };
-    let (files, signoffs, read_comments) = tokio::join!(read_files, read_signoffs, read_comments);
+    let read_evidence = evidence::read(client, &policy, &facts.head_ref);
+    let (files, signoffs, read_comments, head_evidence) =
+        tokio::join!(read_files, read_signoffs, read_comments, read_evidence);
     let files = files?;
     let signoffs = signoffs?;
+    let mut head_evidence = head_evidence?;
     let mut teams = std::collections::HashMap::new();
     let mut listed = prefetched.as_ref().map(|p| p.comments.clone());
     if let Some((comments, members, raw)) = read_comments? {
@@ -435,26 +446,37 @@ pub(super) async fn judge<T: github::Transport>(
         loader.templates.insert(template, text);
     }
 
+    if let Some(ev) = head_evidence.as_mut() {
+        ev.labels = prefetched.as_ref().map(|p| p.labels.clone());
+        teams.extend(evidence::label_teams(client, &policy, ev).await?);
+    }
+    let default_policy = prefetched.as_ref().map(|p| &p.default_policy);
+    // Read before judging: `evidence-untrusted` is obeyed as the trusted
+    // `[action]` table says, like `workflow-changed`.
+    let action = trusted_action(client, env, &facts, &policy, &policy_path, default_policy).await;
     let ctx = Context {
         changed_files: facts.files.as_ref().map(github::ChangedFiles::paths),
         changed_files_truncated: facts.files.as_ref().is_some_and(|f| f.truncated),
         signoffs,
         teams,
-        evidence: None,
-        evidence_untrusted: None,
+        evidence: head_evidence,
+        evidence_untrusted: action.evidence_untrusted,
     };
     if let Some(note) = facts.files.as_ref().and_then(github::ChangedFiles::incomplete_note) {
         facts.notes.push(note);
     }
     let mut report = engine::check(&policy, &loader, &ctx)?;
     report.notes.splice(0..0, facts.notes.iter().cloned());
-    let default_policy = prefetched.as_ref().map(|p| &p.default_policy);
-    let action = trusted_action(client, env, &facts, &policy, &policy_path, default_policy).await;
     if let Some(found) = workflow_finding(env, &facts, &action) {
         report.checklists.insert(0, found);
         report = Report::new(report.checklists, report.notes);
     }
     let mut judged = finish(env, target, &facts, &action, report);
+    judged.own_runs = ctx
+        .evidence
+        .as_ref()
+        .map(|ev| evidence::own_runs(ev, super::CHECK_NAME))
+        .unwrap_or_default();
     judged.comments = listed;
     judged.enforcement = prefetched.map(|p| p.enforcement);
     Ok(Outcome::Judged(Box::new(judged)))
@@ -559,6 +581,7 @@ fn finish(
         comments: None,
         enforcement: None,
         base_branch: facts.pull.as_ref().and_then(|p| p.base.git_ref.clone()),
+        own_runs: Vec::new(),
     }
 }
 
@@ -586,7 +609,7 @@ async fn signoffs<T: github::Transport>(
 
 /// `org/team` (lower case) → which of `logins` belong to it, for each
 /// `@org/team` among `named`: one membership request per team and login.
-async fn team_members<'a, T: github::Transport>(
+pub(super) async fn team_members<'a, T: github::Transport>(
     client: &Client<T>,
     named: impl Iterator<Item = &'a String>,
     logins: &[String],

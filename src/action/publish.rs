@@ -4,7 +4,7 @@
 use super::judge::Judged;
 use super::outputs::{Log, outputs};
 use super::{ActionArgs, ActionError, CHECK_NAME, CommentMode, MAX_ANNOTATIONS};
-use crate::eval::{Level, Report};
+use crate::eval::{Code, Level, Report};
 use crate::exit::Exit;
 use crate::github::{self, Annotation, CheckRun, Client, CommentOutcome, CommentWhen, GithubError};
 use crate::policy::Source;
@@ -30,6 +30,7 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         comments,
         enforcement,
         base_branch,
+        own_runs,
     } = judged;
     // Checklist text is the pull request author's: nothing derived from it
     // may carry the token out (it was redacted as it was read; this is the
@@ -48,6 +49,7 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         comments,
         started,
         comment_note,
+        own_runs,
     };
     let api_error = match publish(args, client, published, &report, &markdown, log).await {
         Ok(()) => None,
@@ -73,6 +75,14 @@ pub(super) async fn report_and_publish<T: github::Transport>(
              author's; the step fails with the gate (see the workflow-changed finding)",
         );
     }
+    if report.pending {
+        log.notice(&format!(
+            "waiting for: {}. Nothing failed, and the evidence above is not there yet: the {CHECK_NAME} check run \
+             stays in progress until a later run (on the event that reports it) completes it",
+            report.waiting_for().join(", ")
+        ));
+        return Exit::Pass;
+    }
     match (report.passed, fail) {
         (true, _) | (false, false) => Exit::Pass,
         (false, true) => Exit::Fail,
@@ -90,6 +100,9 @@ struct Published<'a> {
     started: Option<Result<u64, GithubError>>,
     /// Said once in the comment, after the report.
     comment_note: Option<String>,
+    /// checkgate's check runs on the head that earlier runs left in
+    /// progress: completed with this verdict, so none stays stuck.
+    own_runs: Vec<u64>,
 }
 
 /// Post the comment and the check run. Takes `to` whole: the comments
@@ -133,12 +146,40 @@ async fn publish<T: github::Transport>(
             return Ok(());
         }
         let run = check_run(report, head_sha, markdown, to.report_only);
-        match to.started {
-            Some(Ok(id)) => client.complete_check_run(id, &run).await,
-            Some(Err(e)) if e.is_read_only() => Err(e),
-            // Not created at the start: create it completed now.
-            _ => client.publish_check_run(&run).await.map(|_| ()),
+        let started = match to.started {
+            Some(Ok(id)) => Some(id),
+            Some(Err(e)) if e.is_read_only() => return Err(e),
+            _ => None,
+        };
+        let earlier = to.own_runs.iter().filter(|id| Some(**id) != started);
+        if report.pending {
+            // Left in progress: a required check blocks without showing red.
+            let held = client.hold_check_run(started, &run).await?;
+            let superseded = CheckRun {
+                conclusion: "cancelled",
+                title: "superseded: a newer checkgate run on this commit waits for the evidence".to_string(),
+                summary: format!("The check run {held} of this commit carries the verdict."),
+                text: None,
+                annotations: Vec::new(),
+                ..run.clone()
+            };
+            for id in earlier.filter(|id| **id != held) {
+                client.complete_check_run(*id, &superseded).await?;
+            }
+            return Ok(());
         }
+        match started {
+            Some(id) => client.complete_check_run(id, &run).await?,
+            // Not created at the start: create it completed now.
+            None => {
+                client.publish_check_run(&run).await?;
+            }
+        }
+        // The runs an earlier run left waiting take the verdict too.
+        for id in earlier {
+            client.complete_check_run(*id, &run).await?;
+        }
+        Ok(())
     };
     let (comment, check) = tokio::join!(comment, check);
     let outcome = comment?;
@@ -268,7 +309,11 @@ pub fn check_run(report: &Report, head_sha: &str, markdown: &str, report_only: b
             (false, false) => "failure",
             (false, true) => "neutral",
         },
-        title: report::verdict(report),
+        title: if report.pending {
+            format!("waiting for: {}", report.waiting_for().join(", "))
+        } else {
+            report::verdict(report)
+        },
         summary: markdown.to_string(),
         text: (omitted > 0).then(|| format!("{omitted} more open item(s) are not annotated; the summary lists them.")),
         annotations,
@@ -293,9 +338,10 @@ pub fn annotations(report: &Report) -> Vec<Annotation> {
             out.push(Annotation {
                 path: path.to_string(),
                 line: item.line.max(1),
-                level: match level {
-                    Level::Deny => "failure",
-                    Level::Warn => "warning",
+                level: match (level, req.code) {
+                    (_, Code::EvidencePending) => "notice",
+                    (Level::Deny, _) => "failure",
+                    (Level::Warn, _) => "warning",
                 },
                 title: format!("checkgate: {}", req.rule),
                 message,

@@ -159,7 +159,10 @@ mod tests {
     use crate::policy::{Level, Policy, PolicyError};
 
     fn errors(rules: &str) -> Vec<String> {
-        match Policy::parse("p.toml", &format!("[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\n{rules}")) {
+        match Policy::parse(
+            "p.toml",
+            &format!("[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\n{rules}"),
+        ) {
             Ok(_) => panic!("expected errors"),
             Err(PolicyError::Invalid(d)) => d.iter().map(ToString::to_string).collect(),
             Err(e) => panic!("unexpected {e}"),
@@ -183,7 +186,11 @@ mod tests {
             keys.describe(),
             "checks: test, lint; changed: CHANGELOG.md; deployed: staging; labels: qa-passed; labeled-by: @acme/qa, alice"
         );
-        assert_eq!(p.action.evidence_untrusted, Some(Level::Deny), "untrusted evidence is denied by default");
+        assert_eq!(
+            p.action.evidence_untrusted,
+            Some(Level::Deny),
+            "untrusted evidence is denied by default"
+        );
         let p = Policy::parse(
             "p.toml",
             "[action]\nevidence-untrusted = \"off\"\n[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nitem = \"Changelog\"\nchanged = [\"CHANGELOG.md\"]\n",
@@ -197,7 +204,11 @@ mod tests {
 
     #[test]
     fn a_requirement_without_evidence_keys_has_none() {
-        let p = Policy::parse("p.toml", "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\n").unwrap();
+        let p = Policy::parse(
+            "p.toml",
+            "[[checklist]]\npath = \"c.md\"\n[[checklist.require]]\nall = true\n",
+        )
+        .unwrap();
         assert!(p.checklists[0].requires[0].evidence.is_none());
     }
 

@@ -69,7 +69,10 @@ impl<T: Transport> Client<T> {
             for node in contexts.nodes.into_iter().flatten().flatten() {
                 match node {
                     NodeOn::CheckRun(run) => evidence.check_runs.push(CheckRunFact {
-                        id: run.database_id.and_then(|id| u64::try_from(id).ok()).unwrap_or_default(),
+                        id: run
+                            .database_id
+                            .and_then(|id| u64::try_from(id).ok())
+                            .unwrap_or_default(),
                         app: run.check_suite.app.map(|a| a.slug),
                         workflow_path: run.check_suite.workflow_run.and_then(|w| w.file).map(|f| f.path),
                         status: lower(&run.status),
