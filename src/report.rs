@@ -698,6 +698,8 @@ pub fn github_commands(report: &Report) -> String {
             }
             for o in &r.open {
                 let what = match &o.note {
+                    // An evidence note is the rule's message: said once.
+                    Some(n) if *n == r.message => format!("{} — {n}", o.text),
                     Some(n) => format!("{} ({n}) — {}", o.text, r.message),
                     None => format!("open: {} — {}", o.text, r.message),
                 };

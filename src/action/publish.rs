@@ -332,6 +332,7 @@ pub fn annotations(report: &Report) -> Vec<Annotation> {
                 continue;
             }
             let message = match &item.note {
+                Some(note) if *note == req.message => format!("{} — {note}", item.text),
                 Some(note) => format!("{} ({note}) — {}", item.text, req.message),
                 None => format!("open: {} — {}", item.text, req.message),
             };
