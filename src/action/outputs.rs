@@ -12,18 +12,18 @@ use crate::exit::Exit;
 use crate::report;
 use crate::sanitize::{self, Redactor};
 
-/// The step outputs: `passed`, `pending`, `checked`, `total`, `open`, `report`. The
+/// The step outputs: `passed`, `checked`, `total`, `open`, `report`, `pending`. The
 /// `report` JSON is cut to fit GitHub's 1 MB limit on one output
 /// ([`report::json_bounded`]).
 pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
     let open: std::collections::HashSet<_> = report.open_items(Level::Deny).map(|(p, _, o)| (p, o.line)).collect();
     vec![
         ("passed", report.passed.to_string()),
-        ("pending", report.pending.to_string()),
         ("checked", report.checked().to_string()),
         ("total", report.total().to_string()),
         ("open", open.len().to_string()),
         ("report", report::json_bounded(report, report::REPORT_OUTPUT_MAX_BYTES)),
+        ("pending", report.pending.to_string()),
     ]
 }
 
