@@ -22,3 +22,4 @@ pub mod policy;
 pub mod policy_file;
 pub mod report;
 pub mod sanitize;
+pub mod skip;

@@ -267,6 +267,26 @@ impl Default for ActionPolicy {
     }
 }
 
+/// One `[[skip]]`: when every key it sets holds for a pull request (as
+/// GitHub describes it, never its files or description), the gate is
+/// skipped. Unset keys do not constrain.
+#[derive(Debug, Clone)]
+pub struct Skip {
+    /// Who opened the pull request: logins, `name[bot]` apps, `@org/team`s.
+    pub authors: Vec<String>,
+    pub draft: Option<bool>,
+    /// Labels the pull request must carry, every one of them.
+    pub labels: Vec<String>,
+    /// Who must have applied each of `labels` (the newest `labeled` event).
+    pub labeled_by: Vec<String>,
+    /// Base branch globs.
+    pub base: Option<Globs>,
+    /// Head branch globs.
+    pub head: Option<Globs>,
+    pub reason: Option<String>,
+    pub at: Location,
+}
+
 /// A validated policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -274,6 +294,8 @@ pub struct Policy {
     pub file: String,
     pub checklists: Vec<ChecklistPolicy>,
     pub action: ActionPolicy,
+    /// `[[skip]]` tables, in file order.
+    pub skips: Vec<Skip>,
 }
 
 /// Why a string is not a plain repository path: the form GitHub's API and
@@ -332,7 +354,8 @@ pub fn glob_problem(glob: &str) -> Option<&'static str> {
 /// Largest policy file read; real ones are a few kilobytes.
 pub const MAX_BYTES: u64 = 1024 * 1024;
 
-pub const TOP_KEYS: &[&str] = &["version", "action", "checklist"];
+pub const TOP_KEYS: &[&str] = &["version", "action", "checklist", "skip"];
+pub const SKIP_KEYS: &[&str] = &["authors", "draft", "labels", "labeled-by", "base", "head", "reason"];
 pub const ACTION_KEYS: &[&str] = &["workflow-changed", "report-only", "evidence-untrusted"];
 pub const CHECKLIST_KEYS: &[&str] = &[
     "path",
@@ -434,6 +457,18 @@ impl Policy {
             Some(p) if v.diags.is_empty() => Ok(p),
             _ => Err(v.finish()),
         }
+    }
+}
+
+/// Why a branch-name glob can never match a branch name as GitHub gives it
+/// (`release/1.x`: no `refs/heads/`, no leading or trailing `/`).
+fn branch_glob_problem(glob: &str) -> Option<&'static str> {
+    if glob.starts_with("refs/") {
+        Some("branch names are given without `refs/heads/`")
+    } else if glob.starts_with('/') || glob.ends_with('/') {
+        Some("branch names never start or end with `/`")
+    } else {
+        None
     }
 }
 
@@ -669,14 +704,19 @@ impl Validator<'_> {
 
     /// `authors`: GitHub logins, `name[bot]` apps and `@org/team` teams.
     fn authors(&mut self, value: &Spanned<DeValue>) -> Option<Vec<String>> {
-        let list = self.string_array("authors", value)?;
+        self.accounts("authors", value)
+    }
+
+    /// A list of GitHub logins, `name[bot]` apps and `@org/team` teams.
+    fn accounts(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<Vec<String>> {
+        let list = self.string_array(key, value)?;
         let mut ok = true;
         for entry in &list {
             if !valid_author(entry.get_ref().trim()) {
                 self.error(
                     entry.span(),
                     format!(
-                        "`authors` entry \"{}\" is not a GitHub login, `name[bot]` or `@org/team`",
+                        "`{key}` entry \"{}\" is not a GitHub login, `name[bot]` or `@org/team`",
                         entry.get_ref()
                     ),
                 );
@@ -687,11 +727,21 @@ impl Validator<'_> {
     }
 
     fn globs(&mut self, key: &str, value: &Spanned<DeValue>) -> Option<Globs> {
+        self.globs_with(key, value, glob_problem)
+    }
+
+    /// Globs checked by `problem`, a reason a pattern can never match.
+    fn globs_with(
+        &mut self,
+        key: &str,
+        value: &Spanned<DeValue>,
+        problem: fn(&str) -> Option<&'static str>,
+    ) -> Option<Globs> {
         let patterns = self.string_array(key, value)?;
         let mut builder = GlobSetBuilder::new();
         let mut ok = true;
         for p in &patterns {
-            if let Some(why) = glob_problem(p.get_ref()) {
+            if let Some(why) = problem(p.get_ref()) {
                 self.error(
                     p.span(),
                     format!("`{key}` glob {:?} can never match: {why}", p.get_ref()),
@@ -791,10 +841,81 @@ impl Validator<'_> {
             Some(value) => self.action(value),
             None => ActionPolicy::default(),
         };
+        let mut skips = Vec::new();
+        if let Some(value) = doc.get("skip") {
+            for table in self.table_array("skip", value) {
+                skips.extend(self.skip(table));
+            }
+        }
         Some(Policy {
             file: self.file.to_string(),
             checklists,
             action,
+            skips,
+        })
+    }
+
+    fn skip(&mut self, value: &Spanned<DeValue>) -> Option<Skip> {
+        let DeValue::Table(table) = value.get_ref() else {
+            return None;
+        };
+        let at = self.loc(value.span());
+        self.unknown_keys(table, SKIP_KEYS, "[[skip]]");
+        let errors = self.diags.len();
+        let get = |name: &str| -> Option<&Spanned<DeValue>> { table.get(name) };
+        let authors = get("authors").map(|v| self.accounts("authors", v));
+        let draft = match get("draft").map(|v| (v, v.get_ref())) {
+            None => None,
+            Some((_, DeValue::Boolean(b))) => Some(*b),
+            Some((v, _)) => {
+                self.wrong_type("draft", v, "a boolean");
+                None
+            }
+        };
+        let labels = get("labels").map(|v| self.string_array("labels", v));
+        let labeled_by = get("labeled-by").map(|v| self.accounts("labeled-by", v));
+        let base = get("base").map(|v| self.globs_with("base", v, branch_glob_problem));
+        let head = get("head").map(|v| self.globs_with("head", v, branch_glob_problem));
+        let reason = match get("reason") {
+            None => None,
+            Some(v) => match self.string("reason", v) {
+                Some(r) if r.trim().is_empty() => {
+                    self.error(v.span(), "`reason` must not be empty".to_string());
+                    None
+                }
+                r => r.map(|r| r.trim().to_string()),
+            },
+        };
+        if let (Some(v), None) = (get("labeled-by"), get("labels")) {
+            self.error(
+                v.span(),
+                "`labeled-by` needs `labels` in the same [[skip]]: it says who may have applied them".to_string(),
+            );
+        }
+        let conditions = ["authors", "draft", "labels", "base", "head"];
+        if !conditions.iter().any(|k| get(k).is_some()) {
+            self.error(
+                value.span(),
+                "[[skip]] has no condition, so it would skip every pull request; give it `authors`, `draft`, \
+                 `labels`, `base` or `head`"
+                    .to_string(),
+            );
+        }
+        if self.diags.len() > errors {
+            return None;
+        }
+        Some(Skip {
+            authors: authors.flatten().unwrap_or_default(),
+            draft,
+            labels: labels
+                .flatten()
+                .map(|l| l.into_iter().map(|s| s.into_inner().trim().to_string()).collect())
+                .unwrap_or_default(),
+            labeled_by: labeled_by.flatten().unwrap_or_default(),
+            base: base.flatten(),
+            head: head.flatten(),
+            reason,
+            at,
         })
     }
 
@@ -1220,5 +1341,51 @@ min-checked = "two"
         assert!(p.action.report_only);
         assert_eq!(p.checklists[0].template, Template::Path("docs/T.md".into()));
         assert_eq!(p.checklists[1].template, Template::Off);
+    }
+
+    #[test]
+    fn skip_problems_are_all_reported_with_their_place() {
+        let errs = errors(
+            r#"[[checklist]]
+path = "a.md"
+[[checklist.require]]
+all = true
+[[skip]]
+reason = "nothing to match"
+[[skip]]
+authors = ["dependabot[bot]", "not a login"]
+draft = "yes"
+colour = "red"
+[[skip]]
+labeled-by = ["@acme/maintainers"]
+base = ["/release/**"]
+[[skip]]
+labels = []
+reason = " "
+"#,
+        );
+        assert_eq!(
+            errs,
+            [
+                "p.toml:5:1: [[skip]] has no condition, so it would skip every pull request; give it `authors`, \
+                 `draft`, `labels`, `base` or `head`",
+                "p.toml:8:31: `authors` entry \"not a login\" is not a GitHub login, `name[bot]` or `@org/team`",
+                "p.toml:9:9: `draft` must be a boolean, found a string",
+                "p.toml:10:1: unknown key `colour` in [[skip]]; expected one of: authors, draft, labels, labeled-by, \
+                 base, head, reason",
+                "p.toml:12:14: `labeled-by` needs `labels` in the same [[skip]]: it says who may have applied them",
+                "p.toml:13:9: `base` glob \"/release/**\" can never match: branch names never start or end with `/`",
+                "p.toml:15:10: `labels` must list at least one entry",
+                "p.toml:16:10: `reason` must not be empty",
+            ]
+        );
+        let p = Policy::parse(
+            "p.toml",
+            "[[checklist]]\npath = \"a.md\"\n[[checklist.require]]\nall = true\n[skip]\ndraft = true\n",
+        );
+        assert_eq!(
+            p.unwrap_err().to_string(),
+            "p.toml:5:1: `skip` must be an array of tables: write [[skip]], not [skip]"
+        );
     }
 }

@@ -28,6 +28,37 @@ pub struct PolicyFile {
     /// One `[[checklist]]` per checklist to gate. At least one is required.
     #[schemars(length(min = 1))]
     pub checklist: Vec<ChecklistTable>,
+    /// `[[skip]]` tables: a pull request any one of them matches is not
+    /// judged; its check run concludes `skipped`. Only what GitHub says of
+    /// the pull request counts, never its files or description.
+    pub skip: Option<Vec<SkipTable>>,
+}
+
+/// One `[[skip]]`: every key it sets must hold (AND); at least one of
+/// `authors`, `draft`, `labels`, `base` or `head` is required.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SkipTable {
+    /// Who opened the pull request: logins, `name[bot]` apps and `@org/team` teams.
+    #[schemars(length(min = 1))]
+    pub authors: Option<Vec<String>>,
+    /// `true`: the pull request is a draft (it is judged again once ready for review).
+    pub draft: Option<bool>,
+    /// The pull request carries every one of these labels.
+    #[schemars(length(min = 1))]
+    pub labels: Option<Vec<String>>,
+    /// With `labels`: each label's newest `labeled` event was made by one of
+    /// these logins, apps or `@org/team` teams.
+    #[schemars(length(min = 1))]
+    pub labeled_by: Option<Vec<String>>,
+    /// Base branch globs (`release/**`), without `refs/heads/`.
+    #[schemars(length(min = 1))]
+    pub base: Option<Vec<String>>,
+    /// Head branch globs (`hotfix/**`), without `refs/heads/`.
+    #[schemars(length(min = 1))]
+    pub head: Option<Vec<String>>,
+    /// Why: the check run's title becomes "skipped: <reason>".
+    pub reason: Option<String>,
 }
 
 /// `deny` fails the gate, `warn` reports without failing, `off` disables.
@@ -232,5 +263,6 @@ mod tests {
         assert_eq!(keys(&schema, Some("ActionTable")), sorted(policy::ACTION_KEYS));
         assert_eq!(keys(&schema, Some("ChecklistTable")), sorted(policy::CHECKLIST_KEYS));
         assert_eq!(keys(&schema, Some("RequireTable")), sorted(policy::REQUIRE_KEYS));
+        assert_eq!(keys(&schema, Some("SkipTable")), sorted(policy::SKIP_KEYS));
     }
 }

@@ -158,10 +158,11 @@ async fn the_binary_exits_2_on_an_unsupported_event() {
     };
     let gh = FakeGitHub::start().await;
     let dir = seed(&gh);
-    let out = run_action(&gh, dir.path(), "issue_comment", &payload);
+    // `issue_comment` is supported now; `watch` (a star) never concerns a pull request.
+    let out = run_action(&gh, dir.path(), "watch", &payload);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("event `issue_comment` is not supported"), "{stderr}");
+    assert!(stderr.contains("event `watch` is not supported"), "{stderr}");
     assert_eq!(gh.request_lines(), Vec::<String>::new());
 }
 

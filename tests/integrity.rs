@@ -728,7 +728,7 @@ fn workflow_message(changed: &str, own: bool) -> String {
         "this pull request changes {changed}{own}, and GitHub runs `pull_request` workflows from the pull request \
          itself: the checkgate step that judged it, and its inputs, may be the author's. A maintainer should review \
          the workflow change before merging; to keep the gate trustworthy for such pull requests, run checkgate on \
-         `pull_request_target`, which always runs the base branch's workflow"
+         `pull_request_target`, which always runs the default branch's workflow"
     )
 }
 

@@ -123,6 +123,18 @@ impl GithubEnv {
         (!path.is_empty()).then_some(path)
     }
 
+    /// `GITHUB_WORKFLOW_REF` names a workflow file in another repository:
+    /// an organization ruleset's required workflow, which runs from its own
+    /// repository at the ref the ruleset pins.
+    pub fn workflow_elsewhere(&self) -> bool {
+        self.workflow_ref.as_deref().is_some_and(|r| {
+            let prefix = format!("{}/", self.repository);
+            !(r.len() > prefix.len()
+                && r.is_char_boundary(prefix.len())
+                && r[..prefix.len()].eq_ignore_ascii_case(&prefix))
+        })
+    }
+
     /// Read the context through `var` (`std::env::var` in production).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<GithubEnv, ActionError> {
         let get = |name| var(name).filter(|v| !v.is_empty());

@@ -27,6 +27,29 @@ pub enum Target {
     /// `push` / `workflow_dispatch`: verdict, summary and outputs only; the
     /// policy comes from the default branch.
     NoPullRequest { default_branch: Option<String> },
+    /// An event that does not carry the pull request's head: the pull
+    /// requests are resolved through the API and each judged at its head.
+    Resolve(Resolve),
+}
+
+/// How an event names the pull requests it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolve {
+    /// By number (`issue_comment` on a pull request; a `workflow_run` that
+    /// lists its pull requests).
+    Numbers(Vec<u64>),
+    /// By commit: the open pull requests it heads (`status`, `check_run`,
+    /// `deployment_status`, a fork's `workflow_run`).
+    Commit(String),
+    /// Nothing to judge, and why (a comment on a plain issue).
+    Nothing(String),
+    /// A comment: judged unless it is checkgate's own sticky comment, which
+    /// must not set off another run.
+    Comment {
+        number: u64,
+        author: Option<String>,
+        body: String,
+    },
 }
 
 /// Read what matters from an event payload. Any field may be null; the ones
@@ -38,7 +61,7 @@ pub fn parse_event(event: &str, payload: &Value) -> Result<Target, ActionError> 
     };
     let text = |v: &Value, ptr: &str| v.pointer(ptr).and_then(Value::as_str).map(str::to_string);
     match event {
-        "pull_request" | "pull_request_target" => {
+        "pull_request" | "pull_request_target" | "pull_request_review" => {
             let pr = payload
                 .get("pull_request")
                 .filter(|v| v.is_object())
@@ -62,6 +85,66 @@ pub fn parse_event(event: &str, payload: &Value) -> Result<Target, ActionError> 
         "push" | "workflow_dispatch" => Ok(Target::NoPullRequest {
             default_branch: text(payload, "/repository/default_branch"),
         }),
+        "issue_comment" => {
+            let number = payload
+                .pointer("/issue/number")
+                .and_then(Value::as_u64)
+                .ok_or(missing("issue.number"))?;
+            if payload.pointer("/issue/pull_request").is_none_or(Value::is_null) {
+                return Ok(Target::Resolve(Resolve::Nothing(format!(
+                    "the comment is on issue #{number}, not a pull request: nothing to judge"
+                ))));
+            }
+            Ok(Target::Resolve(Resolve::Comment {
+                number,
+                author: text(payload, "/comment/user/login"),
+                body: text(payload, "/comment/body").unwrap_or_default(),
+            }))
+        }
+        "workflow_run" | "check_run" => {
+            let object = if event == "workflow_run" {
+                "/workflow_run"
+            } else {
+                "/check_run"
+            };
+            let run = payload
+                .pointer(object)
+                .filter(|v| v.is_object())
+                .ok_or(missing(if event == "workflow_run" {
+                    "workflow_run"
+                } else {
+                    "check_run"
+                }))?;
+            if event == "check_run" && text(run, "/name").as_deref() == Some(super::CHECK_NAME) {
+                return Ok(Target::Resolve(Resolve::Nothing(format!(
+                    "the event is about checkgate's own `{}` check run: nothing to judge again",
+                    super::CHECK_NAME
+                ))));
+            }
+            let numbers: Vec<u64> = run
+                .get("pull_requests")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.get("number").and_then(Value::as_u64))
+                .collect();
+            if !numbers.is_empty() {
+                return Ok(Target::Resolve(Resolve::Numbers(numbers)));
+            }
+            // A fork's pull requests are not listed: found from the commit.
+            let sha = text(run, "/head_sha").ok_or(missing(if event == "workflow_run" {
+                "workflow_run.head_sha"
+            } else {
+                "check_run.head_sha"
+            }))?;
+            Ok(Target::Resolve(Resolve::Commit(sha)))
+        }
+        "status" => Ok(Target::Resolve(Resolve::Commit(
+            text(payload, "/sha").ok_or(missing("sha"))?,
+        ))),
+        "deployment_status" => Ok(Target::Resolve(Resolve::Commit(
+            text(payload, "/deployment/sha").ok_or(missing("deployment.sha"))?,
+        ))),
         other => Err(ActionError::UnsupportedEvent(other.to_string())),
     }
 }
@@ -112,11 +195,8 @@ mod tests {
     fn missing_and_unsupported_events_are_named() {
         let e = parse_event("pull_request", &json!({"pull_request": null})).unwrap_err();
         assert_eq!(e.to_string(), "the `pull_request` payload has no pull_request");
-        let e = parse_event("issue_comment", &json!({})).unwrap_err();
-        assert!(
-            e.to_string().starts_with("event `issue_comment` is not supported"),
-            "{e}"
-        );
+        let e = parse_event("gollum", &json!({})).unwrap_err();
+        assert!(e.to_string().starts_with("event `gollum` is not supported"), "{e}");
         assert_eq!(
             parse_event("push", &json!({"repository": {"default_branch": "trunk"}})).unwrap(),
             Target::NoPullRequest {

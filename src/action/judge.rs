@@ -47,9 +47,19 @@ pub(super) struct Judged {
     pub(super) own_runs: Vec<u64>,
 }
 
+/// A pull request the base policy's `[[skip]]` skips, and where to say so.
+pub(super) struct SkippedPull {
+    pub(super) skipped: crate::skip::Skipped,
+    pub(super) pull: u64,
+    pub(super) head_sha: String,
+    pub(super) comments: Vec<github::Comment>,
+}
+
 /// What a run found to do.
 pub(super) enum Outcome {
     Judged(Box<Judged>),
+    /// A `[[skip]]` matched: nothing is judged.
+    Skipped(Box<SkippedPull>),
     /// The pull request's head is no longer the commit the event named:
     /// nothing is judged for the old head; a newer run judges `head`.
     Superseded {
@@ -66,8 +76,8 @@ struct Prefetched {
     reviews: Vec<github::Review>,
     comments: Vec<github::Comment>,
     enforcement: github::Enforcement,
-    /// The pull request's labels and who applied each.
-    labels: Vec<crate::facts::AppliedLabel>,
+    /// What GitHub says of the pull request, for `[[skip]]`.
+    facts: crate::facts::PullFacts,
 }
 
 /// Everything the run learnt from GitHub before evaluating.
@@ -165,7 +175,7 @@ async fn facts<T: github::Transport>(
                     reviews,
                     comments,
                     enforcement,
-                    labels: pull_facts.labels,
+                    facts: pull_facts,
                 }),
             }))
         }
@@ -208,6 +218,8 @@ async fn facts<T: github::Transport>(
             notes: Vec::new(),
             prefetched: None,
         })),
+        // Resolved into pull requests before anything is judged.
+        Target::Resolve(_) => Err(ActionError::UnsupportedEvent(env.event_name.clone())),
     }
 }
 
@@ -292,6 +304,16 @@ pub(super) async fn judge<T: github::Transport>(
         ));
     }
     let policy = Policy::parse(&policy_path, &policy_text)?;
+    if let Some(p) = prefetched.as_ref().filter(|_| !policy.skips.is_empty())
+        && let Some(skipped) = skip(client, &policy, &p.facts).await?
+    {
+        return Ok(Outcome::Skipped(Box::new(SkippedPull {
+            skipped,
+            pull: p.facts.number,
+            head_sha: facts.head_ref.clone(),
+            comments: p.comments.clone(),
+        })));
+    }
 
     let mut loader = MemLoader {
         pr_body: facts
@@ -447,7 +469,7 @@ pub(super) async fn judge<T: github::Transport>(
     }
 
     if let Some(ev) = head_evidence.as_mut() {
-        ev.labels = prefetched.as_ref().map(|p| p.labels.clone());
+        ev.labels = prefetched.as_ref().map(|p| p.facts.labels.clone());
         teams.extend(evidence::label_teams(client, &policy, ev).await?);
     }
     let default_policy = prefetched.as_ref().map(|p| &p.default_policy);
@@ -484,11 +506,22 @@ pub(super) async fn judge<T: github::Transport>(
 
 /// Whether the workflow running this may be the pull request's own.
 fn workflow_touched(env: &GithubEnv, facts: &Facts) -> bool {
-    matches!(env.event_name.as_str(), "pull_request" | "merge_group")
+    workflow_may_be_the_pulls(env)
         && facts
             .files
             .as_ref()
             .is_some_and(|f| f.truncated || f.paths().iter().any(|p| workflow::is_workflow_path(p)))
+}
+
+/// Whether GitHub may have taken the running workflow file from the pull
+/// request: on `pull_request`, `pull_request_review` and `merge_group`,
+/// unless the file lives in another repository (an organization ruleset's
+/// required workflow, pinned there, which the pull request cannot change).
+fn workflow_may_be_the_pulls(env: &GithubEnv) -> bool {
+    matches!(
+        env.event_name.as_str(),
+        "pull_request" | "pull_request_review" | "merge_group"
+    ) && !env.workflow_elsewhere()
 }
 
 /// The `[action]` table to obey. When the workflow may be the pull
@@ -530,7 +563,7 @@ fn workflow_finding(
     facts: &Facts,
     action: &policy::ActionPolicy,
 ) -> Option<crate::eval::ChecklistReport<'static>> {
-    if !matches!(env.event_name.as_str(), "pull_request" | "merge_group") {
+    if !workflow_may_be_the_pulls(env) {
         return None;
     }
     let files = facts.files.as_ref()?;
@@ -583,6 +616,22 @@ fn finish(
         base_branch: facts.pull.as_ref().and_then(|p| p.base.git_ref.clone()),
         own_runs: Vec::new(),
     }
+}
+
+/// The `[[skip]]` that holds for the pull request, after looking up the
+/// team memberships its `@org/team` entries need (of the author and of
+/// whoever applied a label; one request per team and login).
+async fn skip<T: github::Transport>(
+    client: &Client<T>,
+    policy: &Policy,
+    pull: &crate::facts::PullFacts,
+) -> Result<Option<crate::skip::Skipped>, ActionError> {
+    let mut logins: Vec<String> = pull.author.iter().map(|a| a.login.clone()).collect();
+    logins.extend(pull.labels.iter().filter_map(|l| l.applied_by.clone()));
+    logins.sort_unstable();
+    logins.dedup();
+    let teams = team_members(client, crate::skip::teams(policy), &logins).await?;
+    Ok(crate::skip::find(policy, pull, &teams))
 }
 
 /// Who approved the pull request's current head, and which of them belong to

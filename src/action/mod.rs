@@ -33,7 +33,7 @@ mod template;
 pub mod workflow;
 
 pub use env::{ActionArgs, CommentMode, GithubEnv, Secret};
-pub use event::{Target, parse_event, queued_pull};
+pub use event::{Resolve, Target, parse_event, queued_pull};
 pub use outputs::{outputs, write_outputs};
 pub use publish::{annotations, check_run};
 
@@ -80,7 +80,8 @@ pub enum ActionError {
     #[error("the `{event}` payload has no {field}")]
     MissingField { event: String, field: &'static str },
     #[error(
-        "event `{0}` is not supported; run checkgate on pull_request, pull_request_target, merge_group, push or workflow_dispatch"
+        "event `{0}` is not supported; run checkgate on pull_request_target, pull_request, pull_request_review, \
+         issue_comment, workflow_run, check_run, status, deployment_status, merge_group, push or workflow_dispatch"
     )]
     UnsupportedEvent(String),
     #[error(transparent)]
@@ -173,11 +174,52 @@ pub async fn run_with(
         Ok(c) => c,
         Err(e) => return log.fail(&e.to_string()),
     };
+    let exit = match target {
+        Target::Resolve(how) => match resolve(&client, args, &how).await {
+            Ok(targets) if targets.is_empty() => {
+                log.notice(&nothing_to_judge(&how));
+                Exit::Pass
+            }
+            Ok(targets) => {
+                // Each pull request is judged on its own; the step's exit is
+                // the worst of them.
+                let mut worst = Exit::Pass;
+                for target in &targets {
+                    let exit = run_target(args, env, &client, target, &mut log).await;
+                    if exit as u8 > worst as u8 {
+                        worst = exit;
+                    }
+                }
+                worst
+            }
+            Err(e) => log.fail(&e.to_string()),
+        },
+        target => run_target(args, env, &client, &target, &mut log).await,
+    };
+    if args.verbose || env.debug {
+        for t in client.trace() {
+            let status = t
+                .status
+                .map_or_else(|| "transport error".to_string(), |s| s.to_string());
+            log.stderr(&format!("checkgate: {} {} -> {status}", t.method, t.path));
+        }
+    }
+    exit
+}
+
+/// Judge one pull request, merge group or commit and publish the verdict.
+async fn run_target<T: github::Transport>(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    client: &Client<T>,
+    target: &Target,
+    log: &mut Log<'_>,
+) -> Exit {
     // The check run goes up `in_progress` beside the first reads, so an older
     // verdict on the commit does not stand while this one is computed.
-    let check_head = match &target {
+    let check_head = match target {
         Target::PullRequest { head_sha, .. } | Target::MergeGroup { head_sha, .. } => Some(head_sha.clone()),
-        Target::NoPullRequest { .. } => None,
+        Target::NoPullRequest { .. } | Target::Resolve(_) => None,
     };
     let start = async {
         match (&check_head, args.check_run) {
@@ -185,10 +227,11 @@ pub async fn run_with(
             _ => None,
         }
     };
-    let (outcome, started) = tokio::join!(judge(args, env, &client, &target), start);
-    let exit = match outcome {
-        Ok(Outcome::Judged(judged)) => report_and_publish(args, &client, *judged, started, &mut log).await,
-        Ok(Outcome::Superseded { judged, head }) => superseded(&client, &judged, &head, started, &mut log).await,
+    let (outcome, started) = tokio::join!(judge(args, env, client, target), start);
+    match outcome {
+        Ok(Outcome::Judged(judged)) => report_and_publish(args, client, *judged, started, log).await,
+        Ok(Outcome::Superseded { judged, head }) => superseded(client, &judged, &head, started, log).await,
+        Ok(Outcome::Skipped(skipped)) => publish::skipped(args, client, *skipped, started, log).await,
         Err(e) => {
             let message = e.to_string();
             let _ = log.summary(&format!(
@@ -210,16 +253,64 @@ pub async fn run_with(
             }
             log.fail(&message)
         }
+    }
+}
+
+/// The pull requests a [`Target::Resolve`] event concerns, as targets
+/// naming each one's current head (never `GITHUB_SHA`).
+async fn resolve<T: github::Transport>(
+    client: &Client<T>,
+    args: &ActionArgs,
+    how: &Resolve,
+) -> Result<Vec<Target>, ActionError> {
+    let heads = match how {
+        Resolve::Nothing(_) => Vec::new(),
+        Resolve::Commit(sha) => client.open_pulls_at(sha).await?,
+        Resolve::Comment { number, author, body } => {
+            let comment = github::Comment {
+                id: 0,
+                body: Some(body.clone()),
+                html_url: None,
+                user: author.clone().map(|login| github::User { login }),
+            };
+            if comment.is_sticky(std::slice::from_ref(&args.comment_author)) {
+                Vec::new()
+            } else {
+                client.open_pull(*number).await?.into_iter().collect()
+            }
+        }
+        Resolve::Numbers(numbers) => {
+            let mut heads = Vec::new();
+            for n in numbers {
+                heads.extend(client.open_pull(*n).await?);
+            }
+            heads
+        }
     };
-    if args.verbose || env.debug {
-        for t in client.trace() {
-            let status = t
-                .status
-                .map_or_else(|| "transport error".to_string(), |s| s.to_string());
-            log.stderr(&format!("checkgate: {} {} -> {status}", t.method, t.path));
+    Ok(heads
+        .into_iter()
+        .map(|p| Target::PullRequest {
+            number: p.number,
+            head_sha: p.head_sha,
+            body: String::new(),
+            base_ref: Some(p.base_ref),
+        })
+        .collect())
+}
+
+/// The notice for an event that concerns no open pull request.
+fn nothing_to_judge(how: &Resolve) -> String {
+    match how {
+        Resolve::Nothing(why) => why.clone(),
+        Resolve::Commit(sha) => format!("no open pull request has {sha} as its head: nothing to judge"),
+        Resolve::Comment { number, .. } => {
+            format!("the comment on #{number} is checkgate's own (or #{number} is closed): nothing to judge")
+        }
+        Resolve::Numbers(numbers) => {
+            let list: Vec<String> = numbers.iter().map(|n| format!("#{n}")).collect();
+            format!("{} is not open: nothing to judge", list.join(", "))
         }
     }
-    exit
 }
 
 fn connect(env: &GithubEnv, token: Option<&str>, retry: RetryPolicy) -> Result<Client<github::Octocrab>, ActionError> {

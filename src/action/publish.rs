@@ -1,7 +1,7 @@
 //! Publishing a verdict: annotations, job summary and step outputs first, then
 //! the sticky comment and the check run.
 
-use super::judge::Judged;
+use super::judge::{Judged, SkippedPull};
 use super::outputs::{Log, outputs};
 use super::{ActionArgs, ActionError, CHECK_NAME, CommentMode, MAX_ANNOTATIONS};
 use crate::eval::{Code, Level, Report};
@@ -275,6 +275,84 @@ pub(super) async fn superseded<T: github::Transport>(
         }
     }
     Exit::Pass
+}
+
+/// A `[[skip]]` matched: the check run concludes `skipped` (a required
+/// check counts it as passing), an existing sticky comment is updated to say
+/// so (never created), and the outputs say `skipped=true`, `passed=true`.
+pub(super) async fn skipped<T: github::Transport>(
+    args: &ActionArgs,
+    client: &Client<T>,
+    run: SkippedPull,
+    started: Option<Result<u64, GithubError>>,
+    log: &mut Log<'_>,
+) -> Exit {
+    let SkippedPull {
+        skipped,
+        pull,
+        head_sha,
+        comments,
+    } = run;
+    let why = format!("{} (the [[skip]] at {})", skipped.because.join("; "), skipped.at);
+    log.notice(&format!("{}: {why}", skipped.title));
+    let markdown = format!(
+        "## {CHECK_NAME}: {}\n\nNot judged: {}\n",
+        report::escape_markdown(&skipped.title),
+        report::escape_markdown(&why)
+    );
+    let summary = log.summary(&markdown);
+    let outputs = log.outputs(&[("skipped", "true".to_string()), ("passed", "true".to_string())]);
+    if let Err(e) = summary.and(outputs) {
+        return log.fail(&e.to_string());
+    }
+    let identities = vec![args.comment_author.clone()];
+    let comment = async {
+        match comment_when(args.comment) {
+            // Updated when there is one, so a stale failure does not stand;
+            // a skipped pull request never gets a new comment.
+            Some(_) => github::upsert_sticky_comment(
+                client,
+                pull,
+                &identities,
+                &markdown,
+                CommentWhen::OnFailure,
+                false,
+                Some(&head_sha),
+                Some(comments),
+            )
+            .await
+            .map(|_| ()),
+            None => Ok(()),
+        }
+    };
+    let check = async {
+        if !args.check_run {
+            return Ok(());
+        }
+        let run = CheckRun {
+            name: CHECK_NAME.to_string(),
+            head_sha: head_sha.clone(),
+            conclusion: "skipped",
+            title: skipped.title.clone(),
+            summary: markdown.clone(),
+            text: None,
+            annotations: Vec::new(),
+        };
+        match started {
+            Some(Ok(id)) => client.complete_check_run(id, &run).await,
+            Some(Err(e)) if e.is_read_only() => Err(e),
+            _ => client.publish_check_run(&run).await.map(|_| ()),
+        }
+    };
+    let (comment, check) = tokio::join!(comment, check);
+    match comment.and(check) {
+        Ok(()) => Exit::Pass,
+        Err(e) if e.is_read_only() => {
+            log.warn(&read_only_warning(&e.to_string()));
+            Exit::Pass
+        }
+        Err(e) => log.fail(&e.to_string()),
+    }
 }
 
 fn comment_when(mode: CommentMode) -> Option<CommentWhen> {

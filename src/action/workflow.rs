@@ -60,6 +60,7 @@ pub fn finding(
         "merge_group" => {
             "GitHub runs `merge_group` workflows from the merge group's head, which includes this pull request"
         }
+        "pull_request_review" => "GitHub runs `pull_request_review` workflows from the pull request itself",
         _ => "GitHub runs `pull_request` workflows from the pull request itself",
     };
     let own = match running {
@@ -70,7 +71,7 @@ pub fn finding(
         "this pull request changes {named}{own}, and {runs_from}: the checkgate step that judged it, and its \
          inputs, may be the author's. A maintainer should review the workflow change before merging; to keep the \
          gate trustworthy for such pull requests, run checkgate on `pull_request_target`, which always runs the \
-         base branch's workflow"
+         default branch's workflow"
     );
     Some(ChecklistReport {
         path: running.unwrap_or(".github/workflows").to_string(),

@@ -138,7 +138,9 @@ impl ObjectValue for Repository<'_> {
                 }
             }
             "object" => {
-                let expression = arg_str(info, "expression").unwrap_or_default();
+                let expression = arg_str(info, "expression")
+                    .or_else(|| arg_str(info, "oid"))
+                    .unwrap_or_default();
                 Ok(ResolvedValue::nullable_object(
                     resolve_ref(s, expression).map(|oid| Commit(s, oid)),
                 ))
@@ -149,6 +151,23 @@ impl ObjectValue for Repository<'_> {
 }
 
 struct PullRequest<'a>(&'a State, &'a Pull);
+
+struct PullConnection<'a>(&'a State, Vec<&'a Pull>);
+
+impl ObjectValue for PullConnection<'_> {
+    fn type_name(&self) -> &str {
+        "PullRequestConnection"
+    }
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
+        match info.field_name() {
+            "totalCount" => Ok(leaf(self.1.len())),
+            "nodes" => Ok(ResolvedValue::list(
+                self.1.iter().map(|p| ResolvedValue::object(PullRequest(self.0, p))),
+            )),
+            _ => Err(unknown(info, "PullRequestConnection")),
+        }
+    }
+}
 
 /// A page of `all` after cursor `after` (an index), `first` long.
 fn page(info: &ResolveInfo<'_>, len: usize) -> (usize, usize) {
@@ -563,6 +582,14 @@ impl ObjectValue for Commit<'_> {
             "tree" => Ok(ResolvedValue::object(Tree(s, oid.clone(), String::new()))),
             "statusCheckRollup" => Ok(checks::rollup(s, oid).unwrap_or(ResolvedValue::null())),
             "deployments" => Ok(checks::deployments(s, oid, info)),
+            "associatedPullRequests" => {
+                let pulls: Vec<&Pull> = s
+                    .pull
+                    .iter()
+                    .filter(|p| p.head_sha == *oid || p.earlier_heads.contains(oid))
+                    .collect();
+                Ok(ResolvedValue::object(PullConnection(s, pulls)))
+            }
             _ => Err(unknown(info, "Commit")),
         }
     }

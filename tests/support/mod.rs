@@ -92,6 +92,19 @@ pub fn action_env(
     }
 }
 
+/// The value of step output `name` in a `$GITHUB_OUTPUT` file's text
+/// (`name<<DELIM` heredocs), if it was written.
+pub fn output_value(outputs: &str, name: &str) -> Option<String> {
+    let mut lines = outputs.lines();
+    while let Some(line) = lines.next() {
+        if let Some(delimiter) = line.strip_prefix(&format!("{name}<<")) {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+            return Some(value.join("\n"));
+        }
+    }
+    None
+}
+
 /// A recognisable fake token: tests assert it never shows up anywhere.
 pub const TOKEN: &str = "ghs_FAKEtoken0123456789checkgateSECRET";
 pub const BOT: &str = "github-actions[bot]";
@@ -288,6 +301,9 @@ pub struct Pull {
     /// Every `labeled` event, oldest first: the label and who applied it
     /// (`None`: a deleted account).
     pub label_events: Vec<(String, Option<String>)>,
+    /// Commits the pull request held before its head: GitHub still
+    /// associates them with it.
+    pub earlier_heads: Vec<String>,
 }
 
 impl Pull {
@@ -305,6 +321,7 @@ impl Pull {
             draft: false,
             labels: Vec::new(),
             label_events: Vec::new(),
+            earlier_heads: Vec::new(),
         }
     }
 }

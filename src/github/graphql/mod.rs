@@ -20,9 +20,11 @@ mod evidence;
 mod files;
 mod labels;
 mod pull;
+mod resolve;
 
 pub use convert::{Listed, PathAt};
 pub use pull::{Enforcement, PullSnapshot};
+pub use resolve::PullHead;
 
 use graphql_client::GraphQLQuery;
 use http::Method;
@@ -98,6 +100,22 @@ pub struct ReviewsPage;
     response_derives = "Debug"
 )]
 pub struct LabelEventsPage;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "src/github/graphql/schema.graphql",
+    query_path = "src/github/graphql/queries.graphql",
+    response_derives = "Debug"
+)]
+pub struct CommitPulls;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "src/github/graphql/schema.graphql",
+    query_path = "src/github/graphql/queries.graphql",
+    response_derives = "Debug"
+)]
+pub struct PullHeadRead;
 
 #[derive(GraphQLQuery)]
 #[graphql(
