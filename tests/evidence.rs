@@ -507,3 +507,131 @@ async fn evidence_costs_one_query_in_the_second_round_whatever_the_rules() {
         ]
     );
 }
+
+/// A real webhook payload from the shared corpus, edited by `edit`.
+fn corpus_event(name: &str, edit: impl Fn(&mut Value)) -> Option<Value> {
+    let path = support::event(&format!("octokit__webhooks__payload-examples__api.github.com__{name}"))?;
+    let mut payload: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    edit(&mut payload);
+    Some(payload)
+}
+
+impl Case {
+    /// The same case, run on `event` with `payload`.
+    fn on(&self, gh: &FakeGitHub, event: &str, payload: &Value) -> Case {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Case {
+            env: support::action_env(gh, dir.path(), event, payload, MERGE),
+            dir,
+            args: support::action_args(),
+        }
+    }
+}
+
+/// A first run finds `name` still running: pending, one check run held.
+async fn pending_first(gh: &FakeGitHub, policy: &str, name: &str, status: bool) -> Case {
+    let case = Case::new(gh, policy, &[("READY.md", "- [x] Tests pass\n")], "");
+    if status {
+        gh.add_status(HEAD, name, "pending");
+    } else {
+        gh.add_check(HEAD, name, None);
+    }
+    let ran = case.run().await;
+    assert_eq!((ran.exit, ran.output("pending").as_deref()), (Exit::Pass, Some("true")));
+    assert_eq!(in_progress(gh).len(), 1);
+    case
+}
+
+/// After the evidence arrives, the event's run leaves nothing in progress
+/// and every checkgate check run on the head concludes `success`.
+async fn completed_by(gh: &FakeGitHub, case: &Case, event: &str, payload: &Value) {
+    let ran = case.on(gh, event, payload).run().await;
+    assert_eq!(ran.exit, Exit::Pass, "{event}: {}", ran.summary);
+    assert_eq!(ran.output("pending").as_deref(), Some("false"), "{event}");
+    assert!(in_progress(gh).is_empty(), "{event}: the held check run is completed");
+    let runs = gh.state().check_runs.clone();
+    assert!(runs.len() >= 2, "{event}");
+    for run in &runs {
+        assert_eq!(run.created["head_sha"], HEAD, "{event}: on the head, never GITHUB_SHA");
+        assert_eq!(run.created["conclusion"], "success", "{event}");
+    }
+    gh.assert_valid();
+}
+
+const TEST_CHECK: &str =
+    "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nitem = \"Tests pass\"\nchecks = [\"test\"]\n";
+
+fn finish_test(gh: &FakeGitHub) {
+    gh.state().commit_checks.retain(|c| c.name != "test");
+    gh.add_check(HEAD, "test", Some("success"));
+}
+
+#[tokio::test]
+async fn a_workflow_run_completes_the_check_run_left_waiting() {
+    let gh = FakeGitHub::start().await;
+    let case = pending_first(&gh, TEST_CHECK, "test", false).await;
+    finish_test(&gh);
+    let Some(payload) = corpus_event("workflow_run__completed.with-pull-requests.payload.json", |p| {
+        p["workflow_run"]["pull_requests"][0]["number"] = json!(42);
+    }) else {
+        return;
+    };
+    completed_by(&gh, &case, "workflow_run", &payload).await;
+}
+
+#[tokio::test]
+async fn a_check_run_event_completes_the_check_run_left_waiting() {
+    let gh = FakeGitHub::start().await;
+    let case = pending_first(&gh, TEST_CHECK, "test", false).await;
+    finish_test(&gh);
+    let Some(payload) = corpus_event("check_run__completed.payload.json", |p| {
+        p["check_run"]["name"] = json!("test");
+        p["check_run"]["head_sha"] = json!(HEAD);
+        p["check_run"]["pull_requests"][0]["number"] = json!(42);
+    }) else {
+        return;
+    };
+    completed_by(&gh, &case, "check_run", &payload).await;
+}
+
+#[tokio::test]
+async fn a_status_event_completes_the_check_run_left_waiting() {
+    let gh = FakeGitHub::start().await;
+    let case = pending_first(&gh, STATUS, "ci/jenkins", true).await;
+    gh.add_status(HEAD, "ci/jenkins", "success");
+    let Some(payload) = corpus_event("status__payload.json", |p| {
+        p["sha"] = json!(HEAD);
+        p["context"] = json!("ci/jenkins");
+    }) else {
+        return;
+    };
+    completed_by(&gh, &case, "status", &payload).await;
+}
+
+#[tokio::test]
+async fn a_forks_pull_request_is_found_from_its_commit_and_judged_on_its_evidence() {
+    let gh = FakeGitHub::start().await;
+    let case = pending_first(&gh, TEST_CHECK, "test", false).await;
+    gh.update_pull(|p| p.head_ref = "patch-1".into());
+    // The test job fails this time: the fork's run turns the gate red.
+    gh.state().commit_checks.retain(|c| c.name != "test");
+    gh.add_check(HEAD, "test", Some("failure"));
+    let Some(payload) = corpus_event("workflow_run__completed.payload.json", |p| {
+        p["workflow_run"]["head_sha"] = json!(HEAD);
+        assert_eq!(p["workflow_run"]["pull_requests"], json!([]), "a fork's run lists none");
+    }) else {
+        return;
+    };
+    let ran = case.on(&gh, "workflow_run", &payload).run().await;
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(
+        requirement(&ran.report(), "evidence-failed")["message"],
+        format!("ticked, but check `test` failed on {SHORT}")
+    );
+    assert!(in_progress(&gh).is_empty());
+    let runs = gh.state().check_runs.clone();
+    assert!(runs.iter().all(|r| r.created["conclusion"] == "failure"), "{runs:?}");
+    let lines = gh.request_lines();
+    assert!(lines.iter().any(|l| l.contains("CommitPulls")), "{lines:#?}");
+    gh.assert_valid();
+}
