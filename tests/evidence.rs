@@ -260,6 +260,12 @@ async fn pending_evidence_leaves_the_check_run_in_progress_and_a_later_run_compl
     let run = gh.state().check_runs[0].clone();
     let title = run.updates.last().expect("held with its output")["output"]["title"].clone();
     assert_eq!(title, "waiting for: test");
+    let levels: Vec<Value> = run
+        .annotations()
+        .iter()
+        .map(|a| a["annotation_level"].clone())
+        .collect();
+    assert!(!levels.is_empty() && levels.iter().all(|l| l == "notice"), "{levels:?}");
     let comment = gh.marked_comments()[0].body.clone();
     assert!(comment.contains("waiting for: test"), "{comment}");
 
@@ -633,5 +639,27 @@ async fn a_forks_pull_request_is_found_from_its_commit_and_judged_on_its_evidenc
     assert!(runs.iter().all(|r| r.created["conclusion"] == "failure"), "{runs:?}");
     let lines = gh.request_lines();
     assert!(lines.iter().any(|l| l.contains("CommitPulls")), "{lines:#?}");
+    gh.assert_valid();
+}
+
+#[tokio::test]
+async fn a_run_still_waiting_keeps_one_check_run_in_progress() {
+    let gh = FakeGitHub::start().await;
+    let case = pending_first(&gh, TEST_CHECK, "test", false).await;
+    let first = in_progress(&gh)[0];
+    let ran = case.run().await;
+    assert_eq!(ran.output("pending").as_deref(), Some("true"));
+    let held = in_progress(&gh);
+    assert_eq!(held.len(), 1, "one waits");
+    assert_ne!(held[0], first, "the newer run's");
+    let runs = gh.state().check_runs.clone();
+    let older = runs.iter().find(|r| r.id == first).unwrap();
+    assert_eq!(older.created["conclusion"], "cancelled");
+    assert!(
+        older.created["output"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("superseded: a newer checkgate run on this commit waits")
+    );
     gh.assert_valid();
 }
