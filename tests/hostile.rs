@@ -338,9 +338,9 @@ async fn a_flood_of_comment_reviews_cannot_hide_a_change_request() {
     let ran = run(&gh).await;
     assert_eq!(ran.exit, Exit::Error, "{}", ran.out);
     assert!(
-        ran.err.contains(&format!(
+        ran.err.contains(
             "checkgate: error: GraphQL pullRequest.reviews: the list goes on past the 3000 entries checkgate reads; it cannot be judged from part of the list"
-        )),
+        ),
         "{}",
         ran.err
     );

@@ -697,19 +697,6 @@ async fn a_run_for_a_superseded_head_does_not_overwrite_the_newer_verdict() {
     assert!(now[0].body.contains(&format!("<!-- checkgate:head {HEAD} -->")));
 }
 
-/// A pull request object as GitHub returns it, with head `head`.
-fn checkgate_pull_json(head: &str) -> Value {
-    json!({
-        "url": format!("https://api.github.com/repos/{OWNER}/{REPO}/pulls/{PR}"),
-        "id": 1, "node_id": "PR_x", "number": PR, "state": "open", "locked": false,
-        "title": "Change", "user": { "login": "octocat", "id": 1, "type": "User" },
-        "body": null,
-        "head": { "sha": head, "ref": "feature", "label": "octocat:feature" },
-        "base": { "sha": BASE, "ref": "main", "label": "octocat:main" },
-        "html_url": format!("https://github.com/{OWNER}/{REPO}/pull/{PR}"),
-    })
-}
-
 // 9. The pull request edits its own workflow (issue 8 §1.1) -------------------------
 
 /// A head checklist with every required item ticked: only the workflow change

@@ -496,9 +496,7 @@ impl ObjectValue for RuleConnection<'_> {
         match info.field_name() {
             "totalCount" => Ok(leaf(usize::from(!rules.is_empty()))),
             "nodes" => Ok(ResolvedValue::list(
-                (!rules.is_empty())
-                    .then(|| ResolvedValue::object(Rule(self.0)))
-                    .into_iter(),
+                (!rules.is_empty()).then(|| ResolvedValue::object(Rule(self.0))),
             )),
             _ => Err(unknown(info, "RepositoryRuleConnection")),
         }

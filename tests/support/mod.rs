@@ -204,6 +204,8 @@ pub struct Scripted {
     /// For GraphQL: answer the query from the state as this changes it
     /// (the server's state itself is left as it is), instead of `body`.
     pub view: Option<View>,
+    /// For a GraphQL view: errors sent beside the data (a partial answer).
+    pub errors: Vec<Value>,
 }
 
 /// A change to the state one GraphQL answer is computed from.
@@ -228,7 +230,14 @@ impl Scripted {
             delay: None,
             operation: None,
             view: None,
+            errors: Vec::new(),
         }
+    }
+
+    /// Send `error` beside the data of a GraphQL view: a partial answer.
+    pub fn with_error(mut self, error: Value) -> Scripted {
+        self.errors.push(error);
+        self
     }
 
     /// A GraphQL answer to the next `operation` query, computed from the
@@ -656,6 +665,35 @@ impl FakeGitHub {
         })
     }
 
+    /// Ids handed out from now on start after `n` (GitHub's ids are past 2³¹).
+    pub fn set_next_id(&self, n: u64) {
+        self.state().next_id = n;
+    }
+
+    /// Add `latency` to every answer, as a network round trip would.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state().latency = Some(latency);
+    }
+
+    /// The requests grouped into round trips: a request that arrives while
+    /// no answer of the current round can have come back (within half the
+    /// latency of the round's first) belongs to it; any later one waited for
+    /// an answer. Needs [`FakeGitHub::set_latency`].
+    pub fn round_trips(&self) -> Vec<Vec<String>> {
+        let s = self.state();
+        let latency = s.latency.expect("round trips are counted with a latency set");
+        let mut requests: Vec<&Seen> = s.requests.iter().collect();
+        requests.sort_by_key(|r| r.at);
+        let mut rounds: Vec<(std::time::Instant, Vec<String>)> = Vec::new();
+        for r in requests {
+            match rounds.last_mut() {
+                Some((start, lines)) if r.at.duration_since(*start) < latency / 2 => lines.push(r.line()),
+                _ => rounds.push((r.at, vec![r.line()])),
+            }
+        }
+        rounds.into_iter().map(|(_, lines)| lines).collect()
+    }
+
     /// Comments carrying checkgate's marker.
     pub fn marked_comments(&self) -> Vec<StoredComment> {
         self.state()
@@ -834,7 +872,14 @@ fn graphql_request(
                 }
                 None => graphql::execute(s, &body),
             };
+            let extra = scripted.as_ref().map(|r| r.errors.clone()).unwrap_or_default();
             match result {
+                Ok(mut v) if !extra.is_empty() => {
+                    let mut errors = v["errors"].as_array().cloned().unwrap_or_default();
+                    errors.extend(extra);
+                    v["errors"] = Value::Array(errors);
+                    reply(200, &v)
+                }
                 Ok(v) => reply(200, &v),
                 Err(problem) => {
                     s.violations.push(format!("POST /graphql: {problem}"));
@@ -1574,5 +1619,63 @@ pub fn validate(schema: &Value, value: &Value, at: &str, problems: &mut Vec<Stri
         if n != 1 {
             problems.push(format!("{at}: matches {n} of oneOf, not exactly one"));
         }
+    }
+}
+
+/// The ordinary pull request of issue 17, which the request and round-trip
+/// counts are measured on: it changes the policy and its one checklist file,
+/// its description is a checklist with a repository template, one rule needs
+/// an approval (given), and checkgate's comment is already there.
+pub mod typical {
+    use super::{BOT, ChangedFile, FakeGitHub, Pull};
+
+    pub const HEAD: &str = "1111111111111111111111111111111111111111";
+    pub const BASE: &str = "2222222222222222222222222222222222222222";
+    pub const PR: u64 = 42;
+    const POLICY: &str = "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nsection = \"Must\"\n\
+                          approved-by = [\"alice\"]\n\n[[checklist]]\nsource = \"pr-body\"\n\
+                          [[checklist.require]]\nsection = \"Checklist\"\n";
+    const TEMPLATE: &str = "## Summary\n\n## Checklist\n- [ ] Tests added\n- [ ] Docs updated\n";
+    const READY: &str = "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n";
+
+    /// Set the server up with the typical pull request.
+    pub fn set_up(gh: &FakeGitHub) {
+        gh.put_file(BASE, ".github/checkgate.toml", POLICY);
+        gh.put_file(BASE, ".github/pull_request_template.md", TEMPLATE);
+        gh.put_file(
+            BASE,
+            "READY.md",
+            "# Ready\n## Must\n- [ ] Tests pass\n- [ ] Rollback plan tested\n",
+        );
+        gh.put_file(HEAD, ".github/checkgate.toml", &format!("{POLICY}# a comment\n"));
+        gh.put_file(HEAD, ".github/pull_request_template.md", TEMPLATE);
+        gh.put_file(HEAD, "READY.md", READY);
+        let mut pull = Pull::new(PR, HEAD, BASE);
+        pull.body = Some("## Summary\nFix.\n\n## Checklist\n- [x] Tests added\n- [x] Docs updated\n".into());
+        gh.set_pull(pull);
+        gh.set_changed_files(vec![
+            ChangedFile::modified(".github/checkgate.toml"),
+            ChangedFile::modified("READY.md"),
+        ]);
+        gh.add_review("alice", "APPROVED", HEAD);
+        gh.add_comment(
+            BOT,
+            &format!("<!-- checkgate -->\n<!-- checkgate:head {HEAD} -->\nold verdict"),
+        );
+    }
+
+    /// Its `pull_request` event.
+    pub fn payload() -> serde_json::Value {
+        serde_json::json!({
+            "action": "synchronize",
+            "number": PR,
+            "pull_request": {
+                "number": PR,
+                "body": "stale",
+                "head": { "sha": HEAD, "ref": "feature" },
+                "base": { "sha": BASE, "ref": "main" },
+            },
+            "repository": { "default_branch": "main" },
+        })
     }
 }
