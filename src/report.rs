@@ -377,6 +377,13 @@ fn reference(path: &str, line: usize, opts: &MarkdownOptions) -> String {
     }
 }
 
+/// Whether a URL an app reported (a check run's details, a status's target)
+/// may be a link in the comment: `https://` and nothing that could end the
+/// link or the line early.
+fn safe_url(url: &str) -> bool {
+    url.starts_with("https://") && url.chars().all(|c| c.is_ascii_graphic() && !"<>\"`\\[]".contains(c))
+}
+
 fn evidence_icon(state: EvidenceState) -> &'static str {
     match state {
         EvidenceState::Passed => "✅",
@@ -530,7 +537,7 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
             b.push("");
             for r in with_evidence {
                 for e in &r.evidence {
-                    let link = match e.url.as_deref().filter(|u| u.starts_with("https://")) {
+                    let link = match e.url.as_deref().filter(|u| safe_url(u)) {
                         Some(url) => format!(" · [details]({})", link_path(url)),
                         None => String::new(),
                     };

@@ -413,4 +413,28 @@ mod tests {
             "approval does not excuse failed evidence"
         );
     }
+
+    /// What an app reports is the app's to write: a check's name and
+    /// details URL reach the comment as text, never as markup or a link
+    /// that ends the line.
+    #[test]
+    fn hostile_check_names_and_urls_stay_text_in_the_comment() {
+        let name = "@alice <b>x</b> #12";
+        let rule = format!("[[checklist.require]]\nitem = \"Tests pass\"\nchecks = [\"{name}\"]\n");
+        let mut bad = run(1, name, Some("success"));
+        bad.url = Some("https://ci.example/a\n## injected".into());
+        let r = judge(&rule, "- [x] Tests pass\n", &ctx(vec![bad], &[]));
+        assert!(r.requirements[0].passed);
+        let md = crate::report::markdown(&Report::new(vec![r], vec![]), &Default::default());
+        assert!(
+            !md.contains("@alice") && !md.contains("<b>") && !md.contains("## injected"),
+            "{md}"
+        );
+        assert!(!md.contains("[details]"), "an unsafe URL is not linked: {md}");
+        let mut good = run(2, "test", Some("success"));
+        good.url = Some("https://ci.example/runs/2?x=(1)".into());
+        let r = judge(TESTS, "- [x] Tests pass\n", &ctx(vec![good], &[]));
+        let md = crate::report::markdown(&Report::new(vec![r], vec![]), &Default::default());
+        assert!(md.contains("[details](https://ci.example/runs/2?x=%281%29)"), "{md}");
+    }
 }
