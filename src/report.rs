@@ -502,8 +502,15 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
             .iter()
             .filter(|r| !r.passed && r.level == Level::Deny)
             .count();
+        let waiting = c
+            .requirements
+            .iter()
+            .filter(|r| !r.passed && r.level == Level::Deny && r.code == Code::EvidencePending)
+            .count();
         let state = if failed == 0 {
             format!("✅ {} hold", c.requirements.len())
+        } else if failed == waiting {
+            format!("⏳ {waiting} of {} waiting for evidence", c.requirements.len())
         } else {
             format!("❌ {failed} of {} failing", c.requirements.len())
         };

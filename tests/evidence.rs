@@ -267,7 +267,8 @@ async fn pending_evidence_leaves_the_check_run_in_progress_and_a_later_run_compl
         .collect();
     assert!(!levels.is_empty() && levels.iter().all(|l| l == "notice"), "{levels:?}");
     let comment = gh.marked_comments()[0].body.clone();
-    assert!(comment.contains("waiting for: test"), "{comment}");
+    assert!(comment.contains("## ⏳ checkgate: waiting for: test"), "{comment}");
+    assert!(comment.contains("⏳ 2 of 7 waiting for evidence"), "{comment}");
 
     // The test job finishes; the run its completion triggers completes the
     // same check run rather than leaving it stuck beside a new one.
