@@ -230,6 +230,7 @@ async fn seed_004_fails_when_a_ticked_claim_failed_in_ci() {
         "{}",
         ran.out
     );
+    insta::assert_snapshot!("failed_comment", gh.marked_comments()[0].body.clone());
     gh.assert_valid();
 }
 
@@ -269,6 +270,8 @@ async fn pending_evidence_leaves_the_check_run_in_progress_and_a_later_run_compl
     let comment = gh.marked_comments()[0].body.clone();
     assert!(comment.contains("## ⏳ checkgate: waiting for: test"), "{comment}");
     assert!(comment.contains("⏳ 2 of 7 waiting for evidence"), "{comment}");
+    // What the pull request's author reads while the job runs.
+    insta::assert_snapshot!("pending_comment", comment);
 
     // The test job finishes; the run its completion triggers completes the
     // same check run rather than leaving it stuck beside a new one.
