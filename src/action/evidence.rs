@@ -6,6 +6,7 @@
 use super::ActionError;
 use super::judge::team_members;
 use crate::evidence::Evidence;
+use crate::facts::AppliedLabel;
 use crate::github::{self, Client};
 use crate::policy::{EvidenceKeys, Policy};
 
@@ -45,18 +46,13 @@ pub(super) async fn read<T: github::Transport>(
 }
 
 /// `org/team` (lower case) → which of the label actors belong to it, for
-/// the teams `labeled-by` names.
+/// the teams `labeled-by` names (no request when it names none).
 pub(super) async fn label_teams<T: github::Transport>(
     client: &Client<T>,
     policy: &Policy,
-    evidence: &Evidence,
+    labels: &[AppliedLabel],
 ) -> Result<std::collections::HashMap<String, Vec<String>>, ActionError> {
-    let mut actors: Vec<String> = evidence
-        .labels
-        .iter()
-        .flatten()
-        .filter_map(|l| l.applied_by.clone())
-        .collect();
+    let mut actors: Vec<String> = labels.iter().filter_map(|l| l.applied_by.clone()).collect();
     actors.sort_unstable();
     actors.dedup();
     team_members(client, keys(policy).flat_map(|k| &k.labeled_by), &actors).await

@@ -400,11 +400,19 @@ pub(super) async fn judge<T: github::Transport>(
         }
     };
     let read_evidence = evidence::read(client, &policy, &facts.head_ref);
-    let (files, signoffs, read_comments, head_evidence) =
-        tokio::join!(read_files, read_signoffs, read_comments, read_evidence);
+    let labels = prefetched.as_ref().map(|p| p.facts.labels.as_slice());
+    let read_label_teams = evidence::label_teams(client, &policy, labels.unwrap_or_default());
+    let (files, signoffs, read_comments, head_evidence, label_teams) = tokio::join!(
+        read_files,
+        read_signoffs,
+        read_comments,
+        read_evidence,
+        read_label_teams
+    );
     let files = files?;
     let signoffs = signoffs?;
     let mut head_evidence = head_evidence?;
+    let label_teams = label_teams?;
     let mut teams = std::collections::HashMap::new();
     let mut listed = prefetched.as_ref().map(|p| p.comments.clone());
     if let Some((comments, members, raw)) = read_comments? {
@@ -469,8 +477,12 @@ pub(super) async fn judge<T: github::Transport>(
     }
 
     if let Some(ev) = head_evidence.as_mut() {
-        ev.labels = prefetched.as_ref().map(|p| p.facts.labels.clone());
-        teams.extend(evidence::label_teams(client, &policy, ev).await?);
+        ev.labels = labels.map(<[_]>::to_vec);
+    }
+    // One team may be named for comments and for labels: its members among
+    // both sets of logins count.
+    for (team, members) in label_teams {
+        teams.entry(team).or_default().extend(members);
     }
     let default_policy = prefetched.as_ref().map(|p| &p.default_policy);
     // Read before judging: `evidence-untrusted` is obeyed as the trusted
