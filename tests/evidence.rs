@@ -667,3 +667,26 @@ async fn a_run_still_waiting_keeps_one_check_run_in_progress() {
     );
     gh.assert_valid();
 }
+
+/// Pending exits 0 only while a check run holds the merge: without one a
+/// green step would let the merge through before the evidence is in.
+#[tokio::test]
+async fn pending_without_a_check_run_to_hold_the_merge_fails_the_step() {
+    let gh = FakeGitHub::start().await;
+    let mut case = Case::new(&gh, TEST_CHECK, &[("READY.md", "- [x] Tests pass\n")], "");
+    gh.add_check(HEAD, "test", None);
+    case.args.check_run = false;
+    let ran = case.run().await;
+    assert_eq!(ran.exit, Exit::Fail);
+    assert_eq!(ran.output("pending").as_deref(), Some("true"));
+    assert!(
+        ran.out
+            .contains("::warning title=checkgate::waiting for: test. No checkgate check run holds the merge"),
+        "{}",
+        ran.out
+    );
+    // A read-only token cannot hold it either.
+    case.args.check_run = true;
+    gh.state().read_only = true;
+    assert_eq!(case.run().await.exit, Exit::Fail);
+}

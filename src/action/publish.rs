@@ -51,17 +51,20 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         comment_note,
         own_runs,
     };
-    let api_error = match publish(args, client, published, &report, &markdown, log).await {
-        Ok(()) => None,
+    // Whether a check run now holds the merge in progress while evidence is
+    // pending: only then may a pending step exit 0.
+    let holds = args.check_run && head_sha.is_some();
+    let (api_error, held) = match publish(args, client, published, &report, &markdown, log).await {
+        Ok(()) => (None, holds),
         Err(e) if e.is_read_only() => {
             log.warn(&read_only_warning(&e.to_string()));
             let _ = log.summary(
                 "> [!WARNING]\n> The token is read-only here, so checkgate posted no comment or check run. \
                  For fork pull requests, use the `pull_request_target` recipe in checkgate's README.\n",
             );
-            None
+            (None, false)
         }
-        Err(e) => Some(ActionError::from(e)),
+        Err(e) => (Some(ActionError::from(e)), false),
     };
     if let Some(e) = local_error.or(api_error) {
         return log.fail(&e.to_string());
@@ -75,13 +78,21 @@ pub(super) async fn report_and_publish<T: github::Transport>(
              author's; the step fails with the gate (see the workflow-changed finding)",
         );
     }
-    if report.pending {
+    let waiting = report.waiting_for().join(", ");
+    if report.pending && held {
         log.notice(&format!(
-            "waiting for: {}. Nothing failed, and the evidence above is not there yet: the {CHECK_NAME} check run \
-             stays in progress until a later run (on the event that reports it) completes it",
-            report.waiting_for().join(", ")
+            "waiting for: {waiting}. Nothing failed, and the evidence above is not there yet: the {CHECK_NAME} check run \
+             stays in progress until a later run (on the event that reports it) completes it"
         ));
         return Exit::Pass;
+    }
+    if report.pending {
+        // Fail closed: with no check run left in progress, a passing step
+        // would let the merge through before the evidence is in.
+        log.warn(&format!(
+            "waiting for: {waiting}. No {CHECK_NAME} check run holds the merge while it waits (`check-run: false`, \
+             a read-only token, or no commit to post on), so the step fails until the evidence is in"
+        ));
     }
     match (report.passed, fail) {
         (true, _) | (false, false) => Exit::Pass,
