@@ -32,32 +32,71 @@ const WORKFLOW_TEMPLATE: &str = "\
 # .github/workflows/checkgate.yml
 name: checkgate
 on:
-  # The base branch's copy of this file runs, never the pull request's.
+  # The default branch's copy of this file runs, never the pull request's.
   pull_request_target:
-    # `edited` reruns the gate when someone ticks a box in the description.
-    types: [opened, edited, synchronize, reopened]
+    types: [opened, edited, synchronize, reopened, ready_for_review, converted_to_draft, labeled, unlabeled]
+  issue_comment:        # `source = \"pr-comments\"` checklists
+    types: [created, edited, deleted]
+  # Reviews (`approved-by`) through checkgate-review below, and evidence
+  # (`checks`, `deployed`), which arrives after the gate ran.
+  workflow_run:
+    workflows: [checkgate-review, CI]   # CI: the workflows whose jobs `checks` names
+    types: [completed]
+  check_run:            # other apps' check runs (GitHub sends none for Actions')
+    types: [completed]
+  status:               # commit statuses
+  deployment_status:    # deployments, for `deployed`
   merge_group:
 permissions:
   contents: read        # the policy and checklists, through the contents API
   pull-requests: write  # the pull request, its files and reviews; the sticky comment
-  checks: write         # the check run and its annotations
+  checks: write         # the check run and its annotations; reading check runs for `checks`
+  statuses: read        # commit statuses for `checks`
+  deployments: read     # deployments for `deployed`
 jobs:
-  # Not `checkgate`: that is the name of the check run the action posts, and
-  # a job of the same name would make the required check ambiguous.
-  gate:
+  gate:                 # not `checkgate`, the check run's name
+    # checkgate's own comment never starts a run.
+    if: ${{ !startsWith(github.event.comment.body, '<!-- checkgate -->') }}
+    # One run per pull request (or commit): a burst of edits costs one run.
+    concurrency:
+      group: checkgate-${{ github.event.pull_request.number || github.event.issue.number || github.event.workflow_run.pull_requests[0].number || github.event.workflow_run.head_sha || github.event.check_run.head_sha || github.event.deployment.sha || github.event.sha || github.event.merge_group.head_sha || github.run_id }}
+      cancel-in-progress: true
     runs-on: ubuntu-latest
     steps:
       - uses: {action}
         id: gate
-        # with:
-        #   policy: .github/checkgate.toml
-        #   comment: on-failure
 ";
 
 /// The recommended workflow, as `init --workflow` writes it and the README
 /// shows it.
 pub fn workflow() -> String {
     WORKFLOW_TEMPLATE.replace("{action}", &action_reference())
+}
+
+/// Where `init --workflow` writes the review trigger, from the repository root.
+pub const REVIEW_WORKFLOW_PATH: &str = ".github/workflows/checkgate-review.yml";
+
+/// The review trigger: runs on each review and does nothing else, so that
+/// its completion runs the gate from the default branch (README).
+const REVIEW_WORKFLOW: &str = "\
+# .github/workflows/checkgate-review.yml
+# Does nothing: its completion runs checkgate.yml from the default branch.
+name: checkgate-review
+on:
+  pull_request_review:
+    types: [submitted, edited, dismissed]
+permissions: {}
+jobs:
+  review:
+    runs-on: ubuntu-latest
+    steps:
+      - run: \"true\"
+";
+
+/// The review trigger workflow, as `init --workflow` writes it and the
+/// README shows it.
+pub fn review_workflow() -> String {
+    REVIEW_WORKFLOW.to_string()
 }
 
 /// The places GitHub looks for a CODEOWNERS file, in its order.
@@ -101,7 +140,7 @@ mod tests {
             env!("CARGO_PKG_REPOSITORY")
         );
         assert!(workflow().contains(&format!("      - uses: {}\n", action_reference())));
-        assert!(!workflow().contains('{'), "{}", workflow());
+        assert!(!workflow().contains("{action}"), "{}", workflow());
     }
 
     #[test]

@@ -617,6 +617,7 @@ fn init(args: &InitArgs) -> Exit {
     let mut writes = vec![(target.clone(), text)];
     if args.workflow {
         writes.push((root.join(adopt::WORKFLOW_PATH), adopt::workflow()));
+        writes.push((root.join(adopt::REVIEW_WORKFLOW_PATH), adopt::review_workflow()));
     }
     let mut add_line = None;
     if let Some(owner) = &args.codeowners {

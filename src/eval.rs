@@ -56,6 +56,12 @@ pub enum Code {
     ParentTickedChildrenOpen,
     /// A `filled = true` rule's item still holds a placeholder.
     UnfilledPlaceholder,
+    /// A ticked item's evidence failed on the head commit.
+    EvidenceFailed,
+    /// A ticked item's evidence is not there yet on the head commit.
+    EvidencePending,
+    /// A ticked item's check run was made by a workflow the pull request changes.
+    EvidenceUntrusted,
 }
 
 impl Code {
@@ -80,6 +86,9 @@ impl Code {
         Code::WorkflowChanged,
         Code::ParentTickedChildrenOpen,
         Code::UnfilledPlaceholder,
+        Code::EvidenceFailed,
+        Code::EvidencePending,
+        Code::EvidenceUntrusted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,6 +113,9 @@ impl Code {
             Code::WorkflowChanged => "workflow-changed",
             Code::ParentTickedChildrenOpen => "parent-ticked-children-open",
             Code::UnfilledPlaceholder => "unfilled-placeholder",
+            Code::EvidenceFailed => "evidence-failed",
+            Code::EvidencePending => "evidence-pending",
+            Code::EvidenceUntrusted => "evidence-untrusted",
         }
     }
 
@@ -129,6 +141,9 @@ impl Code {
             Code::WorkflowChanged => "the pull request changes the workflow that judges it",
             Code::ParentTickedChildrenOpen => "a ticked item has open sub-items",
             Code::UnfilledPlaceholder => "an item still holds a placeholder to fill in",
+            Code::EvidenceFailed => "an item is ticked, but GitHub shows its evidence failed",
+            Code::EvidencePending => "an item is ticked, and its evidence is not there yet",
+            Code::EvidenceUntrusted => "an item's evidence comes from a workflow the pull request changes",
         }
     }
 }
@@ -153,6 +168,10 @@ pub struct OpenItem<'a> {
     /// Byte ranges of `text` that were inline code, for the markdown report.
     #[serde(skip)]
     pub code: Vec<std::ops::Range<usize>>,
+    /// What GitHub shows for the claim behind this item (rules with
+    /// evidence keys).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<crate::evidence::Entry>,
 }
 
 /// An item an `except` pattern makes optional for a rule: listed, never required.
@@ -187,6 +206,10 @@ pub struct RequirementReport<'a> {
     /// Items in the rule's scope that an `except` pattern makes optional.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub optional: Vec<OptionalItem<'a>>,
+    /// What GitHub shows for the rule's evidence keys, which every item the
+    /// rule counts is judged by: `kind`, `name`, `state`, `url`, `message`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<crate::evidence::Entry>,
 }
 
 /// A waived item, listed separately from checked ones.
@@ -218,6 +241,10 @@ pub struct ChecklistReport<'a> {
 pub struct Report<'a> {
     /// True when every deny-level requirement holds.
     pub passed: bool,
+    /// Not passed yet: every failing deny-level requirement waits for
+    /// evidence (`evidence-pending`), and nothing else fails.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
     pub checklists: Vec<ChecklistReport<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -236,6 +263,7 @@ impl OpenItem<'_> {
             note: self.note.map(own),
             url: self.url.map(own),
             code: self.code,
+            evidence: self.evidence,
         }
     }
 }
@@ -270,6 +298,7 @@ impl ChecklistReport<'_> {
                             section: o.section.into_owned(),
                         })
                         .collect(),
+                    evidence: r.evidence,
                 })
                 .collect(),
             waived: self
@@ -289,12 +318,17 @@ impl ChecklistReport<'_> {
 impl<'a> Report<'a> {
     /// Build a report, deriving `passed` from its requirements.
     pub fn new(checklists: Vec<ChecklistReport<'a>>, notes: Vec<String>) -> Report<'a> {
-        let passed = checklists
-            .iter()
-            .flat_map(|c| &c.requirements)
-            .all(|r| r.passed || r.level == Level::Warn);
+        let failing = || {
+            checklists
+                .iter()
+                .flat_map(|c| &c.requirements)
+                .filter(|r| !r.passed && r.level == Level::Deny)
+        };
+        let passed = failing().next().is_none();
+        let pending = !passed && failing().all(|r| r.code == Code::EvidencePending);
         Report {
             passed,
+            pending,
             checklists,
             notes,
         }
@@ -313,9 +347,32 @@ impl<'a> Report<'a> {
     pub fn into_owned(self) -> Report<'static> {
         Report {
             passed: self.passed,
+            pending: self.pending,
             checklists: self.checklists.into_iter().map(ChecklistReport::into_owned).collect(),
             notes: self.notes,
         }
+    }
+
+    /// What a pending report waits for: the names of its pending evidence,
+    /// each once, in report order. Empty unless [`Report::pending`].
+    pub fn waiting_for(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        if !self.pending {
+            return names;
+        }
+        let pending = self
+            .checklists
+            .iter()
+            .flat_map(|c| &c.requirements)
+            .filter(|r| !r.passed && r.level == Level::Deny)
+            .flat_map(|r| &r.evidence)
+            .filter(|e| e.state == crate::evidence::State::Pending);
+        for e in pending {
+            if !names.contains(&e.name.as_str()) {
+                names.push(&e.name);
+            }
+        }
+        names
     }
 
     pub fn open_items(&self, level: Level) -> impl Iterator<Item = (&str, &RequirementReport<'a>, &OpenItem<'a>)> {
@@ -700,6 +757,8 @@ use std::cell::{OnceCell, RefCell};
 use crate::checklist::{Checklist, Item, SectionPath};
 use crate::identity::{self, Identity};
 use crate::normalize;
+
+mod evidence;
 use crate::policy::{ChecklistPolicy, Diagnostic, Policy, Requirement, SectionSelector, Selector};
 use crate::policy::{Count, WaiverReason};
 
@@ -715,8 +774,15 @@ pub struct Context {
     /// Approving reviews on the head commit; `None` when unknown.
     pub signoffs: Option<Signoffs>,
     /// `org/team` (lower case, no `@`) → the comment authors of a
-    /// `pr-comments` checklist who belong to it.
+    /// `pr-comments` checklist who belong to it (and the label actors of a
+    /// `labeled-by` rule).
     pub teams: std::collections::HashMap<String, Vec<String>>,
+    /// What GitHub shows about the head commit; `None` when unknown (local
+    /// runs), in which case rules with evidence keys other than `changed`
+    /// are skipped with a note.
+    pub evidence: Option<crate::evidence::Evidence>,
+    /// Level of the `evidence-untrusted` finding; `None` is off.
+    pub evidence_untrusted: Option<Level>,
 }
 
 /// Whether `login` is one of `authors`: a login or `name[bot]` (any case),
@@ -968,6 +1034,7 @@ fn noted_item<'a>(list: &'a Checklist, item: &Item, note: Option<Cow<'a, str>>) 
         note,
         url: list.link_of(item).map(Cow::Borrowed),
         code: list.code_spans(item),
+        evidence: Vec::new(),
     }
 }
 
@@ -1024,6 +1091,9 @@ struct Verdict<'a> {
     /// For a selector that matched nothing: the message in two parts, so a
     /// policy error can say where it looked between them.
     unmatched: Option<(String, String)>,
+    /// Items counted as done because they are ticked (not waived), for a
+    /// rule with evidence keys: the claims the evidence checks.
+    ticked: Vec<OpenItem<'a>>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -1037,10 +1107,16 @@ fn all_done<'a, 'i>(list: &'a Checklist, items: impl Iterator<Item = &'i Item>, 
     let mut code = Code::Ok;
     let mut total = 0;
     let mut checked = 0;
+    let mut ticked = Vec::new();
     for item in items {
         total += 1;
         match open_reason(list, item, req) {
-            None => checked += 1,
+            None => {
+                checked += 1;
+                if req.evidence.is_some() && !item.waived() {
+                    ticked.push(open_item(list, item, None));
+                }
+            }
             Some((c, note)) => {
                 if code == Code::Ok || c != Code::OpenItem {
                     code = c;
@@ -1065,6 +1141,7 @@ fn all_done<'a, 'i>(list: &'a Checklist, items: impl Iterator<Item = &'i Item>, 
         total,
         optional: Vec::new(),
         unmatched: None,
+        ticked,
     }
 }
 
@@ -1077,6 +1154,7 @@ fn not_found<'a>(code: Code, message: String) -> Verdict<'a> {
         total: 0,
         optional: Vec::new(),
         unmatched: None,
+        ticked: Vec::new(),
     }
 }
 
@@ -1593,6 +1671,7 @@ pub fn evaluate_checklist<'a>(
                 total: 0,
                 help: None,
                 optional: Vec::new(),
+                evidence: Vec::new(),
             }],
             waived: Vec::new(),
             notes,
@@ -1619,6 +1698,10 @@ pub fn evaluate_checklist<'a>(
                 req.rule(),
                 req.approved_by.join(", ")
             ));
+            continue;
+        }
+        if let Some(note) = evidence::unavailable(req, ctx) {
+            notes.push(note);
             continue;
         }
         // An allowed-empty checklist skips its rules, but not the tamper
@@ -1694,6 +1777,7 @@ pub fn evaluate_checklist<'a>(
                     total: removed.len(),
                     help: None,
                     optional: Vec::new(),
+                    evidence: Vec::new(),
                 });
             }
         }
@@ -1706,7 +1790,10 @@ pub fn evaluate_checklist<'a>(
         // with `approved-by` needs its approval whether or not its box exists.
         let verdict = verdict.or_else(|| signoff(req, ctx).map(|_| not_found(Code::Ok, String::new())));
         let Some(mut v) = verdict else { continue };
-        if let Some((ok, message)) = signoff(req, ctx) {
+        let judged = evidence::apply(&mut v, req, ctx);
+        if let Some((ok, message)) = signoff(req, ctx)
+            && (judged.is_none() || v.code == Code::Ok)
+        {
             let found = !matches!(
                 v.code,
                 Code::SectionNotFound | Code::ItemNotFound | Code::NoItemMatched | Code::SectionEmpty | Code::NoItems
@@ -1730,7 +1817,11 @@ pub fn evaluate_checklist<'a>(
             total: v.total,
             help: req.help.clone(),
             optional: v.optional,
+            evidence: judged.as_ref().map(|j| j.entries.clone()).unwrap_or_default(),
         });
+        if let Some(untrusted) = judged.and_then(|j| evidence::untrusted(&j, &v.ticked, req, ctx)) {
+            requirements.push(untrusted);
+        }
     }
     if let (Some(level), Some(tip)) = (cp.stale, subject.tip)
         && let Some(report) = behind.report(tip, level)
@@ -1769,6 +1860,7 @@ pub fn evaluate_checklist<'a>(
                 open: unticked,
                 help: None,
                 optional: Vec::new(),
+                evidence: Vec::new(),
             });
         }
     }
@@ -1871,6 +1963,7 @@ fn parent_ticked_children_open(list: &Checklist, mode: WaiverReason, level: Leve
         open,
         help: None,
         optional: Vec::new(),
+        evidence: Vec::new(),
     })
 }
 
@@ -1958,6 +2051,7 @@ impl<'t> Behind<'t> {
             total: n,
             help: None,
             optional: Vec::new(),
+            evidence: Vec::new(),
         })
     }
 }

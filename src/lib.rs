@@ -13,6 +13,7 @@ pub mod cli;
 pub mod code_span;
 pub mod engine;
 pub mod eval;
+pub mod evidence;
 pub mod exit;
 pub mod facts;
 pub mod git;

@@ -21,6 +21,9 @@ use toml::de::{DeTable, DeValue};
 use crate::input::Bounded;
 use crate::normalize;
 
+mod evidence;
+pub use evidence::{EVIDENCE_KEYS, EvidenceKeys};
+
 /// How much a failing requirement matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -204,6 +207,8 @@ pub struct Requirement {
     pub when_changed: Option<Globs>,
     /// Users (`alice`) and teams (`@org/team`) whose approving review satisfies it.
     pub approved_by: Vec<String>,
+    /// What GitHub must show before a ticked item of this rule counts.
+    pub evidence: Option<EvidenceKeys>,
     pub waivable: bool,
     pub help: Option<String>,
     /// Where the requirement starts in the policy file.
@@ -306,6 +311,9 @@ pub struct ActionPolicy {
     pub workflow_changed: Option<Level>,
     /// A failing gate's check run concludes `neutral` instead of `failure`.
     pub report_only: bool,
+    /// Level of the `evidence-untrusted` finding (a check run made by a
+    /// workflow the pull request changes); `None` is off.
+    pub evidence_untrusted: Option<Level>,
 }
 
 impl Default for ActionPolicy {
@@ -313,6 +321,7 @@ impl Default for ActionPolicy {
         ActionPolicy {
             workflow_changed: Some(Level::Deny),
             report_only: false,
+            evidence_untrusted: Some(Level::Deny),
         }
     }
 }
@@ -406,7 +415,7 @@ pub const MAX_BYTES: u64 = 1024 * 1024;
 
 pub const TOP_KEYS: &[&str] = &["version", "action", "checklist", "skip"];
 pub const SKIP_KEYS: &[&str] = &["authors", "draft", "labels", "labeled-by", "base", "head", "reason"];
-pub const ACTION_KEYS: &[&str] = &["workflow-changed", "report-only"];
+pub const ACTION_KEYS: &[&str] = &["workflow-changed", "report-only", "evidence-untrusted"];
 pub const CHECKLIST_KEYS: &[&str] = &[
     "path",
     "source",
@@ -437,6 +446,11 @@ pub const REQUIRE_KEYS: &[&str] = &[
     "except-sections",
     "filled",
     "placeholders",
+    "checks",
+    "changed",
+    "deployed",
+    "labels",
+    "labeled-by",
 ];
 
 impl Policy {
@@ -1084,6 +1098,11 @@ impl Validator<'_> {
         {
             action.workflow_changed = level;
         }
+        if let Some(v) = table.get("evidence-untrusted")
+            && let Some(level) = self.level("evidence-untrusted", v, true)
+        {
+            action.evidence_untrusted = level;
+        }
         match table.get("report-only").map(|v| (v, v.get_ref())) {
             None => {}
             Some((_, DeValue::Boolean(b))) => action.report_only = *b,
@@ -1346,6 +1365,7 @@ impl Validator<'_> {
         }
         let waivable = self.boolean("waivable", get("waivable"), true);
         let help = get("help").and_then(|v| self.string("help", v));
+        let evidence = self.evidence_keys(table);
 
         let at = self.loc(value.span());
         if all == Some(true) {
@@ -1452,6 +1472,7 @@ impl Validator<'_> {
             level: level?,
             when_changed,
             approved_by,
+            evidence: evidence.ok()?,
             waivable,
             help,
             at,

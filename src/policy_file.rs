@@ -88,6 +88,10 @@ pub struct ActionTable {
     /// A failing gate's check run concludes `neutral` instead of `failure`.
     /// Default false.
     pub report_only: Option<bool>,
+    /// Level of the `evidence-untrusted` finding: a `checks` entry satisfied
+    /// by a check run whose GitHub Actions workflow file the pull request
+    /// changes. Default "deny".
+    pub evidence_untrusted: Option<LevelOrOff>,
 }
 
 /// Where a checklist's markdown comes from.
@@ -253,6 +257,27 @@ pub struct RequireTable {
     /// of the defaults.
     #[schemars(length(min = 1))]
     pub placeholders: Option<Vec<String>>,
+    /// Evidence: a ticked item counts only when every named check run (any
+    /// app) and commit status context concluded `success` on the pull
+    /// request's head commit (the newest run of each name).
+    #[schemars(length(min = 1))]
+    pub checks: Option<Vec<String>>,
+    /// Evidence: a ticked item counts only when the pull request changes a
+    /// file matching one of these globs.
+    #[schemars(length(min = 1))]
+    pub changed: Option<Vec<String>>,
+    /// Evidence: a ticked item counts only when each named environment has
+    /// a deployment of the head commit whose latest status is `success`.
+    #[schemars(length(min = 1))]
+    pub deployed: Option<Vec<String>>,
+    /// Evidence: a ticked item counts only when the pull request carries
+    /// every named label.
+    #[schemars(length(min = 1))]
+    pub labels: Option<Vec<String>>,
+    /// With `labels`: the newest `labeled` event of each label must be by
+    /// one of these (logins, `name[bot]` apps, `@org/team` teams).
+    #[schemars(length(min = 1))]
+    pub labeled_by: Option<Vec<String>>,
 }
 
 /// The policy's JSON Schema, as committed in `checkgate.schema.json`.

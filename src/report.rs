@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::eval::{ChecklistReport, Level, OpenItem, OptionalItem, Report, RequirementReport};
+use crate::eval::{ChecklistReport, Code, Level, OpenItem, OptionalItem, Report, RequirementReport};
+use crate::evidence::State as EvidenceState;
 use crate::policy::Source;
 use crate::sanitize;
 
@@ -145,6 +146,7 @@ pub fn shown_text(text: &str) -> &str {
 fn status(r: &RequirementReport) -> &'static str {
     match (r.passed, r.level) {
         (true, _) => "ok",
+        (false, Level::Deny) if r.code == Code::EvidencePending => "wait",
         (false, Level::Deny) => "FAIL",
         (false, Level::Warn) => "warn",
     }
@@ -174,6 +176,9 @@ pub fn verdict(report: &Report) -> String {
         1 => ", 1 warning".to_string(),
         n => format!(", {n} warnings"),
     };
+    if report.pending {
+        return format!("PENDING: waiting for: {}", report.waiting_for().join(", "));
+    }
     if report.checklists.is_empty() {
         // Every checklist was skipped (a description without a pull
         // request): a pass, but not one anything earned.
@@ -235,6 +240,14 @@ fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
             // missing section.
             let _ = write!(line, "  {:<4}  {} — {}", status(r), r.rule, r.message);
             put(&mut line);
+            for e in &r.evidence {
+                let _ = write!(line, "        evidence: {:<9} {}", evidence_state(e.state), e.message);
+                if let Some(url) = &e.url {
+                    line.push_str("  ");
+                    line.push_str(url);
+                }
+                put(&mut line);
+            }
             if r.passed {
                 optional_lines(&mut line, &c.path, &r.optional, &mut put);
                 continue;
@@ -441,9 +454,35 @@ fn reference(path: &str, line: usize, opts: &MarkdownOptions) -> String {
     }
 }
 
+/// Whether a URL an app reported (a check run's details, a status's target)
+/// may be a link in the comment: `https://` and nothing that could end the
+/// link or the line early.
+fn safe_url(url: &str) -> bool {
+    url.starts_with("https://") && url.chars().all(|c| c.is_ascii_graphic() && !"<>\"`\\[]".contains(c))
+}
+
+fn evidence_icon(state: EvidenceState) -> &'static str {
+    match state {
+        EvidenceState::Passed => "✅",
+        EvidenceState::Failed => "❌",
+        EvidenceState::Pending => "⏳",
+        EvidenceState::Untrusted => "⚠️",
+    }
+}
+
+fn evidence_state(state: EvidenceState) -> &'static str {
+    match state {
+        EvidenceState::Passed => "passed",
+        EvidenceState::Failed => "failed",
+        EvidenceState::Pending => "pending",
+        EvidenceState::Untrusted => "untrusted",
+    }
+}
+
 fn icon(r: &RequirementReport) -> &'static str {
     match (r.passed, r.level) {
         (true, _) => "✅",
+        (false, _) if r.code == Code::EvidencePending => "⏳",
         (false, Level::Deny) => "❌",
         (false, Level::Warn) => "⚠️",
     }
@@ -554,7 +593,13 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
         dropped: 0,
     };
     let (total, failing, warnings) = tally(report);
-    let headline = if report.checklists.is_empty() {
+    let headline = if report.pending {
+        let waiting: Vec<String> = report.waiting_for().iter().map(|n| escape_markdown(n)).collect();
+        format!(
+            "## ⏳ checkgate: waiting for: {}\n\nNothing has failed. The check run stays in progress until this evidence reports on the head commit; the run it triggers then completes it.",
+            waiting.join(", ")
+        )
+    } else if report.checklists.is_empty() {
         "## ✅ checkgate: nothing was checked".to_string()
     } else if report.passed {
         match total {
@@ -581,8 +626,15 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
             .iter()
             .filter(|r| !r.passed && r.level == Level::Deny)
             .count();
+        let waiting = c
+            .requirements
+            .iter()
+            .filter(|r| !r.passed && r.level == Level::Deny && r.code == Code::EvidencePending)
+            .count();
         let state = if failed == 0 {
             format!("✅ {} hold", c.requirements.len())
+        } else if failed == waiting {
+            format!("⏳ {waiting} of {} waiting for evidence", c.requirements.len())
         } else {
             format!("❌ {failed} of {} failing", c.requirements.len())
         };
@@ -607,6 +659,26 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                     escape_markdown(&r.rule),
                     escape_markdown(&r.message)
                 ));
+            }
+        }
+        let with_evidence: Vec<&RequirementReport> = c.requirements.iter().filter(|r| !r.evidence.is_empty()).collect();
+        if !with_evidence.is_empty() {
+            b.push("");
+            b.push("**Evidence** (what GitHub shows for the ticked items)");
+            b.push("");
+            for r in with_evidence {
+                for e in &r.evidence {
+                    let link = match e.url.as_deref().filter(|u| safe_url(u)) {
+                        Some(url) => format!(" · [details]({})", link_path(url)),
+                        None => String::new(),
+                    };
+                    b.push(&format!(
+                        "- {} {} — {}{link}",
+                        evidence_icon(e.state),
+                        escape_markdown(&e.message),
+                        escape_markdown(&r.rule),
+                    ));
+                }
             }
         }
         for r in c.requirements.iter().filter(|r| !r.passed) {
@@ -773,9 +845,10 @@ pub fn github_commands(report: &Report) -> String {
     for c in &report.checklists {
         let is_file = c.path != Source::PrBody.display();
         for r in c.requirements.iter().filter(|r| !r.passed) {
-            let command = match r.level {
-                Level::Deny => "error",
-                Level::Warn => "warning",
+            let command = match (r.level, r.code) {
+                (_, Code::EvidencePending) => "notice",
+                (Level::Deny, _) => "error",
+                (Level::Warn, _) => "warning",
             };
             let title = format!("checkgate: {}", r.rule);
             if r.open.is_empty() {
@@ -789,6 +862,8 @@ pub fn github_commands(report: &Report) -> String {
             }
             for o in &r.open {
                 let what = match &o.note {
+                    // An evidence note is the rule's message: said once.
+                    Some(n) if *n == r.message => format!("{} — {n}", shown_text(&o.text)),
                     Some(n) => format!("{} ({n}) — {}", shown_text(&o.text), r.message),
                     None => format!("open: {} — {}", shown_text(&o.text), r.message),
                 };
@@ -808,7 +883,6 @@ pub fn github_commands(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::Code;
 
     #[test]
     fn code_spans_stay_code_and_inert() {
@@ -834,6 +908,7 @@ mod tests {
                 note: None,
                 url: None,
                 code: Vec::new(),
+                evidence: vec![],
             })
             .collect();
         Report::new(
@@ -852,6 +927,7 @@ mod tests {
                     total: open + 1,
                     help: None,
                     optional: vec![],
+                    evidence: vec![],
                 }],
                 waived: vec![],
                 notes: vec![],

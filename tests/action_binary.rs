@@ -139,7 +139,7 @@ async fn the_binary_runs_a_real_pull_request_event_end_to_end() {
     let outputs = std::fs::read_to_string(dir.path().join("output")).expect("GITHUB_OUTPUT");
     let values = parse_outputs(&outputs);
     let names: Vec<&str> = values.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["passed", "checked", "total", "open", "report"]);
+    assert_eq!(names, ["passed", "checked", "total", "open", "report", "pending"]);
     assert_eq!(values[0].1, "false");
     assert_eq!(values[1].1, "1");
     assert_eq!(values[2].1, "2");

@@ -52,6 +52,7 @@ fn init_workflow_writes_the_policy_and_the_documented_workflow_and_prints_the_th
         format!(
             "wrote {root}/.github/checkgate.toml\n\
              wrote {root}/.github/workflows/checkgate.yml\n\
+             wrote {root}/.github/workflows/checkgate-review.yml\n\
              wrote {root}/.github/CODEOWNERS\n\
              Three steps remain:\n\
              \x20 1. Uncomment the requirements to enforce in .github/checkgate.toml, then merge it and the workflow to the default branch: a `pull_request_target` workflow only runs from there.\n\
@@ -66,6 +67,13 @@ fn init_workflow_writes_the_policy_and_the_documented_workflow_and_prints_the_th
         workflow,
         block_after(&repo_file("README.md"), "## Use it in GitHub Actions"),
         "the workflow init writes is the README's, byte for byte"
+    );
+    let review = std::fs::read_to_string(root.join(".github/workflows/checkgate-review.yml")).unwrap();
+    assert_eq!(review, checkgate::adopt::review_workflow());
+    assert_eq!(
+        review,
+        block_after(&repo_file("README.md"), "(docs/action.md#why-the-second-workflow)"),
+        "the review trigger init writes is the README's, byte for byte"
     );
     assert_eq!(
         std::fs::read_to_string(root.join(".github/CODEOWNERS")).unwrap(),

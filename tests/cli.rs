@@ -659,7 +659,7 @@ fn new_policy_keys_are_validated_with_the_rest() {
          [[checklist]]\nsource = \"pr-body\"\ntemplate = 3\n",
         "p.toml:2:20: `workflow-changed` must be \"deny\", \"warn\" or \"off\", found \"block\"\n\
          p.toml:3:15: `report-only` must be a boolean, found a string\n\
-         p.toml:4:1: unknown key `fail` in [action]; expected one of: workflow-changed, report-only\n\
+         p.toml:4:1: unknown key `fail` in [action]; expected one of: workflow-changed, report-only, evidence-untrusted\n\
          p.toml:7:12: `template` applies only to `source = \"pr-body\"`: a file checklist's baseline is its own copy at the base\n\
          p.toml:8:9: `stale` must be \"deny\", \"warn\" or \"off\", found \"error\"\n\
          p.toml:11:12: `template` must be a path or `false`, found an integer\n\

@@ -859,7 +859,7 @@ fn the_action_is_run_steps_and_passes_every_input_the_binary_reads() {
     assert!(unused.is_empty(), "inputs that reach nothing: {unused:?}");
 
     let outputs: Vec<&str> = action.outputs.keys().map(String::as_str).collect();
-    assert_eq!(outputs, ["checked", "open", "passed", "report", "total"]);
+    assert_eq!(outputs, ["checked", "open", "passed", "pending", "report", "total"]);
     for (name, output) in &action.outputs {
         assert_eq!(output.value, format!("${{{{ steps.gate.outputs.{name} }}}}"), "{name}");
     }

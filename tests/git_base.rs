@@ -126,3 +126,48 @@ fn boxes_added_since_the_base_do_not_count_towards_min_checked() {
         out.stdout
     );
 }
+/// Issue 15 §5: locally, evidence that needs GitHub is skipped with a note
+/// naming its keys, and `changed` is judged from `git diff REF`.
+#[test]
+fn evidence_rules_locally_skip_what_needs_github_and_judge_changed_with_base() {
+    let dir = repo();
+    let policy = "[[checklist]]\npath = \"READY.md\"\n\
+        [[checklist.require]]\nitem = \"Tests pass\"\nchecks = [\"test\"]\n\
+        [[checklist.require]]\nitem = \"Runbook written\"\nchanged = [\"docs/RUNBOOK.md\"]\n";
+    std::fs::write(dir.path().join("e.toml"), policy).expect("write");
+    std::fs::write(
+        dir.path().join("READY.md"),
+        "# Ready\n## Must\n- [x] Tests pass\n- [x] Runbook written\n## Db\n- [ ] Migration rehearsed\n",
+    )
+    .expect("edit");
+    let plain = checkgate(dir.path(), &["check", "--policy", "e.toml", "--format", "json"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let report: serde_json::Value = serde_json::from_str(&plain.stdout).expect("json");
+    assert_eq!(
+        report["checklists"][0]["notes"],
+        serde_json::json!([
+            "not checked here: item: Tests pass needs evidence from GitHub (checks: test)",
+            "not checked here: item: Runbook written needs the files the pull request changes (changed: docs/RUNBOOK.md; locally, pass --base REF)"
+        ])
+    );
+    let out = checkgate(dir.path(), &["check", "--policy", "e.toml", "--base", "main"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "  FAIL  item: Runbook written — ticked, but the pull request changes no file matching `docs/RUNBOOK.md`"
+        ),
+        "{}",
+        out.stdout
+    );
+    std::fs::create_dir_all(dir.path().join("docs")).expect("mkdir");
+    std::fs::write(dir.path().join("docs/RUNBOOK.md"), "# Runbook\n").expect("write");
+    git(dir.path(), &["add", "docs"]);
+    let out = checkgate(dir.path(), &["check", "--policy", "e.toml", "--base", "main"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("        evidence: passed    the pull request changes docs/RUNBOOK.md"),
+        "{}",
+        out.stdout
+    );
+}

@@ -160,7 +160,16 @@ fn the_gate_listens_for_every_event_that_can_change_its_verdict() {
     let events: BTreeSet<&str> = on.keys().filter_map(|k| k.as_str()).collect();
     assert_eq!(
         events,
-        BTreeSet::from(["pull_request_target", "issue_comment", "workflow_run", "merge_group"])
+        BTreeSet::from([
+            "pull_request_target",
+            "issue_comment",
+            "workflow_run",
+            "merge_group",
+            // Evidence (issue 15): commits' check runs, statuses and deployments.
+            "check_run",
+            "status",
+            "deployment_status",
+        ])
     );
     let types = |event: &str| -> Vec<&str> {
         on.get(event)
@@ -196,8 +205,8 @@ fn the_gate_listens_for_every_event_that_can_change_its_verdict() {
         .collect();
     assert_eq!(
         watched,
-        [trigger_name],
-        "checkgate runs when the review trigger completes"
+        [trigger_name, "CI"],
+        "checkgate runs when the review trigger completes, and when CI does (evidence)"
     );
     let trigger_on: Vec<&str> = trigger["on"]
         .as_mapping()
@@ -262,6 +271,10 @@ fn the_concurrency_group_is_the_pull_requests_number_for_each_events_payload() {
                 // A fork's run lists no pull request: its commit stands in.
                 None => format!("checkgate-{}", as_text(&payload["workflow_run"]["head_sha"])),
             },
+            // Events that carry no pull request: their commit stands in.
+            "check_run" => format!("checkgate-{}", as_text(&payload["check_run"]["head_sha"])),
+            "status" => format!("checkgate-{}", as_text(&payload["sha"])),
+            "deployment_status" => format!("checkgate-{}", as_text(&payload["deployment"]["sha"])),
             other => panic!("{name}: no expectation for {other}"),
         };
         assert_eq!(evaluated, expected, "{name}");
@@ -270,7 +283,17 @@ fn the_concurrency_group_is_the_pull_requests_number_for_each_events_payload() {
     if support::shared().is_some() {
         assert_eq!(
             seen,
-            BTreeSet::from(["pull_request_target", "issue_comment", "workflow_run"].map(String::from))
+            BTreeSet::from(
+                [
+                    "pull_request_target",
+                    "issue_comment",
+                    "workflow_run",
+                    "check_run",
+                    "status",
+                    "deployment_status"
+                ]
+                .map(String::from)
+            )
         );
     }
     // Every activity type of one pull request shares the group: a burst of

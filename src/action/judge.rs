@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use super::{ActionArgs, ActionError, GithubEnv, Target, template, workflow};
+use super::{ActionArgs, ActionError, GithubEnv, Target, evidence, template, workflow};
 use crate::checklist;
 use crate::engine::{self, EngineError, MemLoader};
 use crate::eval::{Context, Report, Signoffs};
@@ -44,6 +44,10 @@ pub(super) struct Judged {
     /// Other open pull requests whose head is the commit judged: a check
     /// run on the commit speaks for them too.
     pub(super) others: Vec<u64>,
+    /// Ids of checkgate's own check runs on the head commit still in
+    /// progress (an earlier run left them waiting for evidence): this run's
+    /// verdict completes them too.
+    pub(super) own_runs: Vec<u64>,
 }
 
 /// A pull request the base policy's `[[skip]]` skips, and where to say so.
@@ -423,17 +427,24 @@ pub(super) async fn judge<T: github::Transport>(
             _ => Ok(None),
         }
     };
+    let read_evidence = evidence::read(client, &policy, &facts.head_ref);
+    let labels = prefetched.as_ref().map(|p| p.facts.labels.as_slice());
+    let read_label_teams = evidence::label_teams(client, &policy, labels.unwrap_or_default());
     // The local actions' directories (under `pull_request`) go out beside
-    // the checklists: only the verdict's last step needs them.
-    let (files, signoffs, read_comments, local) = tokio::join!(
+    // the checklists and the evidence.
+    let (files, signoffs, read_comments, local, head_evidence, label_teams) = tokio::join!(
         read_files,
         read_signoffs,
         read_comments,
-        local_actions(env, client, &facts)
+        local_actions(env, client, &facts),
+        read_evidence,
+        read_label_teams
     );
     let local = local?;
     let files = files?;
     let signoffs = signoffs?;
+    let mut head_evidence = head_evidence?;
+    let label_teams = label_teams?;
     let mut teams = std::collections::HashMap::new();
     let mut listed = prefetched.as_ref().map(|p| p.comments.clone());
     if let Some((comments, members, raw)) = read_comments? {
@@ -497,24 +508,41 @@ pub(super) async fn judge<T: github::Transport>(
         loader.templates.insert(template, text);
     }
 
+    if let Some(ev) = head_evidence.as_mut() {
+        ev.labels = labels.map(<[_]>::to_vec);
+    }
+    // One team may be named for comments and for labels: its members among
+    // both sets of logins count.
+    for (team, members) in label_teams {
+        teams.entry(team).or_default().extend(members);
+    }
+    let default_policy = prefetched.as_ref().map(|p| &p.default_policy);
+    // Read before judging: `evidence-untrusted` is obeyed as the trusted
+    // `[action]` table says, like `workflow-changed`.
+    let action = trusted_action(client, env, &facts, &local, &policy, &policy_path, default_policy).await;
     let ctx = Context {
         changed_files: facts.files.as_ref().map(github::ChangedFiles::paths),
         changed_files_truncated: facts.files.as_ref().is_some_and(|f| f.truncated),
         signoffs,
         teams,
+        evidence: head_evidence,
+        evidence_untrusted: action.evidence_untrusted,
     };
     if let Some(note) = facts.files.as_ref().and_then(github::ChangedFiles::incomplete_note) {
         facts.notes.push(note);
     }
     let mut report = engine::check(&policy, &loader, &ctx)?;
     report.notes.splice(0..0, facts.notes.iter().cloned());
-    let default_policy = prefetched.as_ref().map(|p| &p.default_policy);
-    let action = trusted_action(client, env, &facts, &local, &policy, &policy_path, default_policy).await;
     if let Some(found) = workflow_finding(env, &facts, &local, &action) {
         report.checklists.insert(0, found);
         report = Report::new(report.checklists, report.notes);
     }
     let mut judged = finish(env, target, &facts, &action, report);
+    judged.own_runs = ctx
+        .evidence
+        .as_ref()
+        .map(|ev| evidence::own_runs(ev, super::CHECK_NAME))
+        .unwrap_or_default();
     judged.comments = listed;
     judged.others = prefetched.as_ref().map(|p| p.others.clone()).unwrap_or_default();
     judged.enforcement = prefetched.map(|p| p.enforcement);
@@ -658,6 +686,7 @@ fn finish(
         enforcement: None,
         base_branch: facts.pull.as_ref().and_then(|p| p.base.git_ref.clone()),
         others: Vec::new(),
+        own_runs: Vec::new(),
     }
 }
 
@@ -701,7 +730,7 @@ async fn signoffs<T: github::Transport>(
 
 /// `org/team` (lower case) → which of `logins` belong to it, for each
 /// `@org/team` among `named`: one membership request per team and login.
-async fn team_members<'a, T: github::Transport>(
+pub(super) async fn team_members<'a, T: github::Transport>(
     client: &Client<T>,
     named: impl Iterator<Item = &'a String>,
     logins: &[String],

@@ -25,6 +25,7 @@
 
 mod env;
 mod event;
+mod evidence;
 mod judge;
 mod outputs;
 mod publish;

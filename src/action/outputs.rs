@@ -13,7 +13,7 @@ use crate::exit::Exit;
 use crate::report;
 use crate::sanitize::{self, Redactor};
 
-/// The step outputs: `passed`, `checked`, `total`, `open`, `report`. The
+/// The step outputs: `passed`, `checked`, `total`, `open`, `report`, `pending`. The
 /// `report` JSON is cut to fit GitHub's 1 MB limit on one output
 /// ([`report::json_bounded`]).
 pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
@@ -24,6 +24,7 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
         ("total", report.total().to_string()),
         ("open", open.len().to_string()),
         ("report", report::json_bounded(report, report::REPORT_OUTPUT_MAX_BYTES)),
+        ("pending", report.pending.to_string()),
     ]
 }
 

@@ -4,7 +4,7 @@
 use super::judge::{Judged, SkippedPull};
 use super::outputs::{Log, outputs};
 use super::{ActionArgs, ActionError, CHECK_NAME, CommentMode, MAX_ANNOTATIONS};
-use crate::eval::{Level, Report};
+use crate::eval::{Code, Level, Report};
 use crate::exit::Exit;
 use crate::github::{self, Annotation, CheckRun, Client, CommentOutcome, CommentWhen, GithubError};
 use crate::policy::Source;
@@ -31,6 +31,7 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         comments,
         enforcement,
         base_branch,
+        own_runs,
         ..
     } = judged;
     // Checklist text is the pull request author's: nothing derived from it
@@ -52,18 +53,22 @@ pub(super) async fn report_and_publish<T: github::Transport>(
         comment_note,
         siblings: &siblings,
         base_branch: base_branch.as_deref().unwrap_or_default(),
+        own_runs,
     };
-    let api_error = match publish(args, client, published, &report, &markdown, log).await {
-        Ok(()) => None,
+    // Whether a check run now holds the merge in progress while evidence is
+    // pending: only then may a pending step exit 0.
+    let holds = args.check_run && head_sha.is_some();
+    let (api_error, held) = match publish(args, client, published, &report, &markdown, log).await {
+        Ok(()) => (None, holds),
         Err(e) if e.is_read_only() => {
             log.warn(&read_only_warning(&e.to_string()));
             let _ = log.summary(
                 "> [!WARNING]\n> The token is read-only here, so checkgate posted no comment or check run. \
                  For fork pull requests, use the `pull_request_target` recipe in checkgate's README.\n",
             );
-            None
+            (None, false)
         }
-        Err(e) => Some(ActionError::from(e)),
+        Err(e) => (Some(ActionError::from(e)), false),
     };
     if let Some(e) = local_error.or(api_error) {
         return log.fail(&e.to_string());
@@ -76,6 +81,22 @@ pub(super) async fn report_and_publish<T: github::Transport>(
             "the `fail: false` input is ignored: this pull request changes a workflow, so the input may be the \
              author's; the step fails with the gate (see the workflow-changed finding)",
         );
+    }
+    let waiting = report.waiting_for().join(", ");
+    if report.pending && held {
+        log.notice(&format!(
+            "waiting for: {waiting}. Nothing failed, and the evidence above is not there yet: the {CHECK_NAME} check run \
+             stays in progress until a later run (on the event that reports it) completes it"
+        ));
+        return Exit::Pass;
+    }
+    if report.pending {
+        // Fail closed: with no check run left in progress, a passing step
+        // would let the merge through before the evidence is in.
+        log.warn(&format!(
+            "waiting for: {waiting}. No {CHECK_NAME} check run holds the merge while it waits (`check-run: false`, \
+             a read-only token, or no commit to post on), so the step fails until the evidence is in"
+        ));
     }
     // The step fails with the check run: with every pull request the commit heads.
     let passed = report.passed && siblings.iter().all(Sibling::passed);
@@ -99,6 +120,9 @@ struct Published<'a> {
     /// The other open pull requests this commit heads, judged.
     siblings: &'a [Sibling],
     base_branch: &'a str,
+    /// checkgate's check runs on the head that earlier runs left in
+    /// progress: completed with this verdict, so none stays stuck.
+    own_runs: Vec<u64>,
 }
 
 /// Another open pull request whose head is the commit judged, and its verdict.
@@ -212,12 +236,40 @@ async fn publish<T: github::Transport>(
         if let Some(number) = to.pull {
             speak_for_siblings(&mut run, (number, to.base_branch), report.passed, to.siblings);
         }
-        match to.started {
-            Some(Ok(id)) => client.complete_check_run(id, &run).await,
-            Some(Err(e)) if e.is_read_only() => Err(e),
-            // Not created at the start: create it completed now.
-            _ => client.publish_check_run(&run).await.map(|_| ()),
+        let started = match to.started {
+            Some(Ok(id)) => Some(id),
+            Some(Err(e)) if e.is_read_only() => return Err(e),
+            _ => None,
+        };
+        let earlier = to.own_runs.iter().filter(|id| Some(**id) != started);
+        if report.pending {
+            // Left in progress: a required check blocks without showing red.
+            let held = client.hold_check_run(started, &run).await?;
+            let superseded = CheckRun {
+                conclusion: "cancelled",
+                title: "superseded: a newer checkgate run on this commit waits for the evidence".to_string(),
+                summary: format!("The check run {held} of this commit carries the verdict."),
+                text: None,
+                annotations: Vec::new(),
+                ..run.clone()
+            };
+            for id in earlier.filter(|id| **id != held) {
+                client.complete_check_run(*id, &superseded).await?;
+            }
+            return Ok(());
         }
+        match started {
+            Some(id) => client.complete_check_run(id, &run).await?,
+            // Not created at the start: create it completed now.
+            None => {
+                client.publish_check_run(&run).await?;
+            }
+        }
+        // The runs an earlier run left waiting take the verdict too.
+        for id in earlier {
+            client.complete_check_run(*id, &run).await?;
+        }
+        Ok(())
     };
     let (comment, check) = tokio::join!(comment, check);
     let outcome = comment?;
@@ -425,7 +477,11 @@ pub fn check_run(report: &Report, head_sha: &str, markdown: &str, report_only: b
             (false, false) => "failure",
             (false, true) => "neutral",
         },
-        title: report::verdict(report),
+        title: if report.pending {
+            format!("waiting for: {}", report.waiting_for().join(", "))
+        } else {
+            report::verdict(report)
+        },
         summary: markdown.to_string(),
         text: (omitted > 0).then(|| format!("{omitted} more open item(s) are not annotated; the summary lists them.")),
         annotations,
@@ -444,15 +500,17 @@ pub fn annotations(report: &Report) -> Vec<Annotation> {
                 continue;
             }
             let message = match &item.note {
+                Some(note) if *note == req.message => format!("{} — {note}", report::shown_text(&item.text)),
                 Some(note) => format!("{} ({note}) — {}", report::shown_text(&item.text), req.message),
                 None => format!("open: {} — {}", report::shown_text(&item.text), req.message),
             };
             out.push(Annotation {
                 path: path.to_string(),
                 line: item.line.max(1),
-                level: match level {
-                    Level::Deny => "failure",
-                    Level::Warn => "warning",
+                level: match (level, req.code) {
+                    (_, Code::EvidencePending) => "notice",
+                    (Level::Deny, _) => "failure",
+                    (Level::Warn, _) => "warning",
                 },
                 title: format!("checkgate: {}", req.rule),
                 message,

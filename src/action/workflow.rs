@@ -166,6 +166,7 @@ pub fn finding(
             code: Code::WorkflowChanged,
             open: Vec::new(),
             optional: Vec::new(),
+            evidence: Vec::new(),
             message,
             checked: 0,
             total: 0,

@@ -93,6 +93,55 @@ impl<T: Transport> Client<T> {
         Ok(())
     }
 
+    /// Leave a check run `in_progress` with `run`'s output (its
+    /// `conclusion` is not sent): the run `id` when there is one, else a new
+    /// one on `run.head_sha`. A required check that is in progress blocks a
+    /// merge without showing red; a later run completes it. Returns the id.
+    pub async fn hold_check_run(&self, id: Option<u64>, run: &CheckRun) -> Result<u64, GithubError> {
+        #[derive(Deserialize)]
+        struct Created {
+            id: u64,
+        }
+        let mut batches = run.annotations.chunks(ANNOTATIONS_PER_REQUEST);
+        let first = batches.next().unwrap_or_default();
+        let id = match id {
+            Some(id) => {
+                let body = json!({ "status": "in_progress", "output": output(run, first) });
+                self.send(
+                    Method::PATCH,
+                    &self.repo_path(&format!("check-runs/{id}")),
+                    Some(&body),
+                    true,
+                )
+                .await?;
+                id
+            }
+            None => {
+                let path = self.repo_path("check-runs");
+                let body = json!({
+                    "name": run.name,
+                    "head_sha": run.head_sha,
+                    "status": "in_progress",
+                    "output": output(run, first),
+                });
+                let r = self.send(Method::POST, &path, Some(&body), true).await?;
+                let created: Created = self.decode(Method::POST, &path, &r)?;
+                created.id
+            }
+        };
+        let update = self.repo_path(&format!("check-runs/{id}"));
+        for batch in batches {
+            self.send(
+                Method::PATCH,
+                &update,
+                Some(&json!({ "output": output(run, batch) })),
+                true,
+            )
+            .await?;
+        }
+        Ok(id)
+    }
+
     /// Create a completed check run; annotations beyond the first 50 go in
     /// follow-up updates of 50 each, as the Checks API requires. Returns the id.
     pub async fn publish_check_run(&self, run: &CheckRun) -> Result<u64, GithubError> {

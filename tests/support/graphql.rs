@@ -13,6 +13,9 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Schema};
 use serde_json::{Value, json};
 
+#[path = "graphql_checks.rs"]
+mod checks;
+
 use super::{Entry, OWNER, Pull, REPO, State, StoredComment, StoredReview, blob_sha, tree_sha};
 
 /// GitHub's schema: the published one when `../shared` is present.
@@ -557,6 +560,8 @@ impl ObjectValue for Commit<'_> {
                 ))
             }
             "tree" => Ok(ResolvedValue::object(Tree(s, oid.clone(), String::new()))),
+            "statusCheckRollup" => Ok(checks::rollup(s, oid).unwrap_or(ResolvedValue::null())),
+            "deployments" => Ok(checks::deployments(s, oid, info)),
             // The pull requests whose head this commit is.
             "associatedPullRequests" => Ok(ResolvedValue::object(PullList(
                 s,

@@ -492,7 +492,44 @@ pub struct State {
     pub endless_comments: bool,
     /// Further pull requests (sharing the files, reviews and comments above).
     pub other_pulls: Vec<Pull>,
+    /// Check runs other apps and workflows made on commits (checkgate's own
+    /// are `check_runs`); GraphQL's status-check rollup shows both.
+    pub commit_checks: Vec<FakeCheck>,
+    /// Commit statuses, newest last.
+    pub statuses: Vec<FakeStatus>,
+    /// Deployments, oldest first.
+    pub deployments: Vec<FakeDeployment>,
     next_id: u64,
+}
+
+/// A check run on a commit, made by another app or workflow.
+#[derive(Debug, Clone)]
+pub struct FakeCheck {
+    pub sha: String,
+    pub id: u64,
+    pub name: String,
+    /// `queued`, `in_progress` or `completed`.
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub app: String,
+    pub workflow_path: Option<String>,
+}
+
+/// A commit status.
+#[derive(Debug, Clone)]
+pub struct FakeStatus {
+    pub sha: String,
+    pub context: String,
+    pub state: String,
+}
+
+/// A deployment of a commit and its latest status.
+#[derive(Debug, Clone)]
+pub struct FakeDeployment {
+    pub sha: String,
+    pub id: u64,
+    pub environment: String,
+    pub state: Option<String>,
 }
 
 pub struct FakeGitHub {
@@ -596,6 +633,52 @@ impl FakeGitHub {
 
     pub fn set_changed_files(&self, files: Vec<ChangedFile>) {
         self.state().changed_files = files;
+    }
+
+    /// A check run `name` on `sha` by GitHub Actions, from
+    /// `.github/workflows/ci.yml`: `completed` with `conclusion`, or
+    /// `in_progress` without one. Returns its id.
+    pub fn add_check(&self, sha: &str, name: &str, conclusion: Option<&str>) -> u64 {
+        let mut s = self.state();
+        s.next_id += 1;
+        let id = s.next_id;
+        s.commit_checks.push(FakeCheck {
+            sha: sha.to_string(),
+            id,
+            name: name.to_string(),
+            status: if conclusion.is_some() {
+                "completed"
+            } else {
+                "in_progress"
+            }
+            .to_string(),
+            conclusion: conclusion.map(str::to_string),
+            app: "github-actions".to_string(),
+            workflow_path: Some(".github/workflows/ci.yml".to_string()),
+        });
+        id
+    }
+
+    /// A commit status `context` on `sha` in `state`.
+    pub fn add_status(&self, sha: &str, context: &str, state: &str) {
+        self.state().statuses.push(FakeStatus {
+            sha: sha.to_string(),
+            context: context.to_string(),
+            state: state.to_string(),
+        });
+    }
+
+    /// A deployment of `sha` to `environment` whose latest status is `state`.
+    pub fn add_deployment(&self, sha: &str, environment: &str, state: Option<&str>) {
+        let mut s = self.state();
+        s.next_id += 1;
+        let id = s.next_id;
+        s.deployments.push(FakeDeployment {
+            sha: sha.to_string(),
+            id,
+            environment: environment.to_string(),
+            state: state.map(str::to_string),
+        });
     }
 
     pub fn add_review(&self, login: &str, state: &str, commit_id: &str) {
@@ -917,6 +1000,9 @@ impl State {
             rules: self.rules.clone(),
             known_commits: self.known_commits.clone(),
             other_pulls: self.other_pulls.clone(),
+            commit_checks: self.commit_checks.clone(),
+            statuses: self.statuses.clone(),
+            deployments: self.deployments.clone(),
             ..State::default()
         }
     }

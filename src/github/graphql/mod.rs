@@ -17,6 +17,7 @@
 
 mod commit;
 mod convert;
+mod evidence;
 mod files;
 mod labels;
 mod pull;
@@ -132,6 +133,14 @@ pub struct FilesAt;
     response_derives = "Debug"
 )]
 pub struct PullsAt;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "src/github/graphql/schema.graphql",
+    query_path = "src/github/graphql/queries.graphql",
+    response_derives = "Debug"
+)]
+pub struct HeadEvidence;
 
 /// One entry of a GraphQL response's `errors`.
 #[derive(Debug, Deserialize)]
