@@ -16,9 +16,12 @@
 //! Script format: responses separated by NUL bytes. A response's first byte
 //! picks its status and headers ([`response`]); the rest is its body.
 //!
-//! Each read is one [`Read`]: a GraphQL read is added as another variant,
-//! whose check is that a body with `errors` (with or without `data`) is never
-//! a value ([`Served::has_graphql_errors`]).
+//! Each read is one [`Read`]. The GraphQL reads (the pull request, files at
+//! commits, the pull requests a commit heads, one pull request's head) are
+//! checked besides: an answer with `errors` (with or without `data`) is
+//! never a value ([`Served::has_graphql_errors`]), except where the error is
+//! about the base branch's rules alone, which the pull request read reports
+//! as unreadable instead of failing.
 #![no_main]
 
 use std::cell::RefCell;
@@ -52,10 +55,25 @@ impl Served {
         (200..300).contains(&self.status)
     }
 
-    /// A GraphQL answer with `errors`: a failed read, even with `data`.
-    #[allow(dead_code)] // For the GraphQL read the lead adds.
-    fn has_graphql_errors(&self) -> bool {
-        serde_json::from_str::<Value>(&self.body).is_ok_and(|v| v.get("errors").is_some_and(|e| !e.is_null()))
+    /// A GraphQL answer with `errors` other than about `allowed` (a field
+    /// name anywhere in an error's `path`): a failed read, even with `data`.
+    fn has_graphql_errors(&self, allowed: Option<&str>) -> bool {
+        let Ok(body) = serde_json::from_str::<Value>(&self.body) else {
+            return false;
+        };
+        match body.get("errors") {
+            None | Some(Value::Null) => false,
+            Some(Value::Array(errors)) => errors.iter().any(|e| {
+                let about_allowed = allowed.is_some_and(|field| {
+                    e.get("path")
+                        .and_then(Value::as_array)
+                        .is_some_and(|path| path.iter().any(|p| p.as_str() == Some(field)))
+                });
+                !about_allowed
+            }),
+            // `errors` that is not a list is not an answer to take data from.
+            Some(_) => true,
+        }
     }
 }
 
@@ -122,9 +140,24 @@ enum Read {
     Reviews,
     Team,
     Comments,
+    PullGraphql,
+    FilesAt,
+    PullsAt,
+    PullHead,
 }
 
-const READS: [Read; 8] = [
+impl Read {
+    /// For a GraphQL read, the one field whose errors may leave a value.
+    fn graphql(self) -> Option<Option<&'static str>> {
+        match self {
+            Read::PullGraphql => Some(Some("rules")),
+            Read::FilesAt | Read::PullsAt | Read::PullHead => Some(None),
+            _ => None,
+        }
+    }
+}
+
+const READS: [Read; 12] = [
     Read::Pull,
     Read::Files,
     Read::Compare,
@@ -133,6 +166,10 @@ const READS: [Read; 8] = [
     Read::Reviews,
     Read::Team,
     Read::Comments,
+    Read::PullGraphql,
+    Read::FilesAt,
+    Read::PullsAt,
+    Read::PullHead,
 ];
 
 /// Most bytes a file read may return in this target.
@@ -183,6 +220,22 @@ async fn read(client: &Client<Script>, read: Read) -> Outcome {
             .list_comments(7)
             .await
             .map_or_else(error, |_| Outcome::List { incomplete: false }),
+        Read::PullGraphql => client
+            .read_pull(
+                7,
+                "abc",
+                ".github/checkgate.toml",
+                ".github/checkgate.toml",
+                "checkgate",
+            )
+            .await
+            .map_or_else(error, |_| Outcome::Value),
+        Read::FilesAt => client
+            .files_at(&["abc"], &["docs/READY.md".to_string()], FILE_LIMIT)
+            .await
+            .map_or_else(error, |_| Outcome::Value),
+        Read::PullsAt => client.open_pulls_at("abc").await.map_or_else(error, |_| Outcome::Value),
+        Read::PullHead => client.open_pull(7).await.map_or_else(error, |_| Outcome::Value),
     }
 }
 
@@ -200,6 +253,15 @@ fn check(read: Read, outcome: &Outcome, served: &[Served]) {
         Outcome::Value | Outcome::File(_) => {
             let last = last.expect("a value needs an answer");
             assert!(last.ok(), "{read:?}: a value from HTTP {}", last.status);
+            // (Earlier answers may be retried rate limits, which carry
+            // `errors` too; the last one is what the value came from.)
+            if let Some(allowed) = read.graphql() {
+                assert!(
+                    !last.has_graphql_errors(allowed),
+                    "{read:?}: a value from a GraphQL answer with errors: {}",
+                    last.body
+                );
+            }
             if let Outcome::File(len) = outcome {
                 assert!(*len as u64 <= FILE_LIMIT, "{read:?}: {len} bytes over the limit");
             }
