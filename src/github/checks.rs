@@ -81,16 +81,7 @@ impl<T: Transport> Client<T> {
             "output": output(run, first),
         });
         self.send(Method::PATCH, &update, Some(&body), true).await?;
-        for batch in batches {
-            self.send(
-                Method::PATCH,
-                &update,
-                Some(&json!({ "output": output(run, batch) })),
-                true,
-            )
-            .await?;
-        }
-        Ok(())
+        self.annotate_further(id, run, batches).await
     }
 
     /// Leave a check run `in_progress` with `run`'s output (its
@@ -129,16 +120,7 @@ impl<T: Transport> Client<T> {
                 created.id
             }
         };
-        let update = self.repo_path(&format!("check-runs/{id}"));
-        for batch in batches {
-            self.send(
-                Method::PATCH,
-                &update,
-                Some(&json!({ "output": output(run, batch) })),
-                true,
-            )
-            .await?;
-        }
+        self.annotate_further(id, run, batches).await?;
         Ok(id)
     }
 
@@ -163,7 +145,19 @@ impl<T: Transport> Client<T> {
         // per commit), so unlike a comment this POST is retried on 5xx.
         let r = self.send(Method::POST, &path, Some(&body), true).await?;
         let created: Created = self.decode(Method::POST, &path, &r)?;
-        let update = self.repo_path(&format!("check-runs/{}", created.id));
+        self.annotate_further(created.id, run, batches).await?;
+        Ok(created.id)
+    }
+
+    /// Add the annotations past the first request's 50 to check run `id`,
+    /// 50 to an update, as the Checks API requires.
+    async fn annotate_further(
+        &self,
+        id: u64,
+        run: &CheckRun,
+        batches: std::slice::Chunks<'_, Annotation>,
+    ) -> Result<(), GithubError> {
+        let update = self.repo_path(&format!("check-runs/{id}"));
         for batch in batches {
             self.send(
                 Method::PATCH,
@@ -173,7 +167,7 @@ impl<T: Transport> Client<T> {
             )
             .await?;
         }
-        Ok(created.id)
+        Ok(())
     }
 }
 
