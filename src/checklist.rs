@@ -52,8 +52,9 @@ pub struct Section {
     /// is longer; made once so that reports can borrow it.
     shortened: Option<String>,
     /// The JSON array of the shown titles of this section's path, made the
-    /// first time an item under it is serialised and then copied as is.
-    json: std::sync::OnceLock<Option<Box<serde_json::value::RawValue>>>,
+    /// first time an item under it is written ([`SectionPath::write_json`])
+    /// and then copied as is.
+    json: std::sync::OnceLock<Box<[u8]>>,
 }
 
 impl PartialEq for Section {
@@ -147,31 +148,50 @@ impl PartialEq for SectionPath<'_> {
 
 impl Eq for SectionPath<'_> {}
 
-impl Serialize for SectionPath<'_> {
-    /// A list of titles, outermost first. A path in the section table is
-    /// serialised once per heading and copied for every item under it.
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
+impl SectionPath<'_> {
+    /// Append the titles as a JSON array, as serde_json writes them. A path
+    /// in the section table is written once per heading and copied for
+    /// every item under it.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
         match self {
             SectionPath::In {
                 sections,
                 innermost: Some(i),
-            } => {
-                // Every item under a heading repeats its path: serialise
-                // it once per heading. (`to_raw_value` trusts its own
-                // serialisation, where `RawValue::from_string` would parse
-                // the text again.)
-                let json = sections[*i]
-                    .json
-                    .get_or_init(|| serde_json::value::to_raw_value(&self.titles()).ok());
-                match json {
-                    Some(json) => json.serialize(serializer),
-                    None => serializer.collect_seq(self.titles()),
+            } => out.extend_from_slice(path_json(sections, *i)),
+            SectionPath::In { innermost: None, .. } => out.extend_from_slice(b"[]"),
+            SectionPath::Titles(titles) => crate::report::json::strings(out, titles),
+        }
+    }
+}
+
+/// Section `i`'s path as a JSON array of shown titles, made once from its
+/// parent's: `[…parent's titles,"title"]`.
+fn path_json(sections: &[Section], i: usize) -> &[u8] {
+    sections[i].json.get_or_init(|| {
+        let section = &sections[i];
+        let mut json = Vec::new();
+        // A parent comes before its subsections (which also ends the recursion).
+        match section.parent.filter(|&p| p < i) {
+            Some(p) => {
+                let parent = path_json(sections, p);
+                json.reserve(parent.len() + section.shown_title().len() + 3);
+                json.extend_from_slice(&parent[..parent.len() - 1]);
+                if parent.len() > 2 {
+                    json.push(b',');
                 }
             }
-            SectionPath::In { innermost: None, .. } => serializer.serialize_seq(Some(0))?.end(),
-            SectionPath::Titles(titles) => serializer.collect_seq(titles),
+            None => json.push(b'['),
         }
+        crate::report::json::write_string(&mut json, section.shown_title());
+        json.push(b']');
+        json.into_boxed_slice()
+    })
+}
+
+impl Serialize for SectionPath<'_> {
+    /// A list of titles, outermost first.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.titles())
     }
 }
 

@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use serde::Serialize;
 
 use crate::adopt;
 use crate::checklist::{self, Checklist};
@@ -195,51 +194,6 @@ fn read_checklist_as(path: &Path, shown: &str, max_bytes: u64) -> Result<Checkli
     }
 }
 
-/// One item of `list --format json`; the same shape as `gfm-oracle`.
-#[derive(Serialize)]
-struct ListedItem<'a> {
-    line: usize,
-    checked: bool,
-    text: &'a str,
-    section: checklist::SectionPath<'a>,
-    depth: usize,
-    /// Line of the enclosing task item, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    waiver: Option<checklist::Waiver<'a>>,
-}
-
-#[derive(Serialize)]
-struct ListedFile<'a> {
-    path: &'a str,
-    items: ListedItems<'a>,
-}
-
-/// A checklist's items, serialised one by one as they are read (no vector of
-/// the whole list is built first).
-struct ListedItems<'a>(&'a Checklist);
-
-impl Serialize for ListedItems<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let list = self.0;
-        let mut seq = serializer.serialize_seq(Some(list.items.len()))?;
-        for i in &list.items {
-            seq.serialize_element(&ListedItem {
-                line: i.line(),
-                checked: i.checked,
-                text: list.text(i),
-                section: list.section_at(i.section()),
-                depth: i.depth(),
-                parent: i.parent().map(|p| list.items[p].line()),
-                waiver: list.waiver(i),
-            })?;
-        }
-        seq.end()
-    }
-}
-
 /// The checklist files the repository's policy names, as paths from the
 /// current directory and as the policy names them, for `list` without
 /// arguments.
@@ -288,10 +242,7 @@ fn list(args: &ListArgs) -> Exit {
         match args.format {
             ListFormat::Json => {
                 // Each file's line is serialised straight to stdout.
-                report::emit_json(&ListedFile {
-                    path: &list.path,
-                    items: ListedItems(&list),
-                });
+                report::emit_json(|out| report::json::write_list(out, &list).map(drop));
             }
             ListFormat::Text => {
                 for i in &list.items {
@@ -488,7 +439,7 @@ fn check(args: &CheckArgs) -> Exit {
     };
     match args.format {
         CheckFormat::Text => report::emit_text(&report),
-        CheckFormat::Json => report::emit_json(&report),
+        CheckFormat::Json => report::emit_json(|out| report::json::write_report(out, &report).map(drop)),
         CheckFormat::Markdown => report::emit(&report::markdown(&report, &MarkdownOptions::default())),
         CheckFormat::Github => report::emit_commands(&report::github_commands(&report)),
     }

@@ -190,6 +190,45 @@ pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(out: W, value
     defusing.finish().map_err(serde_json::Error::io)
 }
 
+/// How much raw JSON [`JsonOut`] gathers before defusing it: the searches
+/// run over large pieces.
+const JSON_PIECE: usize = 1 << 16;
+
+/// JSON written as raw bytes into [`JsonOut::buf`] and passed on to `out`
+/// defused, as [`json`] does it, in pieces of about 64 KiB: for writers
+/// that build the JSON themselves ([`crate::report::json`]).
+pub struct JsonOut<W: std::io::Write> {
+    /// Raw JSON not passed on yet; append to it, then call [`JsonOut::wrote`].
+    pub buf: Vec<u8>,
+    out: DefusingWriter<W>,
+}
+
+impl<W: std::io::Write> JsonOut<W> {
+    pub fn new(out: W) -> Self {
+        JsonOut {
+            buf: Vec::with_capacity(JSON_PIECE + (JSON_PIECE >> 2)),
+            out: DefusingWriter::new(out),
+        }
+    }
+
+    /// Pass what `buf` holds on once it is a piece's worth.
+    #[inline]
+    pub fn wrote(&mut self) -> std::io::Result<()> {
+        if self.buf.len() >= JSON_PIECE {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Pass the rest on and flush; gives `out` back.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.write_all(&self.buf)?;
+        self.out.finish()?;
+        Ok(self.out.inner)
+    }
+}
+
 /// `value` as compact, defused JSON ([`write_json`]).
 pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut out = Vec::new();

@@ -12,21 +12,6 @@ use std::process::Command;
 
 use checkgate::checklist;
 
-fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in ["seeds", "checklists", "edge"] {
-        let entries = std::fs::read_dir(corpus.join(dir)).expect("read corpus dir");
-        files.extend(
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "md")),
-        );
-    }
-    files.sort();
-    files
-}
-
 /// (line → checked) as the oracle sees the file, or `None` when the oracle
 /// cannot run here.
 fn oracle(tool: &Path, file: &Path) -> Option<BTreeMap<usize, bool>> {
@@ -71,7 +56,7 @@ fn oracle_items(tool: &Path, file: &Path) -> Option<Vec<(usize, bool, String)>> 
 fn agrees_with_github_on_every_corpus_item() {
     let Some(corpus) = common::corpus() else { return };
     let tool = corpus.join("../tools/gfm-oracle");
-    let files = corpus_files(&corpus);
+    let files = common::corpus_files(&corpus);
     assert!(files.len() >= 40, "corpus unexpectedly small: {}", files.len());
     let mut disagreements = Vec::new();
     let mut compared = 0;

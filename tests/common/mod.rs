@@ -36,6 +36,23 @@ pub fn corpus() -> Option<PathBuf> {
     }
 }
 
+/// The markdown files of the corpus's `seeds/`, `checklists/` and `edge/`,
+/// sorted.
+pub fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["seeds", "checklists", "edge"] {
+        let entries = std::fs::read_dir(corpus.join(dir)).expect("read corpus dir");
+        files.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "md")),
+        );
+    }
+    files.sort();
+    files
+}
+
 /// Whether the tests run in CI (`CI=true`, as `.ci/run` and GitHub set it).
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")

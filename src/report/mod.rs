@@ -14,6 +14,8 @@ use crate::evidence::State as EvidenceState;
 use crate::policy::Source;
 use crate::sanitize;
 
+pub mod json;
+
 /// The JSON report (`check --format json`): [`Report`] serialised as is.
 ///
 /// ```json
@@ -28,7 +30,9 @@ use crate::sanitize;
 /// C1 controls are `\u` escapes, so echoing the JSON in a workflow cannot
 /// issue a command; it decodes to the same values.
 pub fn json(report: &Report) -> String {
-    sanitize::to_json(report)
+    // Writing to a vector cannot fail; the writer makes UTF-8 of UTF-8.
+    let out = json::write_report(Vec::new(), report).unwrap_or_default();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// GitHub's limit on one step output is 1 MB; the action's `report` output
@@ -789,9 +793,10 @@ pub fn emit(rendered: &str) {
     let _ = sanitize::write_text(&mut out, rendered).and_then(|()| out.flush());
 }
 
-/// Write `value` to stdout as one line of defused JSON ([`sanitize::write_json`]),
-/// serialised straight into the output buffer.
-pub fn emit_json<T: serde::Serialize + ?Sized>(value: &T) {
+/// Write one line of defused JSON to stdout: `write` writes it (with
+/// [`json::write_report`] or [`json::write_list`]) straight into the
+/// output buffer.
+pub fn emit_json(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     // Rust's stdout is line-buffered: it searches every piece written to it
@@ -805,18 +810,16 @@ pub fn emit_json<T: serde::Serialize + ?Sized>(value: &T) {
         use std::os::fd::AsFd;
         out.as_fd().try_clone_to_owned().ok()
     }) {
-        // Smaller than the 64 KiB pieces `write_json` defuses: a piece
+        // Smaller than the 64 KiB pieces the JSON writers defuse: a piece
         // goes to the file without a copy, the few bytes of an escape are
         // gathered here.
         let mut direct = std::io::BufWriter::with_capacity(1 << 13, std::fs::File::from(fd));
-        let _ = sanitize::write_json(&mut direct, value)
-            .map_err(std::io::Error::from)
+        let _ = write(&mut direct)
             .and_then(|()| direct.write_all(b"\n"))
             .and_then(|()| direct.flush());
         return;
     }
-    let _ = sanitize::write_json(&mut out, value)
-        .map_err(std::io::Error::from)
+    let _ = write(&mut out)
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush());
 }
