@@ -866,20 +866,6 @@ fn parse_into(path: &str, source: &str) -> Checklist {
     let mut ended_label: Option<(usize, String)> = None;
 
     for (event, range) in Parser::new_ext(text, parser_options()).into_offset_iter() {
-        // Outside an item's first paragraph, a heading and a top-level
-        // paragraph, with no box expected, only these events change
-        // anything below: skip the rest (most of a long document's).
-        if label.is_none()
-            && ended_label.is_none()
-            && matches!(collect, Collect::None)
-            && matches!(expect, Expect::Nothing)
-            && !matches!(
-                event,
-                Event::Start(Tag::Item | Tag::Heading { .. } | Tag::Paragraph) | Event::End(TagEnd::Item)
-            )
-        {
-            continue;
-        }
         if let Some((line, title)) = ended_label.take()
             && matches!(event, Event::Start(Tag::List(_)))
         {
