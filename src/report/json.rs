@@ -317,14 +317,23 @@ pub fn write_string(b: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     b.reserve(bytes.len() + 2);
     b.push(b'"');
+    let eight = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
     let mut start = 0;
     let mut i = 0;
+    // Whether the last eight bytes were looked at for the tail.
+    let mut tail = false;
     while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            if !any_to_escape(x) {
+        if i + 8 <= bytes.len() {
+            if !any_to_escape(eight(i)) {
                 i += 8;
                 continue;
+            }
+        } else if !tail && bytes.len() >= 8 {
+            // Fewer than eight bytes left: the last eight (some already
+            // seen clean) tell at once whether any of them needs escaping.
+            tail = true;
+            if !any_to_escape(eight(bytes.len() - 8)) {
+                break;
             }
         }
         let byte = bytes[i];
