@@ -660,6 +660,13 @@ fn measure_seeds(dir: &Path, size_mb: usize, repeats: usize) {
     std::fs::write(&file, &md).expect("write checklist");
     let policy_path = dir.join("seeds-policy.toml");
     std::fs::write(&policy_path, SEED_POLICY).expect("write policy");
+    // The same policy without its warn-level `all` rule, for reference:
+    // what listing every open item costs on top of the other rules.
+    let (without_all, _) = SEED_POLICY
+        .rsplit_once("[[checklist.require]]\nall = true")
+        .expect("the seed policy ends with its `all` rule");
+    let without_all_path = dir.join("seeds-policy-without-all.toml");
+    std::fs::write(&without_all_path, without_all).expect("write policy");
     let items = checklist::parse("SEEDS.md", &md).items.len();
     drop(md);
     println!(
@@ -667,11 +674,26 @@ fn measure_seeds(dir: &Path, size_mb: usize, repeats: usize) {
         seeds.len()
     );
     let max_bytes = (bytes * 2).to_string();
-    let (file_arg, dir_arg, policy_arg) = (
+    let (file_arg, dir_arg, policy_arg, without_all_arg) = (
         file.to_str().expect("utf-8 temp path"),
         dir.to_str().expect("utf-8 temp path"),
         policy_path.to_str().expect("utf-8 temp path"),
+        without_all_path.to_str().expect("utf-8 temp path"),
     );
+    let check = |policy| {
+        vec![
+            "check",
+            "--format",
+            "json",
+            "--policy",
+            policy,
+            "--root",
+            dir_arg,
+            "--max-bytes",
+            &max_bytes,
+            file_arg,
+        ]
+    };
     let runs = best_interleaved(
         repeats,
         &[
@@ -680,24 +702,11 @@ fn measure_seeds(dir: &Path, size_mb: usize, repeats: usize) {
                 bin,
                 vec!["list", "--format", "json", "--max-bytes", &max_bytes, file_arg],
             ),
-            (
-                bin,
-                vec![
-                    "check",
-                    "--format",
-                    "json",
-                    "--policy",
-                    policy_arg,
-                    "--root",
-                    dir_arg,
-                    "--max-bytes",
-                    &max_bytes,
-                    file_arg,
-                ],
-            ),
+            (bin, check(policy_arg)),
+            (bin, check(without_all_arg)),
         ],
     );
-    let [bare, list_json, check_json] = <[Run; 3]>::try_from(runs).ok().expect("three commands");
+    let [bare, list_json, check_json, without_all] = <[Run; 4]>::try_from(runs).ok().expect("four commands");
     assert_eq!(bare.code, Some(0), "bare pulldown-cmark loop failed");
     assert_eq!(list_json.code, Some(0), "checkgate list --format json failed");
     assert_eq!(
@@ -724,6 +733,16 @@ fn measure_seeds(dir: &Path, size_mb: usize, repeats: usize) {
             if ratio <= 1.5 { "ok" } else { "MISSED" }
         );
     }
+    assert_eq!(
+        without_all.code,
+        Some(1),
+        "checkgate check without `all` should fail the gate"
+    );
+    println!(
+        "  (for reference: check --format json without the policy's warn-level `all` rule, the one that lists every open item: {:.1} ms = {:.2}×)",
+        ms(without_all.wall),
+        without_all.wall.as_secs_f64() / bare.wall.as_secs_f64()
+    );
 }
 
 /// Linearity, paired: the small and the large file's `check` run back to
