@@ -486,6 +486,46 @@ mod tests {
         assert_eq!(untick.level, Level::Deny);
     }
 
+    fn unticked(r: &ChecklistReport) -> Vec<usize> {
+        r.requirements
+            .iter()
+            .filter(|r| r.code == Code::ItemUnticked)
+            .flat_map(|r| r.open.iter().map(|o| o.line))
+            .collect()
+    }
+
+    #[test]
+    fn an_open_second_copy_of_a_ticked_item_is_not_unticked() {
+        let base = "## Must\n- [x] Run tests\n- [ ] Run tests\n";
+        let r = judge(MUST, base, Some(base), &Context::default());
+        assert_eq!(unticked(&r), Vec::<usize>::new());
+        // Unticking the first copy reports that copy alone.
+        let head = "## Must\n- [ ] Run tests\n- [ ] Run tests\n";
+        let r = judge(MUST, head, Some(base), &Context::default());
+        assert_eq!(unticked(&r), vec![2]);
+    }
+
+    #[test]
+    fn the_same_text_ticked_under_another_heading_at_the_base_is_not_unticked_here() {
+        let base = "## Backend\n- [x] Tests added\n## Frontend\n- [ ] Tests added\n";
+        let r = judge(
+            MUST.replace("Must", "Frontend").as_str(),
+            base,
+            Some(base),
+            &Context::default(),
+        );
+        assert_eq!(unticked(&r), Vec::<usize>::new());
+        // Unticking it under Backend is reported, at its line.
+        let head = "## Backend\n- [ ] Tests added\n## Frontend\n- [ ] Tests added\n";
+        let r = judge(
+            MUST.replace("Must", "Frontend").as_str(),
+            head,
+            Some(base),
+            &Context::default(),
+        );
+        assert_eq!(unticked(&r), vec![2]);
+    }
+
     #[test]
     fn waivers_need_a_reason_and_permission() {
         let head = "## Must\n- [x] ~~Load test~~ N/A: no API change\n- [ ] ~~Soak~~ N/A\n";
@@ -1828,22 +1868,21 @@ pub fn evaluate_checklist<'a>(
     {
         requirements.push(report);
     }
-    if let (Some(level), Some(base)) = (cp.untick, subject.base) {
-        let head_keys = keys.items();
-        let base_item_keys = base_keys.as_ref().map(Keys::items).unwrap_or_default();
-        let ticked_at_base: std::collections::HashSet<&str> = base
-            .items
+    if let (Some(level), Some(base), Some(base_keys)) = (cp.untick, subject.base, &base_keys) {
+        // Each item is paired with its counterpart at the base by the one
+        // identity the other tamper checks use (headings and key, as
+        // multisets): a second, open copy of a ticked item, or the same
+        // text ticked under another heading, is not "unticked".
+        let head_items: Vec<(usize, &Item)> = head.items.iter().enumerate().collect();
+        let base_items: Vec<(usize, &Item)> = base.items.iter().enumerate().collect();
+        let paired = identity::pair(&keys.identities(&head_items), &base_keys.identities(&base_items));
+        let unticked: Vec<OpenItem> = head_items
             .iter()
-            .zip(base_item_keys)
-            .filter(|(i, _)| i.checked)
-            .map(|(_, k)| k.as_str())
-            .collect();
-        let unticked: Vec<OpenItem> = head
-            .items
-            .iter()
-            .zip(head_keys)
-            .filter(|(i, k)| !i.checked && !waived_under(i, cp.waiver_reason) && ticked_at_base.contains(k.as_str()))
-            .map(|(i, _)| open_item(head, i, Some("checked at the base")))
+            .zip(paired)
+            .filter(|((_, i), at_base)| {
+                !i.checked && !waived_under(i, cp.waiver_reason) && at_base.is_some_and(|b| base.items[b].checked)
+            })
+            .map(|((_, i), _)| open_item(head, i, Some("checked at the base")))
             .collect();
         if !unticked.is_empty() {
             requirements.push(RequirementReport {
