@@ -10,7 +10,7 @@
 //!
 //! Each child owns one part of that: `model` the validated types,
 //! `diagnostic` the problems and their places, `names` which paths, globs
-//! and accounts are accepted, `validate` the [`Validator`] and the typed
+//! and accounts are accepted, `validate` the validator and the typed
 //! values it reads, `tables` the document's tables, `require` one
 //! requirement and `evidence` its evidence keys.
 
