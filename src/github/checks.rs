@@ -50,15 +50,17 @@ pub struct CheckRun {
     pub annotations: Vec<Annotation>,
 }
 
+/// What is read of GitHub's answer to creating a check run: its id.
+#[derive(Deserialize)]
+struct Created {
+    id: u64,
+}
+
 impl<T: Transport> Client<T> {
     /// Create check run `name` on `head_sha` as `in_progress`, so an older
     /// verdict on that commit does not stand while this run judges it.
     /// Returns the id, for [`Client::complete_check_run`].
     pub async fn start_check_run(&self, name: &str, head_sha: &str) -> Result<u64, GithubError> {
-        #[derive(Deserialize)]
-        struct Created {
-            id: u64,
-        }
         let path = self.repo_path("check-runs");
         let body = json!({ "name": name, "head_sha": head_sha, "status": "in_progress" });
         // The answer describes the run just created: a small object.
@@ -89,10 +91,6 @@ impl<T: Transport> Client<T> {
     /// one on `run.head_sha`. A required check that is in progress blocks a
     /// merge without showing red; a later run completes it. Returns the id.
     pub async fn hold_check_run(&self, id: Option<u64>, run: &CheckRun) -> Result<u64, GithubError> {
-        #[derive(Deserialize)]
-        struct Created {
-            id: u64,
-        }
         let mut batches = run.annotations.chunks(ANNOTATIONS_PER_REQUEST);
         let first = batches.next().unwrap_or_default();
         let id = match id {
@@ -127,10 +125,6 @@ impl<T: Transport> Client<T> {
     /// Create a completed check run; annotations beyond the first 50 go in
     /// follow-up updates of 50 each, as the Checks API requires. Returns the id.
     pub async fn publish_check_run(&self, run: &CheckRun) -> Result<u64, GithubError> {
-        #[derive(Deserialize)]
-        struct Created {
-            id: u64,
-        }
         let mut batches = run.annotations.chunks(ANNOTATIONS_PER_REQUEST);
         let first = batches.next().unwrap_or_default();
         let path = self.repo_path("check-runs");

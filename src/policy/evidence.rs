@@ -9,7 +9,9 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{Globs, Validator, valid_author};
+use super::Globs;
+use super::names::valid_author;
+use super::validate::Validator;
 
 /// The keys of a requirement that ask GitHub whether a tick is true.
 #[derive(Debug, Clone, Default)]
