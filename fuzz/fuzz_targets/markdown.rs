@@ -3,7 +3,9 @@
 //! after it the base, so tamper and untick detection see two versions.
 //!
 //! Besides "no panic", the target checks what the rest of checkgate relies on:
-//! item lines lie inside the file and parents and sections point backwards.
+//! item lines lie inside the file and parents and sections point backwards,
+//! the report's JSON is written as serde_json writes it, and `list --format
+//! json` reads back as the items it lists.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -76,6 +78,23 @@ fn check_invariants(list: &Checklist, text: &str) {
     for (index, section) in list.sections.iter().enumerate() {
         assert!(section.parent.is_none_or(|p| p < index));
     }
+    // `list --format json` reads back as the items: the same texts, lines
+    // and section paths.
+    let written = report::json::write_list(Vec::new(), list).expect("write to a vector");
+    let value: serde_json::Value = serde_json::from_slice(&written).expect("the list is JSON");
+    let items = value["items"].as_array().expect("items");
+    assert_eq!(items.len(), list.items.len());
+    for (item, read) in list.items.iter().zip(items) {
+        assert_eq!(read["text"].as_str(), Some(list.text(item)));
+        assert_eq!(read["line"].as_u64(), Some(item.line() as u64));
+        let path: Vec<&str> = read["section"]
+            .as_array()
+            .expect("section")
+            .iter()
+            .map(|t| t.as_str().expect("title"))
+            .collect();
+        assert_eq!(path, list.section_path(item.section()));
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -96,7 +115,11 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(report) = engine::check(&FUZZ_POLICY, &loader, &Context::default()) {
         let _ = report::text(&report);
-        let _ = report::json(&report);
+        assert_eq!(
+            report::json(&report),
+            checkgate::sanitize::to_json(&report),
+            "the JSON writer must write what serde_json writes"
+        );
         let _ = report::github_commands(&report);
         let markdown = report::markdown(&report, &MarkdownOptions::default());
         assert!(
