@@ -191,3 +191,25 @@ async fn a_verdict_github_refuses_is_replaced_by_a_failure_naming_the_refusal() 
     assert_eq!(patches.len(), 2, "the verdict, then the failure: {patches:#?}");
     assert_eq!(patches[0]["conclusion"], "success");
 }
+
+/// Cancelled while finding the pull requests a commit's event concerns:
+/// nothing was created, so nothing is left; the run ends at once.
+#[tokio::test]
+async fn a_run_cancelled_before_it_found_its_pull_request_creates_nothing() {
+    let gh = FakeGitHub::start().await;
+    set_up(&gh);
+    gh.script(Scripted::graphql_view("PullsAt", |_| {}).delayed(10_000));
+    let ran = support::run_action_until(
+        &gh,
+        "status",
+        &json!({ "sha": HEAD, "state": "success", "context": "ci/test" }),
+        &support::action_args(),
+        HEAD,
+        once_seen(&gh, " PullsAt"),
+    )
+    .await;
+    assert_eq!(ran.exit, Exit::Error);
+    assert!(ran.summary.starts_with("## checkgate: cancelled\n"), "{}", ran.summary);
+    assert!(gh.state().check_runs.is_empty());
+    assert_eq!(gh.request_lines(), ["POST /graphql PullsAt"]);
+}

@@ -733,7 +733,8 @@ async fn a_label_rule_in_the_merge_queue_judges_the_queued_pull_requests_labels(
     let gh = FakeGitHub::start().await;
     let case = Case::new(&gh, LABELED, &[("READY.md", "- [x] QA passed\n")], "");
     gh.put_file(GROUP, "READY.md", "- [x] QA passed\n");
-    gh.set_latency(Duration::from_millis(100));
+    let latency = Duration::from_millis(300);
+    gh.set_latency(latency);
     let queue = case.on(&gh, "merge_group", &merge_group_payload());
     let group_runs = |gh: &FakeGitHub| -> Vec<(String, String)> {
         gh.state()
@@ -755,15 +756,21 @@ async fn a_label_rule_in_the_merge_queue_judges_the_queued_pull_requests_labels(
         "ticked, but the pull request has no label `qa-passed`"
     );
     assert_eq!(group_runs(&gh), [(GROUP.to_string(), "failure".to_string())]);
-    // One query reads the queued pull request, beside the checklists'.
-    let rounds = gh.round_trips();
-    let round_of = |op: &str| rounds.iter().position(|r| r.iter().any(|l| l.ends_with(op)));
-    assert!(round_of(" PullRead").is_some(), "{rounds:#?}");
-    assert_eq!(round_of(" PullRead"), round_of(" FilesAt"), "{rounds:#?}");
-    assert_eq!(
-        gh.request_lines().iter().filter(|l| l.ends_with(" PullRead")).count(),
-        1
-    );
+    // One query reads the queued pull request, beside the checklists' (sent
+    // before that one could have been answered: no round trip of its own).
+    let seen = gh.requests();
+    let sent = |op: &str| {
+        let at: Vec<_> = seen
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some(op))
+            .map(|r| r.at)
+            .collect();
+        assert_eq!(at.len(), 1, "{op}: {:#?}", gh.request_lines());
+        at[0]
+    };
+    let (pull, files) = (sent("PullRead"), sent("FilesAt"));
+    let apart = pull.max(files) - pull.min(files);
+    assert!(apart < latency, "sent together with round two: {apart:?}");
 
     gh.update_pull(|p| {
         p.labels = vec!["qa-passed".into()];
@@ -786,6 +793,26 @@ async fn a_label_rule_in_the_merge_queue_judges_the_queued_pull_requests_labels(
         &(GROUP.to_string(), "success".to_string())
     );
     assert!(gh.marked_comments().is_empty(), "a merge group gets no comment");
+    gh.assert_valid();
+}
+
+/// With a `[[skip]]` as well, the queued pull request is read once: the
+/// skip's read serves the `labels` rule.
+#[tokio::test]
+async fn a_merge_group_reads_its_pull_request_once_for_a_skip_and_a_label_rule() {
+    let gh = FakeGitHub::start().await;
+    let policy = format!("{LABELED}\n[[skip]]\ndraft = true\n");
+    let case = Case::new(&gh, &policy, &[("READY.md", "- [x] QA passed\n")], "");
+    gh.put_file(GROUP, "READY.md", "- [x] QA passed\n");
+    gh.update_pull(|p| {
+        p.labels = vec!["qa-passed".into()];
+        p.label_events = vec![("qa-passed".into(), Some("bob".into()))];
+    });
+    gh.add_team_member("acme", "qa", "bob");
+    let ran = case.on(&gh, "merge_group", &merge_group_payload()).run().await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.summary);
+    let reads = gh.request_lines().iter().filter(|l| l.ends_with(" PullRead")).count();
+    assert_eq!(reads, 1, "{:#?}", gh.request_lines());
     gh.assert_valid();
 }
 
