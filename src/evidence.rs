@@ -22,9 +22,22 @@ pub struct Evidence {
     pub statuses: Vec<StatusFact>,
     /// Deployments of the head commit to the environments the policy names.
     pub deployments: Vec<DeploymentFact>,
-    /// The pull request's labels and who applied each; `None` when they
-    /// were not read.
-    pub labels: Option<Vec<AppliedLabel>>,
+    /// The pull request's labels and who applied each, if read.
+    pub labels: Labels,
+}
+
+/// What a run knows of the pull request's labels.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Labels {
+    /// Not read: a `labels` rule fails closed (unread labels prove nothing).
+    #[default]
+    Unread,
+    /// The run judges a commit, not a pull request (`push`,
+    /// `workflow_dispatch`): there are no labels, and a `labels` rule is
+    /// not checked there, as an `approved-by` rule is not.
+    NoPullRequest,
+    /// Each label on the pull request and who applied it.
+    Read(Vec<AppliedLabel>),
 }
 
 /// One check run on the head commit.
@@ -375,14 +388,27 @@ fn deployment(ev: &Evidence, env: &str, sha: &str) -> Entry {
 }
 
 fn label(ev: &Evidence, name: &str, labeled_by: &[String], authored_by: &dyn Fn(&str, &[String]) -> bool) -> Entry {
-    let found = ev.labels.iter().flatten().find(|l| same_label(&l.name, name));
+    let labels = match &ev.labels {
+        Labels::Read(labels) => labels,
+        // Never passed for want of data: unread labels prove nothing.
+        unread => {
+            let why = if *unread == Labels::NoPullRequest {
+                "this run has no pull request"
+            } else {
+                "the pull request's labels were not read"
+            };
+            return Entry {
+                kind: Kind::Label,
+                name: name.to_string(),
+                state: State::Failed,
+                url: None,
+                message: format!("{why}, so label `{name}` is not shown"),
+            };
+        }
+    };
+    let found = labels.iter().find(|l| same_label(&l.name, name));
     let allowed = labeled_by.join(" or ");
     let (state, message) = match (found, labeled_by.is_empty()) {
-        // Never skipped for want of data: unread labels prove nothing.
-        (None, _) if ev.labels.is_none() => (
-            State::Failed,
-            format!("the pull request's labels were not read, so label `{name}` is not shown"),
-        ),
         (None, _) => (State::Failed, format!("the pull request has no label `{name}`")),
         (Some(_), true) => (State::Passed, format!("label `{name}` is on the pull request")),
         (Some(l), false) => match &l.applied_by {
@@ -667,13 +693,28 @@ mod tests {
     fn labels_and_who_added_them() {
         let k = keys("labels = [\"qa-passed\"]\nlabeled-by = [\"@acme/qa\"]\n");
         let mut ev = evidence(vec![]);
-        ev.labels = Some(vec![]);
+        assert_eq!(
+            messages(&judge(&k, Some(&ev), None, &anyone)),
+            [(
+                State::Failed,
+                "the pull request's labels were not read, so label `qa-passed` is not shown"
+            )]
+        );
+        ev.labels = Labels::NoPullRequest;
+        assert_eq!(
+            messages(&judge(&k, Some(&ev), None, &anyone)),
+            [(
+                State::Failed,
+                "this run has no pull request, so label `qa-passed` is not shown"
+            )]
+        );
+        ev.labels = Labels::Read(vec![]);
         let in_qa = |who: &str, _: &[String]| who == "bob";
         assert_eq!(
             messages(&judge(&k, Some(&ev), None, &in_qa)),
             [(State::Failed, "the pull request has no label `qa-passed`")]
         );
-        ev.labels = Some(vec![AppliedLabel {
+        ev.labels = Labels::Read(vec![AppliedLabel {
             name: "QA-passed".into(),
             applied_by: Some("alice".into()),
         }]);
@@ -681,7 +722,9 @@ mod tests {
             messages(&judge(&k, Some(&ev), None, &in_qa)),
             [(State::Failed, "label `qa-passed` was added by @alice, not by @acme/qa")]
         );
-        ev.labels.as_mut().unwrap()[0].applied_by = Some("bob".into());
+        if let Labels::Read(labels) = &mut ev.labels {
+            labels[0].applied_by = Some("bob".into());
+        }
         assert_eq!(
             messages(&judge(&k, Some(&ev), None, &in_qa)),
             [(State::Passed, "label `qa-passed` was added by @bob")]

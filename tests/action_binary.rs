@@ -24,6 +24,11 @@ const CHECKLIST: &str = "# Ready\n\n## Must\n\n- [x] Tests pass\n- [ ] Rollback 
 
 /// Run the binary with the environment of a `pull_request` job in `dir`.
 fn run_action(gh: &FakeGitHub, dir: &Path, event_name: &str, payload: &Path) -> Output {
+    action(gh, dir, event_name, payload).output().expect("run checkgate")
+}
+
+/// The binary with the environment of a `pull_request` job in `dir`.
+fn action(gh: &FakeGitHub, dir: &Path, event_name: &str, payload: &Path) -> std::process::Command {
     let workspace = dir.join("workspace");
     let mut cmd = support::action_command(&workspace);
     cmd.envs([
@@ -60,7 +65,7 @@ fn run_action(gh: &FakeGitHub, dir: &Path, event_name: &str, payload: &Path) -> 
         ("INPUT_FAIL", "true"),
         ("INPUT_COMMENT-AUTHOR", "github-actions[bot]"),
     ]);
-    cmd.output().expect("run checkgate")
+    cmd
 }
 
 /// An empty workspace (the action needs no checkout) and, on the server,
@@ -168,6 +173,51 @@ async fn the_binary_exits_2_on_an_unsupported_event() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("event `watch` is not supported"), "{stderr}");
     assert_eq!(gh.request_lines(), Vec::<String>::new());
+}
+
+/// SIGTERM (the runner's second signal to a step it cancels, 7.5 s after
+/// SIGINT) is a cancellation too: the check run is completed `cancelled`.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_binary_completes_its_check_run_as_cancelled_on_sigterm() {
+    let Some(payload) = support::event(PAYLOAD) else { return };
+    let gh = FakeGitHub::start().await;
+    let dir = seed(&gh);
+    gh.script(support::Scripted::graphql_view("FilesAt", |_| {}).delayed(30_000));
+    let mut cmd = action(&gh, dir.path(), "pull_request", &payload);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("run checkgate");
+    let started = std::time::Instant::now();
+    while !gh.request_lines().iter().any(|l| l.ends_with(" FilesAt")) {
+        assert!(started.elapsed().as_secs() < 60, "never read the checklists");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "ended on SIGTERM, not when the read came back"
+    );
+    let runs = gh.state().check_runs.clone();
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert_eq!(runs[0].created["conclusion"], "cancelled");
+    assert_eq!(
+        runs[0].created["output"]["title"],
+        "superseded: this run was cancelled before its verdict"
+    );
+    assert!(
+        stdout
+            .contains("::warning title=checkgate::this workflow run was cancelled before checkgate reached a verdict"),
+        "{stdout}"
+    );
+    gh.assert_valid();
 }
 
 /// `name<<DELIM` … `DELIM` blocks, in order; each delimiter is used once.

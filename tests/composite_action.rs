@@ -219,6 +219,16 @@ impl Runner {
 
     /// Run every step, or those up to and including `last`.
     fn run(&self, last: Option<&str>) -> ActionRun {
+        self.run_steps(last, None)
+    }
+
+    /// Run every step, cancelling the workflow run during the `gate` step
+    /// once `when` holds, as GitHub's runner cancels a step.
+    fn run_cancelled(&self, when: &dyn Fn() -> bool) -> ActionRun {
+        self.run_steps(None, Some(when))
+    }
+
+    fn run_steps(&self, last: Option<&str>, cancel: Option<&dyn Fn() -> bool>) -> ActionRun {
         let (none, no_steps) = (BTreeMap::new(), BTreeMap::new());
         let inputs: BTreeMap<String, String> = self
             .action
@@ -280,7 +290,10 @@ impl Runner {
                 cmd.env(name, self.substitute(value, &inputs, &run.step_outputs));
             }
             let started = Instant::now();
-            let out = cmd.output().expect("run bash");
+            let out = match cancel {
+                Some(when) if step.id == "gate" => cancelled(cmd, when),
+                _ => cmd.output().expect("run bash"),
+            };
             let elapsed = started.elapsed();
 
             let read = |p: &Path| std::fs::read_to_string(p).expect("read file command");
@@ -307,6 +320,42 @@ impl Runner {
         }
         run
     }
+}
+
+/// Run a step the way GitHub's runner cancels it (*Workflow cancellation
+/// reference*): once `when` holds, SIGINT to the step's entry process (the
+/// shell running its `run:`), SIGTERM 7.5 s later, the process killed 2.5 s
+/// after that.
+fn cancelled(mut cmd: Command, when: &dyn Fn() -> bool) -> std::process::Output {
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("run bash");
+    let waiting = Instant::now();
+    while !when() && child.try_wait().expect("wait").is_none() {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "the step never got that far"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = child.id().to_string();
+    let signal = |name: &str| {
+        Command::new("kill").args([name, &pid]).status().expect("kill");
+    };
+    signal("-INT");
+    let sent = Instant::now();
+    let mut terminated = false;
+    while child.try_wait().expect("wait").is_none() {
+        if !terminated && sent.elapsed() > Duration::from_millis(7_500) {
+            signal("-TERM");
+            terminated = true;
+        }
+        if sent.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("step output")
 }
 
 /// `GITHUB_OUTPUT`/`GITHUB_ENV` lines as the runner reads them: `name=value`,
@@ -891,6 +940,15 @@ fn pull_request_job(runner: &mut Runner, gh: &FakeGitHub, payload: &Path, dir: &
     }
 }
 
+/// Pull request 2 of the payload, its base policy requiring the `Must`
+/// section of `docs/READY.md`, which reads `checklist` at the head.
+fn seed_pull_2(gh: &FakeGitHub, checklist: &str) {
+    let policy = "[[checklist]]\npath = \"docs/READY.md\"\n[[checklist.require]]\nsection = \"Must\"\n";
+    gh.put_file(BASE, ".github/checkgate.toml", policy);
+    gh.put_file(HEAD, "docs/READY.md", checklist);
+    gh.set_pull(Pull::new(2, HEAD, BASE));
+}
+
 #[tokio::test]
 async fn the_action_installs_the_release_and_posts_the_verdict() {
     let Some(payload) = support::event(PAYLOAD) else { return };
@@ -899,14 +957,10 @@ async fn the_action_installs_the_release_and_posts_the_verdict() {
     let host = release_of(&asset).await;
 
     let gh = FakeGitHub::start().await;
-    let policy = "[[checklist]]\npath = \"docs/READY.md\"\n[[checklist.require]]\nsection = \"Must\"\n";
-    gh.put_file(BASE, ".github/checkgate.toml", policy);
-    gh.put_file(
-        HEAD,
-        "docs/READY.md",
+    seed_pull_2(
+        &gh,
         "# Ready\n\n## Must\n\n- [x] Tests pass\n- [ ] Rollback plan tested\n",
     );
-    gh.set_pull(Pull::new(2, HEAD, BASE));
 
     let mut runner = Runner::new(dir.path(), "Linux", "X64").with("download-url", &host.uri());
     pull_request_job(&mut runner, &gh, &payload, dir.path());
@@ -976,6 +1030,44 @@ async fn the_action_installs_the_release_and_posts_the_verdict() {
             "the token leaked"
         );
     }
+}
+
+/// A cancelled workflow run (a newer run for the pull request, through the
+/// README's concurrency group) interrupts the gate step: the runner's
+/// SIGINT reaches checkgate, which completes its check run as superseded
+/// at once. It reached only the step's shell before (checkgate ran on,
+/// and a step killed before the end left its check run `in_progress`).
+#[tokio::test]
+async fn a_cancelled_step_completes_its_check_run_as_superseded() {
+    let Some(payload) = support::event(PAYLOAD) else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let asset = genuine("x86_64-unknown-linux-musl");
+    let host = release_of(&asset).await;
+    let gh = FakeGitHub::start().await;
+    seed_pull_2(&gh, "# Ready\n\n## Must\n\n- [x] Tests pass\n");
+    // The checklists' read hangs: the cancellation comes while it does.
+    gh.script(support::Scripted::graphql_view("FilesAt", |_| {}).delayed(30_000));
+
+    let mut runner = Runner::new(dir.path(), "Linux", "X64").with("download-url", &host.uri());
+    pull_request_job(&mut runner, &gh, &payload, dir.path());
+    let run = runner.run_cancelled(&|| gh.request_lines().iter().any(|l| l.ends_with(" FilesAt")));
+
+    let gate = run.step("gate");
+    assert_eq!(gate.code, Some(2), "{gate:#?}");
+    assert!(
+        gate.elapsed < Duration::from_millis(7_500),
+        "ended on SIGINT: {gate:#?}"
+    );
+    let runs = gh.state().check_runs.clone();
+    assert_eq!(runs.len(), 1, "{runs:#?}");
+    assert_eq!(runs[0].created["status"], "completed");
+    assert_eq!(runs[0].created["conclusion"], "cancelled");
+    assert_eq!(
+        runs[0].created["output"]["title"],
+        "superseded: this run was cancelled before its verdict"
+    );
+    assert!(gh.marked_comments().is_empty(), "no verdict posted");
+    gh.assert_valid();
 }
 
 /// release.yml builds exactly the targets the action downloads, with the

@@ -695,3 +695,202 @@ async fn pending_without_a_check_run_to_hold_the_merge_fails_the_step() {
     gh.state().read_only = true;
     assert_eq!(case.run().await.exit, Exit::Fail);
 }
+
+// `labels` beyond pull_request events ------------------------------------------
+
+/// The merge group GitHub builds for pull request 42, and its head commit.
+const GROUP: &str = "2ffea6db159f6b6c47a24e778fb9ef40cf6b1c7d";
+
+/// A `merge_group` `checks_requested` payload in the shape GitHub sends
+/// (octokit/webhooks' example: the queue branch names the pull request and
+/// its head). The shared corpus holds no merge_group payload.
+fn merge_group_payload() -> Value {
+    json!({
+        "action": "checks_requested",
+        "merge_group": {
+            "head_sha": GROUP,
+            "head_ref": format!("refs/heads/gh-readonly-queue/main/pr-42-{HEAD}"),
+            "base_sha": BASE,
+            "base_ref": "refs/heads/main",
+            "head_commit": {
+                "id": GROUP,
+                "tree_id": "31b122c26a97cf9af023e9ddab94a82c6e77b0ea",
+                "message": "Merge pull request #42 from Codertocat/feature",
+                "timestamp": "2019-05-15T15:20:30Z",
+                "author": { "name": "Codertocat", "email": "21031067+Codertocat@users.noreply.github.com" },
+                "committer": { "name": "Codertocat", "email": "21031067+Codertocat@users.noreply.github.com" }
+            }
+        },
+        "repository": { "name": REPO, "full_name": format!("{OWNER}/{REPO}"), "default_branch": "main" },
+        "sender": { "login": "Codertocat", "type": "User" }
+    })
+}
+
+/// `labels` in the merge queue judges the queued pull request's labels, as
+/// on its own (it failed as "labels were not read", whatever the labels).
+#[tokio::test]
+async fn a_label_rule_in_the_merge_queue_judges_the_queued_pull_requests_labels() {
+    let gh = FakeGitHub::start().await;
+    let case = Case::new(&gh, LABELED, &[("READY.md", "- [x] QA passed\n")], "");
+    gh.put_file(GROUP, "READY.md", "- [x] QA passed\n");
+    let latency = Duration::from_millis(300);
+    gh.set_latency(latency);
+    let queue = case.on(&gh, "merge_group", &merge_group_payload());
+    let group_runs = |gh: &FakeGitHub| -> Vec<(String, String)> {
+        gh.state()
+            .check_runs
+            .iter()
+            .map(|r| {
+                (
+                    r.created["head_sha"].as_str().unwrap_or_default().to_string(),
+                    r.created["conclusion"].as_str().unwrap_or("(in progress)").to_string(),
+                )
+            })
+            .collect()
+    };
+
+    let ran = queue.run().await;
+    assert_eq!(ran.exit, Exit::Fail, "{}", ran.summary);
+    assert_eq!(
+        requirement(&ran.report(), "evidence-failed")["message"],
+        "ticked, but the pull request has no label `qa-passed`"
+    );
+    assert_eq!(group_runs(&gh), [(GROUP.to_string(), "failure".to_string())]);
+    // One query reads the queued pull request, beside the checklists' (sent
+    // before that one could have been answered: no round trip of its own).
+    let seen = gh.requests();
+    let sent = |op: &str| {
+        let at: Vec<_> = seen
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some(op))
+            .map(|r| r.at)
+            .collect();
+        assert_eq!(at.len(), 1, "{op}: {:#?}", gh.request_lines());
+        at[0]
+    };
+    let (pull, files) = (sent("PullRead"), sent("FilesAt"));
+    let apart = pull.max(files) - pull.min(files);
+    assert!(apart < latency, "sent together with round two: {apart:?}");
+
+    gh.update_pull(|p| {
+        p.labels = vec!["qa-passed".into()];
+        p.label_events = vec![("qa-passed".into(), Some("alice".into()))];
+    });
+    let ran = queue.run().await;
+    assert_eq!(
+        requirement(&ran.report(), "evidence-failed")["message"],
+        "ticked, but label `qa-passed` was added by @alice, not by @acme/qa"
+    );
+    gh.add_team_member("acme", "qa", "bob");
+    gh.update_pull(|p| p.label_events.push(("qa-passed".into(), Some("bob".into()))));
+    let ran = queue.run().await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.summary);
+    let report = ran.report();
+    let qa = &report["checklists"][0]["requirements"][0];
+    assert_eq!(qa["evidence"][0]["message"], "label `qa-passed` was added by @bob");
+    assert_eq!(
+        group_runs(&gh).last().unwrap(),
+        &(GROUP.to_string(), "success".to_string())
+    );
+    assert!(gh.marked_comments().is_empty(), "a merge group gets no comment");
+    gh.assert_valid();
+}
+
+/// With a `[[skip]]` as well, the queued pull request is read once: the
+/// skip's read serves the `labels` rule.
+#[tokio::test]
+async fn a_merge_group_reads_its_pull_request_once_for_a_skip_and_a_label_rule() {
+    let gh = FakeGitHub::start().await;
+    let policy = format!("{LABELED}\n[[skip]]\ndraft = true\n");
+    let case = Case::new(&gh, &policy, &[("READY.md", "- [x] QA passed\n")], "");
+    gh.put_file(GROUP, "READY.md", "- [x] QA passed\n");
+    gh.update_pull(|p| {
+        p.labels = vec!["qa-passed".into()];
+        p.label_events = vec![("qa-passed".into(), Some("bob".into()))];
+    });
+    gh.add_team_member("acme", "qa", "bob");
+    let ran = case.on(&gh, "merge_group", &merge_group_payload()).run().await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.summary);
+    let reads = gh.request_lines().iter().filter(|l| l.ends_with(" PullRead")).count();
+    assert_eq!(reads, 1, "{:#?}", gh.request_lines());
+    gh.assert_valid();
+}
+
+/// A `push` payload in the shape GitHub sends: a commit on a branch, no
+/// pull request. The shared corpus holds no push payload.
+fn push_payload(after: &str) -> Value {
+    json!({
+        "ref": "refs/heads/main",
+        "before": BASE,
+        "after": after,
+        "created": false,
+        "deleted": false,
+        "forced": false,
+        "base_ref": null,
+        "compare": format!("https://github.com/{OWNER}/{REPO}/compare/{}...{}", &BASE[..12], &after[..12]),
+        "commits": [],
+        "head_commit": { "id": after, "message": "Update READY.md", "timestamp": "2019-05-15T15:20:30Z" },
+        "repository": { "name": REPO, "full_name": format!("{OWNER}/{REPO}"), "default_branch": "main" },
+        "pusher": { "name": "Codertocat", "email": "21031067+Codertocat@users.noreply.github.com" },
+        "sender": { "login": "Codertocat", "type": "User" }
+    })
+}
+
+/// A push has no pull request, so no labels: a `labels` rule is not checked
+/// there, with a note saying why (as an `approved-by` rule is not), and
+/// never read from a pull request the commit may head. The other rules are
+/// judged as usual, so the push run still fails on them.
+#[tokio::test]
+async fn a_label_rule_on_a_push_is_not_checked_and_says_why() {
+    let policy = format!("{LABELED}[[checklist.require]]\nitem = \"Docs updated\"\n");
+    let pushed = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+    let gh = FakeGitHub::start().await;
+    let _pull_42 = Case::new(
+        &gh,
+        &policy,
+        &[("READY.md", "- [x] QA passed\n- [ ] Docs updated\n")],
+        "",
+    );
+    gh.put_file(pushed, "READY.md", "- [x] QA passed\n- [ ] Docs updated\n");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let push = Case {
+        env: support::action_env(&gh, dir.path(), "push", &push_payload(pushed), pushed),
+        dir,
+        args: support::action_args(),
+    };
+    let note = "not checked here: item: QA passed needs the pull request's labels (labels: qa-passed; \
+                labeled-by: @acme/qa), and this run has no pull request";
+
+    let ran = push.run().await;
+    assert_eq!(ran.exit, Exit::Fail, "the docs item is still open: {}", ran.summary);
+    let report = ran.report();
+    assert_eq!(report["checklists"][0]["notes"], json!([note]), "{report:#}");
+    let codes: Vec<&str> = report["checklists"][0]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["open-item"], "only the docs rule is judged");
+    assert!(
+        ran.summary
+            .contains("_not checked here: item: QA passed needs the pull request"),
+        "{}",
+        ran.summary
+    );
+    gh.put_file(pushed, "READY.md", "- [x] QA passed\n- [x] Docs updated\n");
+    let ran = push.run().await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.summary);
+    assert_eq!(ran.report()["checklists"][0]["notes"], json!([note]));
+    // Nothing is read of, or posted to, a pull request.
+    let lines = gh.request_lines();
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains("PullRead") && !l.contains("PullsAt") && !l.contains("/pulls")),
+        "{lines:#?}"
+    );
+    assert!(gh.state().check_runs.is_empty());
+    assert!(gh.marked_comments().is_empty());
+    gh.assert_valid();
+}

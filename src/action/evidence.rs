@@ -45,6 +45,12 @@ pub(super) async fn read<T: github::Transport>(
     Ok(Some(client.head_evidence(head_sha, &environments).await?))
 }
 
+/// Whether a rule names `labels`: a merge group then reads its queued pull
+/// request's labels.
+pub(super) fn wants_labels(policy: &Policy) -> bool {
+    keys(policy).any(|k| !k.labels.is_empty())
+}
+
 /// `org/team` (lower case) → which of the label actors belong to it, for
 /// the teams `labeled-by` names (no request when it names none).
 pub(super) async fn label_teams<T: github::Transport>(

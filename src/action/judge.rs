@@ -17,6 +17,7 @@ use super::{ActionArgs, ActionError, GithubEnv, Target, evidence, template, work
 use crate::checklist;
 use crate::engine::{self, EngineError, MemLoader};
 use crate::eval::{Context, Report, Signoffs};
+use crate::evidence::Labels;
 use crate::github::{self, Client, Content, PathAt};
 use crate::policy::{self, Policy, Source, Template};
 use crate::report::{self, MarkdownOptions};
@@ -310,26 +311,17 @@ pub(super) async fn judge<T: github::Transport>(
     let policy = Policy::parse(&policy_path, &policy_text)?;
     // A workflow the pull request may have rewritten cannot vouch for a
     // skip either: the `workflow-changed` finding is reported first.
+    // What GitHub says of a merge group's queued pull request (its author,
+    // labels, …), read once when a `[[skip]]` or a `labels` rule needs it.
+    let mut queued: Option<crate::facts::PullFacts> = None;
     if !policy.skips.is_empty()
         && workflow_finding(env, &facts, &local_actions(env, client, &facts).await?, &policy.action).is_none()
     {
         // A queued pull request is skipped in the merge queue as it was on
         // its own: read what GitHub says of it (one more query).
-        let queued = match (target, &prefetched) {
-            (Target::MergeGroup { pull: n, .. }, None) => Some(
-                client
-                    .read_pull(
-                        *n,
-                        &facts.head_ref,
-                        &policy_path,
-                        policy::DEFAULT_PATH,
-                        super::CHECK_NAME,
-                    )
-                    .await?
-                    .facts,
-            ),
-            _ => None,
-        };
+        if let (Target::MergeGroup { pull, .. }, None) = (target, &prefetched) {
+            queued = Some(queued_facts(client, *pull, &facts.head_ref, &policy_path).await?);
+        }
         if let Some(pull_facts) = prefetched.as_ref().map(|p| &p.facts).or(queued.as_ref())
             && let Some(skipped) = skip(client, &policy, pull_facts).await?
         {
@@ -428,23 +420,36 @@ pub(super) async fn judge<T: github::Transport>(
         }
     };
     let read_evidence = evidence::read(client, &policy, &facts.head_ref);
-    let labels = prefetched.as_ref().map(|p| p.facts.labels.as_slice());
-    let read_label_teams = evidence::label_teams(client, &policy, labels.unwrap_or_default());
+    // The labels a `labels` rule judges: round one's, or, in the merge
+    // queue, the queued pull request's (read beside the checklists), then
+    // the memberships `labeled-by` teams need.
+    let read_labels = async {
+        let labels = match (&prefetched, &queued, target) {
+            (Some(p), _, _) => Some(p.facts.labels.clone()),
+            (None, Some(q), _) => Some(q.labels.clone()),
+            (None, None, Target::MergeGroup { pull, .. }) if evidence::wants_labels(&policy) => {
+                Some(queued_facts(client, *pull, &facts.head_ref, &policy_path).await?.labels)
+            }
+            _ => None,
+        };
+        let teams = evidence::label_teams(client, &policy, labels.as_deref().unwrap_or_default()).await?;
+        Ok::<_, ActionError>((labels, teams))
+    };
     // The local actions' directories (under `pull_request`) go out beside
     // the checklists and the evidence.
-    let (files, signoffs, read_comments, local, head_evidence, label_teams) = tokio::join!(
+    let (files, signoffs, read_comments, local, head_evidence, labels) = tokio::join!(
         read_files,
         read_signoffs,
         read_comments,
         local_actions(env, client, &facts),
         read_evidence,
-        read_label_teams
+        read_labels
     );
     let local = local?;
     let files = files?;
     let signoffs = signoffs?;
     let mut head_evidence = head_evidence?;
-    let label_teams = label_teams?;
+    let (labels, label_teams) = labels?;
     let mut teams = std::collections::HashMap::new();
     let mut listed = prefetched.as_ref().map(|p| p.comments.clone());
     if let Some((comments, members, raw)) = read_comments? {
@@ -509,7 +514,11 @@ pub(super) async fn judge<T: github::Transport>(
     }
 
     if let Some(ev) = head_evidence.as_mut() {
-        ev.labels = labels.map(<[_]>::to_vec);
+        ev.labels = match (labels, target) {
+            (Some(labels), _) => Labels::Read(labels),
+            (None, Target::NoPullRequest { .. }) => Labels::NoPullRequest,
+            (None, _) => Labels::Unread,
+        };
     }
     // One team may be named for comments and for labels: its members among
     // both sets of logins count.
@@ -547,6 +556,20 @@ pub(super) async fn judge<T: github::Transport>(
     judged.others = prefetched.as_ref().map(|p| p.others.clone()).unwrap_or_default();
     judged.enforcement = prefetched.map(|p| p.enforcement);
     Ok(Outcome::Judged(Box::new(judged)))
+}
+
+/// What GitHub says of a merge group's queued pull request `number` (one
+/// query; `head` is the group's head, whose pull requests it also lists).
+async fn queued_facts<T: github::Transport>(
+    client: &Client<T>,
+    number: u64,
+    head: &str,
+    policy_path: &str,
+) -> Result<crate::facts::PullFacts, ActionError> {
+    let read = client
+        .read_pull(number, head, policy_path, policy::DEFAULT_PATH, super::CHECK_NAME)
+        .await?;
+    Ok(read.facts)
 }
 
 /// Whether the workflow running this may be the pull request's own.

@@ -10,7 +10,10 @@
 //!
 //! The check run is created `in_progress` beside the first reads and
 //! completed at the end; a run whose pull request has moved on to another
-//! head judges nothing and completes its check run as superseded.
+//! head judges nothing and completes its check run as superseded. Every
+//! other way a run can end completes it too: an error (the deadline's
+//! included) as `failure` with the error, and the runner cancelling the
+//! step (SIGINT/SIGTERM) as `cancelled`.
 //!
 //! It then prints workflow-command annotations, appends the job summary and
 //! writes the step outputs, and only then writes to GitHub (the sticky
@@ -46,7 +49,7 @@ use crate::exit::Exit;
 use crate::github::{self, Client, GithubError, RetryPolicy};
 use crate::policy::PolicyError;
 
-use crate::sanitize::{self, Redactor};
+use crate::sanitize::Redactor;
 use event::read_target;
 use judge::{Outcome, judge};
 use outputs::Log;
@@ -155,7 +158,38 @@ pub fn execute(args: &ActionArgs) -> Exit {
         Ok(rt) => rt,
         Err(e) => return log.fail(&format!("cannot start: {e}")),
     };
-    runtime.block_on(run_with(args, &env, RetryPolicy::default(), &mut out, &mut err))
+    runtime.block_on(async {
+        // Registered before the first request: from here on the runner's
+        // cancellation completes the check run instead of killing the step.
+        let cancel = cancellation();
+        run_until(args, &env, RetryPolicy::default(), &mut out, &mut err, cancel).await
+    })
+}
+
+/// Resolves when the runner cancels the step: it sends SIGINT (Ctrl-C on
+/// Windows), then SIGTERM (Ctrl-Break) 7.5 s later, then kills the process
+/// tree (GitHub Docs, *Workflow cancellation reference*). Never resolves
+/// where the handlers cannot be installed: the default (the process ends)
+/// then stands.
+fn cancellation() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        signal(SignalKind::interrupt()).and_then(|int| Ok((int, signal(SignalKind::terminate())?)))
+    };
+    #[cfg(windows)]
+    let signals = tokio::signal::windows::ctrl_c().and_then(|c| Ok((c, tokio::signal::windows::ctrl_break()?)));
+    async move {
+        #[cfg(any(unix, windows))]
+        if let Ok((mut first, mut second)) = signals {
+            tokio::select! {
+                _ = first.recv() => {}
+                _ = second.recv() => {}
+            }
+            return;
+        }
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Run the action with an explicit context; `out` is the step log (workflow
@@ -168,6 +202,25 @@ pub async fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Exit {
+    run_until(args, env, retry, out, err, std::future::pending()).await
+}
+
+/// [`run_with`], cancelled when `cancel` resolves (the runner cancelling the
+/// step): the check run this run created is completed `cancelled`, never
+/// left in progress, and the run ends with exit 2 and no verdict.
+pub async fn run_until(
+    args: &ActionArgs,
+    env: &GithubEnv,
+    retry: RetryPolicy,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    cancel: impl std::future::Future<Output = ()>,
+) -> Exit {
+    let cancel = std::pin::pin!(cancel);
+    let mut cancel = Cancel {
+        signal: cancel,
+        fired: false,
+    };
     let token = args.token.as_ref().map(Secret::expose).filter(|t| !t.is_empty());
     let mut log = Log::new(out, err, Redactor::new(token)).with_files(env.step_summary.clone(), env.output.clone());
     let deadlines = github::Deadlines {
@@ -181,26 +234,37 @@ pub async fn run_with(
         Err(e) => return log.fail(&e.to_string()),
     };
     let exit = match target {
-        Target::Resolve(how) => match resolve(&client, args, &how).await {
-            Ok(targets) if targets.is_empty() => {
-                log.notice(&nothing_to_judge(&how));
-                Exit::Pass
-            }
-            Ok(targets) => {
-                // Each pull request is judged on its own; the step's exit is
-                // the worst of them.
-                let mut worst = Exit::Pass;
-                for target in &targets {
-                    let exit = run_target(args, env, &client, target, &mut log).await;
-                    if exit as u8 > worst as u8 {
-                        worst = exit;
-                    }
+        Target::Resolve(how) => {
+            let resolved = tokio::select! {
+                resolved = resolve(&client, args, &how) => Some(resolved),
+                () = cancel.fired() => None,
+            };
+            match resolved {
+                // Nothing created yet: nothing to complete.
+                None => publish::cancelled(&client, None, &mut log).await,
+                Some(Ok(targets)) if targets.is_empty() => {
+                    log.notice(&nothing_to_judge(&how));
+                    Exit::Pass
                 }
-                worst
+                Some(Ok(targets)) => {
+                    // Each pull request is judged on its own; the step's exit is
+                    // the worst of them.
+                    let mut worst = Exit::Pass;
+                    for target in &targets {
+                        let exit = run_target(args, env, &client, target, &mut log, &mut cancel).await;
+                        if exit as u8 > worst as u8 {
+                            worst = exit;
+                        }
+                        if cancel.fired {
+                            break;
+                        }
+                    }
+                    worst
+                }
+                Some(Err(e)) => log.fail(&e.to_string()),
             }
-            Err(e) => log.fail(&e.to_string()),
-        },
-        target => run_target(args, env, &client, &target, &mut log).await,
+        }
+        target => run_target(args, env, &client, &target, &mut log, &mut cancel).await,
     };
     if args.verbose || env.debug {
         for t in client.trace() {
@@ -213,13 +277,33 @@ pub async fn run_with(
     exit
 }
 
+/// The runner's cancellation, remembered once it has come.
+struct Cancel<'a, F> {
+    signal: std::pin::Pin<&'a mut F>,
+    fired: bool,
+}
+
+impl<F: std::future::Future<Output = ()>> Cancel<'_, F> {
+    /// Resolves when the run is cancelled, and at once after that.
+    async fn fired(&mut self) {
+        if !self.fired {
+            self.signal.as_mut().await;
+            self.fired = true;
+        }
+    }
+}
+
 /// Judge one pull request, merge group or commit and publish the verdict.
-async fn run_target<T: github::Transport>(
+/// Every path that created the check run completes it: with the verdict,
+/// `skipped`, `cancelled` (superseded, or the run cancelled), or `failure`
+/// with the error that ended the run.
+async fn run_target<T: github::Transport, F: std::future::Future<Output = ()>>(
     args: &ActionArgs,
     env: &GithubEnv,
     client: &Client<T>,
     target: &Target,
     log: &mut Log<'_>,
+    cancel: &mut Cancel<'_, F>,
 ) -> Exit {
     // The check run goes up `in_progress` beside the first reads, so an older
     // verdict on the commit does not stand while this one is computed.
@@ -227,49 +311,70 @@ async fn run_target<T: github::Transport>(
         Target::PullRequest { head_sha, .. } | Target::MergeGroup { head_sha, .. } => Some(head_sha.clone()),
         Target::NoPullRequest { .. } | Target::Resolve(_) => None,
     };
-    let start = async {
+    let mut start = std::pin::pin!(async {
         match (&check_head, args.check_run) {
             (Some(head), true) => Some(client.start_check_run(CHECK_NAME, head).await),
             _ => None,
         }
-    };
-    let (outcome, started) = tokio::join!(judge(args, env, client, target), start);
-    let outcome = match outcome {
-        Ok(Outcome::Judged(judged)) => match siblings(args, env, client, &judged).await {
-            Ok(siblings) => Ok(Judgement::Judged(judged, siblings)),
-            Err(e) => Err(e),
-        },
-        Ok(Outcome::Superseded { judged, head }) => Ok(Judgement::Superseded(judged, head)),
-        Ok(Outcome::Skipped(skipped)) => Ok(Judgement::Skipped(skipped)),
-        Err(e) => Err(e),
-    };
-    match outcome {
-        Ok(Judgement::Judged(judged, siblings)) => {
-            report_and_publish(args, client, *judged, siblings, started, log).await
-        }
-        Ok(Judgement::Superseded(judged, head)) => superseded(client, &judged, &head, started, log).await,
-        Ok(Judgement::Skipped(skipped)) => publish::skipped(args, client, *skipped, started, log).await,
-        Err(e) => {
-            let message = e.to_string();
-            let _ = log.summary(&format!(
-                "## checkgate could not run\n\n```\n{}\n```\n",
-                sanitize::line(&message)
-            ));
-            if let Some(Ok(id)) = started {
-                // Not left running: the step's error is the verdict.
-                let run = github::CheckRun {
-                    name: CHECK_NAME.to_string(),
-                    head_sha: check_head.clone().unwrap_or_default(),
-                    conclusion: "failure",
-                    title: "checkgate could not run".to_string(),
-                    summary: format!("```\n{}\n```\n", sanitize::line(&client.redact(&message))),
-                    text: None,
-                    annotations: Vec::new(),
-                };
-                let _ = client.complete_check_run(id, &run).await;
+    });
+    // On the heap: the judging future is large, and a test thread's stack is not.
+    let mut work = Box::pin(async {
+        match judge(args, env, client, target).await? {
+            Outcome::Judged(judged) => {
+                let siblings = siblings(args, env, client, &judged).await?;
+                Ok::<_, ActionError>(Judgement::Judged(judged, siblings))
             }
-            log.fail(&message)
+            Outcome::Superseded { judged, head } => Ok(Judgement::Superseded(judged, head)),
+            Outcome::Skipped(skipped) => Ok(Judgement::Skipped(skipped)),
         }
+    });
+    let (mut started, mut outcome) = (None, None);
+    while started.is_none() || outcome.is_none() {
+        // Biased: the check run's creation is sent before a cancellation
+        // already there is seen, so the run it makes is always known.
+        tokio::select! {
+            biased;
+            s = &mut start, if started.is_none() => started = Some(s),
+            o = &mut work, if outcome.is_none() => outcome = Some(o),
+            () = cancel.fired() => break,
+        }
+    }
+    let (started, outcome) = match (started, outcome) {
+        (Some(started), Some(outcome)) => (started, outcome),
+        (started, _) => {
+            // Cancelled while judging. A check run being created is waited
+            // for (briefly), so that it too is completed, not left running.
+            let id = match started {
+                Some(started) => started,
+                None => {
+                    client.grace_to_finish();
+                    tokio::time::timeout(github::FINISH_GRACE, &mut start)
+                        .await
+                        .ok()
+                        .flatten()
+                }
+            };
+            return publish::cancelled(client, id.and_then(Result::ok), log).await;
+        }
+    };
+    let started_id = started.as_ref().and_then(|s| s.as_ref().ok().copied());
+    let publishing = Box::pin(async {
+        match outcome {
+            Ok(Judgement::Judged(judged, siblings)) => {
+                report_and_publish(args, client, *judged, siblings, started, log).await
+            }
+            Ok(Judgement::Superseded(judged, head)) => superseded(client, &judged, &head, started, log).await,
+            Ok(Judgement::Skipped(skipped)) => publish::skipped(args, client, *skipped, started, log).await,
+            Err(e) => publish::failed(client, &e.to_string(), started_id, log).await,
+        }
+    });
+    let finished = tokio::select! {
+        exit = publishing => Some(exit),
+        () = cancel.fired() => None,
+    };
+    match finished {
+        Some(exit) => exit,
+        None => publish::cancelled(client, started_id, log).await,
     }
 }
 

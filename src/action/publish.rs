@@ -9,6 +9,7 @@ use crate::exit::Exit;
 use crate::github::{self, Annotation, CheckRun, Client, CommentOutcome, CommentWhen, GithubError};
 use crate::policy::Source;
 use crate::report;
+use crate::sanitize;
 
 /// Annotations, job summary and outputs (always), then the comment and the
 /// check run. The exit code comes from the report; an API failure can only
@@ -244,7 +245,16 @@ async fn publish<T: github::Transport>(
         let earlier = to.own_runs.iter().filter(|id| Some(**id) != started);
         if report.pending {
             // Left in progress: a required check blocks without showing red.
-            let held = client.hold_check_run(started, &run).await?;
+            let held = match client.hold_check_run(started, &run).await {
+                Ok(held) => held,
+                Err(e) => {
+                    // Not left in progress without the output that says why.
+                    if let Some(id) = started {
+                        fail_check_run(client, id, &e.to_string()).await;
+                    }
+                    return Err(e);
+                }
+            };
             let superseded = CheckRun {
                 conclusion: "cancelled",
                 title: "superseded: a newer checkgate run on this commit waits for the evidence".to_string(),
@@ -259,7 +269,7 @@ async fn publish<T: github::Transport>(
             return Ok(());
         }
         match started {
-            Some(id) => client.complete_check_run(id, &run).await?,
+            Some(id) => finish(client, id, &run).await?,
             // Not created at the start: create it completed now.
             None => {
                 client.publish_check_run(&run).await?;
@@ -358,13 +368,111 @@ pub(super) async fn superseded<T: github::Transport>(
             text: None,
             annotations: Vec::new(),
         };
-        if let Err(e) = client.complete_check_run(id, &run).await
+        if let Err(e) = finish(client, id, &run).await
             && !e.is_read_only()
         {
             return log.fail(&e.to_string());
         }
     }
     Exit::Pass
+}
+
+/// Complete check run `id` with `run`. When GitHub refuses that (other than
+/// for a read-only token), complete it as failed with the error instead:
+/// a check run this run created is never left in progress. The first
+/// error is returned either way.
+async fn finish<T: github::Transport>(client: &Client<T>, id: u64, run: &CheckRun) -> Result<(), GithubError> {
+    match client.complete_check_run(id, run).await {
+        Err(e) if !e.is_read_only() => {
+            fail_check_run(client, id, &e.to_string()).await;
+            Err(e)
+        }
+        done => done,
+    }
+}
+
+/// Complete check run `id` as failed with the error `message`, redacted
+/// and inert, within a short grace past the run's deadline (best effort:
+/// the step reports the error anyway).
+async fn fail_check_run<T: github::Transport>(client: &Client<T>, id: u64, message: &str) {
+    client.grace_to_finish();
+    let run = CheckRun {
+        name: CHECK_NAME.to_string(),
+        head_sha: String::new(),
+        conclusion: "failure",
+        title: "checkgate could not run".to_string(),
+        summary: fenced(&sanitize::line(&client.redact(message))),
+        text: None,
+        annotations: Vec::new(),
+    };
+    let _ = client.complete_check_run(id, &run).await;
+}
+
+/// `text` as a fenced code block, whatever backticks it holds: nothing in
+/// it renders (no mentions, links or math), and it cannot close the fence.
+fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}\n{text}\n{fence}\n")
+}
+
+/// The run ended in an error after its check run may have been created:
+/// say so in the job summary and complete the check run (`started`) as
+/// failed with the error, redacted and defused; exit 2.
+pub(super) async fn failed<T: github::Transport>(
+    client: &Client<T>,
+    message: &str,
+    started: Option<u64>,
+    log: &mut Log<'_>,
+) -> Exit {
+    let _ = log.summary(&format!(
+        "## checkgate could not run\n\n{}",
+        fenced(&sanitize::line(&client.redact(message)))
+    ));
+    if let Some(id) = started {
+        // Not left running: the step's error is the verdict, even when the
+        // error was the run's deadline passing.
+        fail_check_run(client, id, message).await;
+    }
+    log.fail(message)
+}
+
+/// What a run cancelled before its verdict says.
+const CANCELLED: &str = "this workflow run was cancelled before checkgate reached a verdict: a newer run \
+     for the same pull request cancels older ones (the workflow's `concurrency` group), or someone cancelled it. \
+     The newest run's check run carries the verdict; if none follows, re-run the workflow";
+
+/// The runner cancelled the step: complete the check run it created
+/// (`started`) as `cancelled`, superseded, rather than leave it in
+/// progress; no verdict, exit 2.
+pub(super) async fn cancelled<T: github::Transport>(
+    client: &Client<T>,
+    started: Option<u64>,
+    log: &mut Log<'_>,
+) -> Exit {
+    log.warn(CANCELLED);
+    let _ = log.summary(&format!(
+        "## checkgate: cancelled\n\n{}\n",
+        report::escape_markdown(CANCELLED)
+    ));
+    if let Some(id) = started {
+        client.grace_to_finish();
+        let run = CheckRun {
+            name: CHECK_NAME.to_string(),
+            head_sha: String::new(),
+            conclusion: "cancelled",
+            title: "superseded: this run was cancelled before its verdict".to_string(),
+            summary: report::escape_markdown(CANCELLED),
+            text: None,
+            annotations: Vec::new(),
+        };
+        if let Err(e) = client.complete_check_run(id, &run).await
+            && !e.is_read_only()
+        {
+            log.warn(&format!("the cancelled run's check run could not be completed: {e}"));
+        }
+    }
+    Exit::Error
 }
 
 /// A `[[skip]]` matched: the check run concludes `skipped` (a required
@@ -429,7 +537,7 @@ pub(super) async fn skipped<T: github::Transport>(
             annotations: Vec::new(),
         };
         match started {
-            Some(Ok(id)) => client.complete_check_run(id, &run).await,
+            Some(Ok(id)) => finish(client, id, &run).await,
             Some(Err(e)) if e.is_read_only() => Err(e),
             _ => client.publish_check_run(&run).await.map(|_| ()),
         }

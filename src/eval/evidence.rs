@@ -8,19 +8,29 @@
 use std::borrow::Cow;
 
 use super::{Code, Context, OpenItem, RequirementReport, Verdict, authored_by};
-use crate::evidence::{self, Changes, Judgement, State};
+use crate::evidence::{self, Changes, Judgement, Labels, State};
 use crate::policy::Requirement;
 
 /// The note on an unticked item whose evidence holds.
 pub const TICK_TO_ATTEST: &str = "evidence holds: tick it to attest";
 
 /// Why a rule with evidence keys cannot be judged here (a local run without
-/// GitHub, or without `--base` for `changed`), as a note; `None` when it can.
+/// GitHub, a `push` run for `labels`, or no changed files for `changed`), as
+/// a note; `None` when it can.
 pub(super) fn unavailable(req: &Requirement, ctx: &Context) -> Option<String> {
     let keys = req.evidence.as_ref()?;
     if keys.needs_github() && ctx.evidence.is_none() {
         return Some(format!(
             "not checked here: {} needs evidence from GitHub ({})",
+            req.rule(),
+            keys.describe()
+        ));
+    }
+    // A commit with no pull request has no labels: not checked there, as
+    // an `approved-by` rule is not (never judged from an empty list).
+    if !keys.labels.is_empty() && ctx.evidence.as_ref().is_some_and(|e| e.labels == Labels::NoPullRequest) {
+        return Some(format!(
+            "not checked here: {} needs the pull request's labels ({}), and this run has no pull request",
             req.rule(),
             keys.describe()
         ));

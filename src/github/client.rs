@@ -152,6 +152,11 @@ impl Transport for Octocrab {
     }
 }
 
+/// How long a run that ended without a verdict (an error, its deadline, a
+/// cancellation) still has to complete its check run. The runner gives a
+/// cancelled step 7.5 s after SIGINT before SIGTERM.
+pub const FINISH_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// One request as made, for `--verbose` and the request-count test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trace {
@@ -170,8 +175,8 @@ pub struct Client<T> {
     pub(super) waited: RefCell<Duration>,
     pub(super) trace: RefCell<Vec<Trace>>,
     pub(super) deadlines: Deadlines,
-    /// When the run's deadline passes.
-    pub(super) run_ends: Option<tokio::time::Instant>,
+    /// When the run's deadline passes (moved by [`Client::grace_to_finish`]).
+    pub(super) run_ends: std::cell::Cell<Option<tokio::time::Instant>>,
 }
 
 impl<T: Transport> Client<T> {
@@ -188,7 +193,7 @@ impl<T: Transport> Client<T> {
                 request: Duration::MAX,
                 run: Duration::MAX,
             },
-            run_ends: None,
+            run_ends: std::cell::Cell::new(None),
         }
     }
 
@@ -196,8 +201,22 @@ impl<T: Transport> Client<T> {
     /// `deadlines`.
     pub fn with_deadlines(mut self, deadlines: Deadlines) -> Client<T> {
         self.deadlines = deadlines;
-        self.run_ends = tokio::time::Instant::now().checked_add(deadlines.run);
+        self.run_ends
+            .set(tokio::time::Instant::now().checked_add(deadlines.run));
         self
+    }
+
+    /// Give the run at least [`FINISH_GRACE`] from now, past its deadline
+    /// if need be, to complete the check run it created: a run that ends in
+    /// an error (the deadline's own included) or is cancelled must not leave
+    /// its check run in progress.
+    pub fn grace_to_finish(&self) {
+        let Some(until) = tokio::time::Instant::now().checked_add(FINISH_GRACE) else {
+            return;
+        };
+        if self.run_ends.get().is_some_and(|end| end < until) {
+            self.run_ends.set(Some(until));
+        }
     }
 
     /// Every request made so far.

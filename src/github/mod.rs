@@ -28,7 +28,9 @@ mod pulls;
 mod retry;
 
 pub use checks::{ANNOTATIONS_PER_REQUEST, Annotation, CHECK_OUTPUT_MAX_CHARS, CheckRun};
-pub use client::{Client, Deadlines, MAX_RESPONSE_BYTES, Octocrab, RawResponse, Trace, Transport, TransportError};
+pub use client::{
+    Client, Deadlines, FINISH_GRACE, MAX_RESPONSE_BYTES, Octocrab, RawResponse, Trace, Transport, TransportError,
+};
 pub use comments::{
     ACTIONS_BOT, COMMENT_MAX_CHARS, Comment, CommentOutcome, CommentWhen, HEAD_MARKER, MARKER, User, sticky_body,
     upsert_sticky_comment,

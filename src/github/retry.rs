@@ -123,6 +123,7 @@ impl<T: Transport> Client<T> {
         let sleep = wait.mul_f64(self.retry.time_scale.max(0.0));
         if self
             .run_ends
+            .get()
             .is_some_and(|end| tokio::time::Instant::now().checked_add(sleep).is_none_or(|t| t > end))
         {
             return Err(GithubError::RunDeadline {
@@ -145,6 +146,7 @@ impl<T: Transport> Client<T> {
     ) -> Result<R, GithubError> {
         let run_left = self
             .run_ends
+            .get()
             .map(|end| end.saturating_duration_since(tokio::time::Instant::now()));
         let (limit, run_first) = match run_left {
             Some(left) if left < self.deadlines.request => (left, true),

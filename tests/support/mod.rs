@@ -140,6 +140,19 @@ pub async fn run_action(
     args: &checkgate::action::ActionArgs,
     sha: &str,
 ) -> Ran {
+    run_action_until(gh, event, payload, args, sha, std::future::pending()).await
+}
+
+/// [`run_action`], with the runner cancelling the step when `cancel`
+/// resolves.
+pub async fn run_action_until(
+    gh: &FakeGitHub,
+    event: &str,
+    payload: &Value,
+    args: &checkgate::action::ActionArgs,
+    sha: &str,
+    cancel: impl std::future::Future<Output = ()>,
+) -> Ran {
     let dir = tempfile::tempdir().expect("temp dir");
     let env = action_env(gh, dir.path(), event, payload, sha);
     let retry = checkgate::github::RetryPolicy {
@@ -147,7 +160,7 @@ pub async fn run_action(
         ..checkgate::github::RetryPolicy::default()
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let exit = checkgate::action::run_with(args, &env, retry, &mut out, &mut err).await;
+    let exit = checkgate::action::run_until(args, &env, retry, &mut out, &mut err, cancel).await;
     let outputs = std::fs::read_to_string(dir.path().join("output")).unwrap_or_default();
     let report = outputs
         .split_once("report<<")
