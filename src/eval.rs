@@ -1,10 +1,11 @@
 //! Judge parsed checklists against a policy. Pure: no I/O, no printing.
 //!
-//! The output, [`Report`] ([`report`]), is the contract every renderer and
-//! the GitHub layer read; its JSON form (`checkgate check --format json`) is
-//! documented on its types and only ever grows new fields. Item and heading
-//! keys are in [`keys`], each rule's verdict in [`rules`]; this module walks
-//! a checklist's rules and its tamper, untick and nesting checks.
+//! The output, [`Report`] (in `eval/report.rs`), is the contract every
+//! renderer and the GitHub layer read; its JSON form (`checkgate check
+//! --format json`) is documented on its types and only ever grows new
+//! fields. Item and heading keys are in `eval/keys.rs`, each rule's verdict
+//! in `eval/rules.rs`; this module walks a checklist's rules and its
+//! tamper, untick and nesting checks.
 
 mod evidence;
 mod keys;

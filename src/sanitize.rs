@@ -196,7 +196,7 @@ const JSON_PIECE: usize = 1 << 16;
 
 /// JSON written as raw bytes into [`JsonOut::buf`] and passed on to `out`
 /// defused, as [`json`] does it, in pieces of about 64 KiB: for writers
-/// that build the JSON themselves ([`crate::report::json`]).
+/// that build the JSON themselves ([`crate::report::json`](mod@crate::report::json)).
 pub struct JsonOut<W: std::io::Write> {
     /// Raw JSON not passed on yet; append to it, then call [`JsonOut::wrote`].
     pub buf: Vec<u8>,

@@ -178,7 +178,7 @@ pub struct Waiver<'a> {
 /// The longest checklist, in bytes, that [`parse`] records exactly: items
 /// keep text offsets in 32 bits, into the document and then the arena of
 /// rewritten text (never longer than the document). The readers refuse
-/// larger files ([`ChecklistError::TooLarge`]); `--max-bytes` cannot go
+/// larger files ([`super::ChecklistError::TooLarge`]); `--max-bytes` cannot go
 /// above it.
 pub const MAX_BYTES: u64 = (u32::MAX / 2) as u64;
 

@@ -44,7 +44,7 @@ pub(super) fn newlines(bytes: &[u8]) -> usize {
 /// before judging the rest, so `- [ ] | a |` over `|---|` becomes a table
 /// (GitHub, judging the line with its box, sees three cells against two and
 /// shows a paragraph that opens with a box: a task). Boxes are found instead
-/// at the start of each item's first paragraph ([`box_at`]), as GitHub does.
+/// at the start of each item's first paragraph (`box_at`), as GitHub does.
 pub fn parser_options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
 }

@@ -1,7 +1,7 @@
 //! `checkgate.toml` → a validated [`Policy`].
 //!
 //! Two phases, as cargo-deny does: the TOML is parsed into a spanned document
-//! tree, then [`validate`] walks it by hand and turns it into a [`Policy`]
+//! tree, then the validator (`policy/validate.rs`) walks it by hand and turns it into a [`Policy`]
 //! with compiled regexes and globs and normalised selectors. Walking the tree
 //! ourselves, rather than deriving `Deserialize`, lets us report **every**
 //! problem at once — unknown keys, wrong types, bad regexes, empty selectors —
