@@ -12,7 +12,7 @@ use checkgate::action::{self, ActionArgs, CommentMode, GithubEnv, Target};
 use checkgate::cli::Exit;
 use checkgate::github::{self, Client, Repo, RetryPolicy};
 use serde_json::{Value, json};
-use support::{BOT, FakeGitHub, OWNER, Pull, REPO, Scripted, TOKEN};
+use support::{BOT, FakeGitHub, OWNER, Pull, REPO, Ran, Scripted, TOKEN};
 
 const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const BASE: &str = "b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4";
@@ -59,25 +59,6 @@ struct Case {
     args: ActionArgs,
 }
 
-struct Ran {
-    exit: Exit,
-    out: String,
-    err: String,
-    outputs: String,
-    summary: String,
-}
-
-impl Ran {
-    /// Everything the run wrote anywhere a user could see it.
-    fn everything(&self) -> String {
-        format!("{}\n{}\n{}\n{}", self.out, self.err, self.outputs, self.summary)
-    }
-
-    fn output(&self, name: &str) -> Option<String> {
-        support::output_value(&self.outputs, name)
-    }
-}
-
 impl Case {
     /// The policy at the base, `checklist` at the head (and the base, for a
     /// pull request that does not touch it), pull request 42 open from HEAD
@@ -107,16 +88,7 @@ impl Case {
     }
 
     async fn run(&self) -> Ran {
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let exit = action::run_with(&self.args, &self.env, fast(), &mut out, &mut err).await;
-        let read = |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
-        Ran {
-            exit,
-            out: String::from_utf8(out).expect("utf-8"),
-            err: String::from_utf8(err).expect("utf-8"),
-            outputs: read("output"),
-            summary: read("summary.md"),
-        }
+        support::run_in(&self.env, &self.args, self.dir.path(), std::future::pending()).await
     }
 }
 

@@ -7,11 +7,10 @@ mod support;
 
 use std::time::Duration;
 
-use checkgate::action::{self, ActionArgs, GithubEnv};
+use checkgate::action::{ActionArgs, GithubEnv};
 use checkgate::cli::Exit;
-use checkgate::github::RetryPolicy;
 use serde_json::{Value, json};
-use support::{ChangedFile, FakeGitHub, OWNER, Pull, REPO};
+use support::{ChangedFile, FakeGitHub, OWNER, Pull, REPO, Ran};
 
 const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const BASE: &str = "b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4";
@@ -22,13 +21,6 @@ const SEED_POLICY: &str = include_str!("../examples/evidence/production-readines
 const TEMPLATE_POLICY: &str = include_str!("../examples/evidence/pr-template.toml");
 const TEMPLATE: &str = include_str!("../examples/evidence/pull_request_template.md");
 const CHECKLIST: &str = "docs/PRODUCTION_CHECKLIST.md";
-
-fn fast() -> RetryPolicy {
-    RetryPolicy {
-        time_scale: 0.0,
-        ..RetryPolicy::default()
-    }
-}
 
 fn pr_payload(body: &str) -> Value {
     json!({
@@ -47,30 +39,6 @@ struct Case {
     dir: tempfile::TempDir,
     env: GithubEnv,
     args: ActionArgs,
-}
-
-struct Ran {
-    exit: Exit,
-    out: String,
-    outputs: String,
-    summary: String,
-}
-
-impl Ran {
-    fn output(&self, name: &str) -> Option<String> {
-        let mut lines = self.outputs.lines();
-        while let Some(line) = lines.next() {
-            if let Some(delimiter) = line.strip_prefix(&format!("{name}<<")) {
-                let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
-                return Some(value.join("\n"));
-            }
-        }
-        None
-    }
-
-    fn report(&self) -> Value {
-        serde_json::from_str(&self.output("report").expect("report output")).expect("JSON")
-    }
 }
 
 impl Case {
@@ -101,16 +69,8 @@ impl Case {
     }
 
     async fn run(&self) -> Ran {
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let exit = action::run_with(&self.args, &self.env, fast(), &mut out, &mut err).await;
-        let read = |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+        let ran = support::run_in(&self.env, &self.args, self.dir.path(), std::future::pending()).await;
         // Each run appends to the same files: keep only this run's.
-        let ran = Ran {
-            exit,
-            out: String::from_utf8(out).expect("utf-8"),
-            outputs: read("output"),
-            summary: read("summary.md"),
-        };
         let _ = std::fs::remove_file(self.dir.path().join("output"));
         let _ = std::fs::remove_file(self.dir.path().join("summary.md"));
         ran
@@ -179,7 +139,7 @@ async fn seed_004_passes_when_ci_passed_on_the_head() {
     assert_eq!(ran.exit, Exit::Pass, "{}", ran.summary);
     assert_eq!(ran.output("passed").as_deref(), Some("true"));
     assert_eq!(ran.output("pending").as_deref(), Some("false"));
-    let report = ran.report();
+    let report = ran.written_report();
     let tests = &report["checklists"][0]["requirements"][2];
     assert_eq!(
         tests["message"],
@@ -208,8 +168,8 @@ async fn seed_004_fails_when_a_ticked_claim_failed_in_ci() {
     let case = Case::new(&gh, SEED_POLICY, &[(CHECKLIST, &seed)], "");
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Fail);
-    let report = ran.report();
-    let failed = requirement(&report, "evidence-failed");
+    let report = ran.written_report();
+    let failed = requirement(report, "evidence-failed");
     let message = format!("ticked, but check `test` failed on {SHORT}");
     assert_eq!(failed["message"], message.as_str());
     let line = line_of(&seed, "All tests passing");
@@ -252,10 +212,10 @@ async fn pending_evidence_leaves_the_check_run_in_progress_and_a_later_run_compl
         "{}",
         ran.out
     );
-    let report = ran.report();
+    let report = ran.written_report();
     assert_eq!(report["pending"], true);
     assert_eq!(
-        requirement(&report, "evidence-pending")["message"],
+        requirement(report, "evidence-pending")["message"],
         format!("waiting for `test` (in progress on {SHORT})")
     );
     let held = in_progress(&gh);
@@ -301,7 +261,7 @@ async fn a_check_that_never_ran_fails_closed_and_names_what_did() {
     assert_eq!(ran.exit, Exit::Pass);
     assert_eq!(ran.output("passed").as_deref(), Some("false"), "never passes by itself");
     assert_eq!(
-        requirement(&ran.report(), "evidence-pending")["message"],
+        requirement(ran.written_report(), "evidence-pending")["message"],
         format!("waiting for `test` (not reported on {SHORT}; reported: lint, typecheck, security-lint)")
     );
     assert_eq!(in_progress(&gh).len(), 1, "a required check still blocks");
@@ -319,8 +279,8 @@ async fn the_changelog_box_counts_only_when_the_changelog_changed() {
     );
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Fail);
-    let report = ran.report();
-    let failed = requirement(&report, "evidence-failed");
+    let report = ran.written_report();
+    let failed = requirement(report, "evidence-failed");
     assert_eq!(
         failed["message"],
         "ticked, but the pull request changes no file matching `CHANGELOG.md` or `changelog.d/**`"
@@ -333,7 +293,7 @@ async fn the_changelog_box_counts_only_when_the_changelog_changed() {
     ]);
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Pass, "{}", ran.summary);
-    let report = ran.report();
+    let report = ran.written_report();
     assert_eq!(
         report["checklists"][0]["requirements"][1]["message"],
         "checked; the pull request changes CHANGELOG.md"
@@ -344,7 +304,7 @@ async fn the_changelog_box_counts_only_when_the_changelog_changed() {
     gh.update_pull(|p| p.body = Some(unticked.clone()));
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Fail);
-    let report = ran.report();
+    let report = ran.written_report();
     let open = &report["checklists"][0]["requirements"][1];
     assert_eq!(open["code"], "open-item");
     assert_eq!(open["open"][0]["note"], "evidence holds: tick it to attest");
@@ -363,14 +323,14 @@ async fn a_deployment_passes_fails_and_waits() {
     let ran = case.run().await;
     assert_eq!((ran.exit, ran.output("pending").as_deref()), (Exit::Pass, Some("true")));
     assert_eq!(
-        requirement(&ran.report(), "evidence-pending")["message"],
+        requirement(ran.written_report(), "evidence-pending")["message"],
         format!("waiting for the deployment of {SHORT} to `staging` (in progress)")
     );
     gh.add_deployment(HEAD, "staging", Some("failure"));
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Fail);
     assert_eq!(
-        requirement(&ran.report(), "evidence-failed")["message"],
+        requirement(ran.written_report(), "evidence-failed")["message"],
         format!("ticked, but no successful deployment of {SHORT} to `staging` (the latest is failure)")
     );
     gh.add_deployment(HEAD, "staging", Some("success"));
@@ -390,7 +350,7 @@ async fn a_label_counts_only_when_the_named_team_added_it() {
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Fail);
     assert_eq!(
-        requirement(&ran.report(), "evidence-failed")["message"],
+        requirement(ran.written_report(), "evidence-failed")["message"],
         "ticked, but the pull request has no label `qa-passed`"
     );
     gh.update_pull(|p| {
@@ -399,7 +359,7 @@ async fn a_label_counts_only_when_the_named_team_added_it() {
     });
     let ran = case.run().await;
     assert_eq!(
-        requirement(&ran.report(), "evidence-failed")["message"],
+        requirement(ran.written_report(), "evidence-failed")["message"],
         "ticked, but label `qa-passed` was added by @alice, not by @acme/qa"
     );
     gh.add_team_member("acme", "qa", "bob");
@@ -422,7 +382,7 @@ async fn a_commit_status_is_evidence_too() {
     gh.add_status(HEAD, "ci/jenkins", "error");
     let ran = case.run().await;
     assert_eq!(
-        requirement(&ran.report(), "evidence-failed")["message"],
+        requirement(ran.written_report(), "evidence-failed")["message"],
         format!("ticked, but status `ci/jenkins` errored on {SHORT}")
     );
     gh.add_status(HEAD, "ci/jenkins", "success");
@@ -446,7 +406,7 @@ async fn a_check_from_a_workflow_the_pull_request_changes_is_untrusted() {
     gh.set_changed_files(vec![ChangedFile::modified(".github/workflows/ci.yml")]);
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Fail);
-    let untrusted = requirement(&ran.report(), "evidence-untrusted").clone();
+    let untrusted = requirement(ran.written_report(), "evidence-untrusted").clone();
     assert_eq!(untrusted["level"], "deny");
     assert_eq!(untrusted["rule"], "trusted evidence: item: Tests pass");
     assert!(
@@ -465,7 +425,7 @@ async fn a_check_from_a_workflow_the_pull_request_changes_is_untrusted() {
     gh.put_file("main", ".github/checkgate.toml", &relaxed);
     let ran = case.run().await;
     assert_eq!(ran.exit, Exit::Pass);
-    assert_eq!(requirement(&ran.report(), "evidence-untrusted")["level"], "warn");
+    assert_eq!(requirement(ran.written_report(), "evidence-untrusted")["level"], "warn");
 }
 
 #[tokio::test]
@@ -640,7 +600,7 @@ async fn a_forks_pull_request_is_found_from_its_commit_and_judged_on_its_evidenc
     let ran = case.on(&gh, "workflow_run", &payload).run().await;
     assert_eq!(ran.exit, Exit::Fail);
     assert_eq!(
-        requirement(&ran.report(), "evidence-failed")["message"],
+        requirement(ran.written_report(), "evidence-failed")["message"],
         format!("ticked, but check `test` failed on {SHORT}")
     );
     assert!(in_progress(&gh).is_empty());
@@ -752,7 +712,7 @@ async fn a_label_rule_in_the_merge_queue_judges_the_queued_pull_requests_labels(
     let ran = queue.run().await;
     assert_eq!(ran.exit, Exit::Fail, "{}", ran.summary);
     assert_eq!(
-        requirement(&ran.report(), "evidence-failed")["message"],
+        requirement(ran.written_report(), "evidence-failed")["message"],
         "ticked, but the pull request has no label `qa-passed`"
     );
     assert_eq!(group_runs(&gh), [(GROUP.to_string(), "failure".to_string())]);
@@ -778,14 +738,14 @@ async fn a_label_rule_in_the_merge_queue_judges_the_queued_pull_requests_labels(
     });
     let ran = queue.run().await;
     assert_eq!(
-        requirement(&ran.report(), "evidence-failed")["message"],
+        requirement(ran.written_report(), "evidence-failed")["message"],
         "ticked, but label `qa-passed` was added by @alice, not by @acme/qa"
     );
     gh.add_team_member("acme", "qa", "bob");
     gh.update_pull(|p| p.label_events.push(("qa-passed".into(), Some("bob".into()))));
     let ran = queue.run().await;
     assert_eq!(ran.exit, Exit::Pass, "{}", ran.summary);
-    let report = ran.report();
+    let report = ran.written_report();
     let qa = &report["checklists"][0]["requirements"][0];
     assert_eq!(qa["evidence"][0]["message"], "label `qa-passed` was added by @bob");
     assert_eq!(
@@ -863,7 +823,7 @@ async fn a_label_rule_on_a_push_is_not_checked_and_says_why() {
 
     let ran = push.run().await;
     assert_eq!(ran.exit, Exit::Fail, "the docs item is still open: {}", ran.summary);
-    let report = ran.report();
+    let report = ran.written_report();
     assert_eq!(report["checklists"][0]["notes"], json!([note]), "{report:#}");
     let codes: Vec<&str> = report["checklists"][0]["requirements"]
         .as_array()
@@ -881,7 +841,7 @@ async fn a_label_rule_on_a_push_is_not_checked_and_says_why() {
     gh.put_file(pushed, "READY.md", "- [x] QA passed\n- [x] Docs updated\n");
     let ran = push.run().await;
     assert_eq!(ran.exit, Exit::Pass, "{}", ran.summary);
-    assert_eq!(ran.report()["checklists"][0]["notes"], json!([note]));
+    assert_eq!(ran.written_report()["checklists"][0]["notes"], json!([note]));
     // Nothing is read of, or posted to, a pull request.
     let lines = gh.request_lines();
     assert!(

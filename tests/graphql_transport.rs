@@ -9,40 +9,11 @@ mod support;
 
 use std::time::Duration;
 
-use checkgate::action::{self, ActionArgs};
 use checkgate::cli::Exit;
 use checkgate::github::RetryPolicy;
 use serde_json::{Value, json};
 use support::typical::{BASE, HEAD};
-use support::{BOT, FakeGitHub, OWNER, REPO, Rules, Scripted};
-
-struct Ran {
-    exit: Exit,
-    out: String,
-    err: String,
-    summary: String,
-    report: Value,
-    outputs: String,
-}
-
-impl Ran {
-    /// The `passed` step output (written `passed<<DELIMITER`, value, delimiter).
-    fn output_passed(&self) -> Option<&str> {
-        let mut lines = self.outputs.lines();
-        lines.by_ref().find(|l| l.starts_with("passed<<"))?;
-        lines.next()
-    }
-
-    fn codes(&self) -> Vec<String> {
-        self.report["checklists"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|c| c["requirements"].as_array().cloned().unwrap_or_default())
-            .map(|r| r["code"].as_str().unwrap_or_default().to_string())
-            .collect()
-    }
-}
+use support::{BOT, FakeGitHub, OWNER, REPO, Ran, Rules, Scripted};
 
 async fn run_at(gh: &FakeGitHub, api_url: Option<String>, payload: &Value) -> Ran {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -51,31 +22,9 @@ async fn run_at(gh: &FakeGitHub, api_url: Option<String>, payload: &Value) -> Ra
     if let Some(url) = api_url {
         env.api_url = url;
     }
-    let retry = RetryPolicy {
-        time_scale: 0.0,
-        ..RetryPolicy::default()
-    };
-    let args: ActionArgs = support::action_args();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let exit = action::run_with(&args, &env, retry, &mut out, &mut err).await;
-    let outputs = std::fs::read_to_string(dir.path().join("output")).unwrap_or_default();
-    let report = outputs
-        .split_once("report<<")
-        .and_then(|(_, rest)| {
-            let (delimiter, body) = rest.split_once('\n')?;
-            Some(body.split(&format!("\n{delimiter}")).next()?.to_string())
-        })
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or(Value::Null);
+    let ran = support::run_in(&env, &support::action_args(), dir.path(), std::future::pending()).await;
     gh.assert_valid();
-    Ran {
-        exit,
-        out: String::from_utf8(out).expect("utf-8"),
-        err: String::from_utf8(err).expect("utf-8"),
-        summary: std::fs::read_to_string(dir.path().join("summary.md")).unwrap_or_default(),
-        report,
-        outputs,
-    }
+    ran
 }
 
 async fn run(gh: &FakeGitHub) -> Ran {
@@ -412,7 +361,7 @@ async fn a_commit_heading_two_pull_requests_gets_the_strictest_verdict_of_both()
     payload["pull_request"]["base"] = json!({ "sha": release, "ref": "release/1.x" });
 
     let ran = run_at(&gh, None, &payload).await;
-    assert_eq!(ran.output_passed(), Some("true"), "#43 itself passes");
+    assert_eq!(ran.output("passed").as_deref(), Some("true"), "#43 itself passes");
     assert_eq!(ran.exit, Exit::Fail, "the commit's check fails with #42: {}", ran.err);
     let run = gh.state().check_runs[0].clone();
     assert_eq!(run.created["conclusion"], "failure");

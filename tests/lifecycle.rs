@@ -6,11 +6,11 @@
 
 mod support;
 
-use checkgate::action::{self, GithubEnv};
+use checkgate::action::GithubEnv;
 use checkgate::cli::Exit;
-use checkgate::github::{MARKER, RetryPolicy};
+use checkgate::github::MARKER;
 use serde_json::{Value, json};
-use support::{BOT, FakeGitHub, OWNER, Pull, REPO};
+use support::{BOT, FakeGitHub, OWNER, Pull, REPO, Ran};
 
 const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const BASE: &str = "b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4";
@@ -28,20 +28,6 @@ section = "Must"
 
 const FAILING: &str = "# Ready\n## Must\n- [x] Tests pass\n- [ ] Rollback plan tested\n";
 const PASSING: &str = "# Ready\n## Must\n- [x] Tests pass\n- [x] Rollback plan tested\n";
-
-struct Ran {
-    exit: Exit,
-    out: String,
-    err: String,
-    outputs: String,
-    summary: String,
-}
-
-impl Ran {
-    fn output(&self, name: &str) -> Option<String> {
-        support::output_value(&self.outputs, name)
-    }
-}
 
 /// Pull request 42 from HEAD onto `main` (at BASE), with `policy` at the
 /// base and `checklist` at the head and base. The default branch's tip
@@ -61,20 +47,7 @@ fn seed(gh: &FakeGitHub, policy: &str, checklist: &str) {
 }
 
 async fn run_env(env: &GithubEnv, dir: &std::path::Path) -> Ran {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let retry = RetryPolicy {
-        time_scale: 0.0,
-        ..RetryPolicy::default()
-    };
-    let exit = action::run_with(&support::action_args(), env, retry, &mut out, &mut err).await;
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
-    Ran {
-        exit,
-        out: String::from_utf8_lossy(&out).into_owned(),
-        err: String::from_utf8_lossy(&err).into_owned(),
-        outputs: read("output"),
-        summary: read("summary.md"),
-    }
+    support::run_in(env, &support::action_args(), dir, std::future::pending()).await
 }
 
 async fn run(gh: &FakeGitHub, event: &str, payload: &Value) -> Ran {

@@ -98,12 +98,41 @@ pub struct Ran {
     pub exit: checkgate::cli::Exit,
     pub out: String,
     pub err: String,
+    /// The `$GITHUB_OUTPUT` file's text.
+    pub outputs: String,
     pub summary: String,
     /// The `report` step output, parsed (`Null` when there was none).
     pub report: Value,
 }
 
 impl Ran {
+    /// Step output `name` ([`output_value`]).
+    pub fn output(&self, name: &str) -> Option<String> {
+        output_value(&self.outputs, name)
+    }
+
+    /// The `report` step output, which the run must have written.
+    pub fn written_report(&self) -> &Value {
+        assert!(!self.report.is_null(), "no report output:\n{}", self.outputs);
+        &self.report
+    }
+
+    /// Everything the run wrote anywhere a user could see it.
+    pub fn everything(&self) -> String {
+        format!("{}\n{}\n{}\n{}", self.out, self.err, self.outputs, self.summary)
+    }
+
+    /// The finding codes of every checklist, in order.
+    pub fn codes(&self) -> Vec<String> {
+        self.report["checklists"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["requirements"].as_array().cloned().unwrap_or_default())
+            .map(|r| r["code"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// The requirement reports of checklist `at`, as (code, message).
     pub fn findings_of(&self, at: usize) -> Vec<(String, String)> {
         self.report["checklists"][at]["requirements"]
@@ -155,27 +184,39 @@ pub async fn run_action_until(
 ) -> Ran {
     let dir = tempfile::tempdir().expect("temp dir");
     let env = action_env(gh, dir.path(), event, payload, sha);
+    let ran = run_in(&env, args, dir.path(), cancel).await;
+    gh.assert_valid();
+    ran
+}
+
+/// Run the action once with `env` (its runner files in `dir`), with retries
+/// that do not wait, the runner cancelling the step when `cancel` resolves;
+/// collect what it printed and wrote (the runner files accumulate, as a
+/// job's do, across runs in one `dir`).
+pub async fn run_in(
+    env: &checkgate::action::GithubEnv,
+    args: &checkgate::action::ActionArgs,
+    dir: &Path,
+    cancel: impl std::future::Future<Output = ()>,
+) -> Ran {
     let retry = checkgate::github::RetryPolicy {
         time_scale: 0.0,
         ..checkgate::github::RetryPolicy::default()
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let exit = checkgate::action::run_until(args, &env, retry, &mut out, &mut err, cancel).await;
-    let outputs = std::fs::read_to_string(dir.path().join("output")).unwrap_or_default();
-    let report = outputs
-        .split_once("report<<")
-        .and_then(|(_, rest)| {
-            let (delimiter, body) = rest.split_once('\n')?;
-            Some(body.split(&format!("\n{delimiter}")).next()?.to_string())
-        })
+    let exit = checkgate::action::run_until(args, env, retry, &mut out, &mut err, cancel).await;
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    let outputs = read("output");
+    let summary = read("summary.md");
+    let report = output_value(&outputs, "report")
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or(Value::Null);
-    gh.assert_valid();
     Ran {
         exit,
         out: String::from_utf8(out).expect("utf-8"),
         err: String::from_utf8(err).expect("utf-8"),
-        summary: std::fs::read_to_string(dir.path().join("summary.md")).unwrap_or_default(),
+        outputs,
+        summary,
         report,
     }
 }
