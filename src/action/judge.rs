@@ -27,7 +27,7 @@ mod facts;
 mod people;
 mod trust;
 
-use facts::{Facts, facts, queued_facts, read_text, repo_path};
+use facts::{Facts, facts, queued_facts, read_at, read_text, repo_path};
 pub(super) use people::team_members;
 use people::{comments, signoffs};
 use trust::{local_actions, trusted_action, workflow_finding};
@@ -315,7 +315,6 @@ pub(super) async fn judge<T: github::Transport>(
         listed = Some(raw);
     }
 
-    let at = |git_ref: &str, path: &str| files.get(&(git_ref.to_string(), path.to_string()));
     for path in policy.checklists.iter().filter_map(|c| match &c.source {
         Source::File(path) => Some(path),
         _ => None,
@@ -323,22 +322,15 @@ pub(super) async fn judge<T: github::Transport>(
         if loader.head.contains_key(path) {
             continue;
         }
-        let head = read_text(
-            client,
-            at(&facts.head_ref, path),
-            path,
-            &facts.head_ref,
-            engine::DEFAULT_MAX_BYTES,
-        )
-        .await?;
+        let head = read_at(client, &files, &facts.head_ref, path).await?;
         // The base copy is compared every run, whatever the changed-file
         // list says (a symlink's target changes where its link does not).
         if let Some(base_ref) = &facts.base_ref {
-            let base = read_text(client, at(base_ref, path), path, base_ref, engine::DEFAULT_MAX_BYTES).await?;
+            let base = read_at(client, &files, base_ref, path).await?;
             loader.base.insert(path.clone(), base);
         }
         if let Some(tip_ref) = &facts.tip_ref {
-            let tip = read_text(client, at(tip_ref, path), path, tip_ref, engine::DEFAULT_MAX_BYTES).await?;
+            let tip = read_at(client, &files, tip_ref, path).await?;
             loader.tip.insert(path.clone(), tip);
         }
         loader.head.insert(path.clone(), head);
@@ -346,14 +338,7 @@ pub(super) async fn judge<T: github::Transport>(
     for (template, path) in template_paths {
         let text = match &path {
             Some(path) => {
-                let text = read_text(
-                    client,
-                    at(&facts.policy_ref, path),
-                    path,
-                    &facts.policy_ref,
-                    engine::DEFAULT_MAX_BYTES,
-                )
-                .await?;
+                let text = read_at(client, &files, &facts.policy_ref, path).await?;
                 match (text, &template) {
                     (Some(text), _) => Some(text),
                     (None, Template::Path(_)) => {

@@ -2,12 +2,13 @@
 //! or the merge group's queued one), its files and the refs the policy and
 //! checklists are read at, and the reading of one file at a ref.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::Outcome;
 use crate::action::{ActionError, GithubEnv, Target};
 use crate::checklist;
-use crate::engine::EngineError;
+use crate::engine::{self, EngineError};
 use crate::github::{self, Client, Content, PathAt};
 use crate::policy;
 
@@ -198,6 +199,18 @@ pub(super) fn repo_path(path: &Path) -> Result<String, ActionError> {
         return Err(ActionError::BadPolicyPath(text));
     }
     Ok(trimmed.to_string())
+}
+
+/// The text of `path` at `git_ref`, up to checklist size: from what the
+/// checklists' query read (`files`), else through REST ([`read_text`]).
+pub(super) async fn read_at<T: github::Transport>(
+    client: &Client<T>,
+    files: &HashMap<(String, String), PathAt>,
+    git_ref: &str,
+    path: &str,
+) -> Result<Option<String>, ActionError> {
+    let at = files.get(&(git_ref.to_string(), path.to_string()));
+    read_text(client, at, path, git_ref, engine::DEFAULT_MAX_BYTES).await
 }
 
 /// A UTF-8 file at `git_ref`, redacted (before anything escapes, renders or
