@@ -182,7 +182,7 @@ pub fn json(s: &str) -> String {
 pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(out: W, value: &T) -> serde_json::Result<()> {
     // serde_json writes token by token: buffer before defusing, so that the
     // searches run over large pieces.
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, DefusingWriter::new(out));
+    let mut buffered = std::io::BufWriter::with_capacity(JSON_PIECE, DefusingWriter::new(out));
     serde_json::to_writer(&mut buffered, value)?;
     let mut defusing = buffered
         .into_inner()
@@ -190,8 +190,8 @@ pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(out: W, value
     defusing.finish().map_err(serde_json::Error::io)
 }
 
-/// How much raw JSON [`JsonOut`] gathers before defusing it: the searches
-/// run over large pieces.
+/// How much raw JSON [`write_json`] and [`JsonOut`] gather before defusing
+/// it: the searches run over large pieces.
 const JSON_PIECE: usize = 1 << 16;
 
 /// JSON written as raw bytes into [`JsonOut::buf`] and passed on to `out`
