@@ -7,6 +7,7 @@
 //! in `eval/rules.rs`; this module walks a checklist's rules and its
 //! tamper, untick and nesting checks.
 
+mod ahead;
 mod evidence;
 mod keys;
 mod report;
@@ -139,6 +140,22 @@ fn changed_matches(globs: &Option<crate::policy::Globs>, ctx: &Context) -> bool 
     }
 }
 
+/// Why `req` is not judged in this run (its files unchanged, its sign-off
+/// or evidence not readable here), as the note that says so.
+fn not_judged_here(req: &Requirement, ctx: &Context) -> Option<String> {
+    if !changed_matches(&req.when_changed, ctx) {
+        return Some(format!("skipped {}: no changed file matches when-changed", req.rule()));
+    }
+    if !req.approved_by.is_empty() && ctx.signoffs.is_none() {
+        return Some(format!(
+            "not checked here: {} needs an approving review from {} on the pull request",
+            req.rule(),
+            req.approved_by.join(", ")
+        ));
+    }
+    evidence::unavailable(req, ctx)
+}
+
 /// Judge one checklist (`None` when the file does not exist).
 pub fn evaluate_checklist<'a>(
     cp: &ChecklistPolicy,
@@ -207,20 +224,21 @@ pub fn evaluate_checklist<'a>(
     }
     let mut diags = Vec::new();
     let mut requirements = Vec::new();
-    for req in &cp.requires {
-        if !changed_matches(&req.when_changed, ctx) {
-            notes.push(format!("skipped {}: no changed file matches when-changed", req.rule()));
-            continue;
-        }
-        if !req.approved_by.is_empty() && ctx.signoffs.is_none() {
-            notes.push(format!(
-                "not checked here: {} needs an approving review from {} on the pull request",
-                req.rule(),
-                req.approved_by.join(", ")
-            ));
-            continue;
-        }
-        if let Some(note) = evidence::unavailable(req, ctx) {
+    // On a large checklist the rules' verdicts are worked out ahead, on
+    // several threads; they are reported below in policy order all the same.
+    let wanted: Vec<usize> = if empty_allowed {
+        Vec::new()
+    } else {
+        (0..cp.requires.len())
+            .filter(|&i| not_judged_here(&cp.requires[i], ctx).is_none())
+            .collect()
+    };
+    let mut ahead = match ahead::threads_for(head, wanted.len()) {
+        1 => Vec::new(),
+        threads => ahead::verdicts(head, subject.base, &cp.requires, &wanted, threads),
+    };
+    for (i, req) in cp.requires.iter().enumerate() {
+        if let Some(note) = not_judged_here(req, ctx) {
             notes.push(note);
             continue;
         }
@@ -229,7 +247,14 @@ pub fn evaluate_checklist<'a>(
         let verdict = if empty_allowed {
             None
         } else {
-            match requirement(&keys, base_keys.as_ref(), req, &mut diags) {
+            let judged = match ahead.get_mut(i).and_then(Option::take) {
+                Some((verdict, found)) => {
+                    diags.extend(found);
+                    verdict
+                }
+                None => requirement(&keys, base_keys.as_ref(), req, &mut diags),
+            };
+            match judged {
                 Some(v) => Some(v),
                 None => continue,
             }

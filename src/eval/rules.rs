@@ -74,6 +74,7 @@ pub(super) fn open_reason<'a>(
     }
 }
 
+#[derive(Debug, PartialEq)]
 pub(super) struct Verdict<'a> {
     pub(super) code: Code,
     pub(super) open: Vec<OpenItem<'a>>,
