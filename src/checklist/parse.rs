@@ -290,70 +290,124 @@ pub fn parse_owned(path: &str, source: String) -> Checklist {
 
 /// The parse itself; the caller puts `source` in the checklist afterwards.
 pub(super) fn parse_into(path: &str, source: &str) -> Checklist {
-    // A byte-order mark would stop a first-line heading from being a heading.
-    let (text, bom) = match source.strip_prefix('\u{feff}') {
-        Some(rest) => (rest, 3),
-        None => (source, 0),
-    };
-    let mut list = Checklist {
-        path: path.to_string(),
-        ..Checklist::default()
-    };
-    let mut lines = Lines {
-        text: source.as_bytes(),
-        offset: 0,
-        line: 1,
-    };
-    let mut open: Vec<OpenListItem> = Vec::new();
-    let mut current_section: Option<usize> = None;
-    let mut collect = Collect::None;
-    let mut item_line = 0usize;
-    let mut expect = Expect::Nothing;
-    // The raw text of the pending item's paragraph: one buffer for all items.
-    let mut raw = String::new();
-    // A top-level paragraph being read as a possible label, and a label
-    // whose paragraph has ended, waiting to see whether a list follows.
-    let mut label: Option<Label> = None;
-    let mut ended_label: Option<(usize, String)> = None;
+    let mut walk = Walk::new(path, source);
+    for (event, range) in Parser::new_ext(walk.text, parser_options()).into_offset_iter() {
+        walk.see(event, range);
+    }
+    walk.finish()
+}
 
-    for (event, range) in Parser::new_ext(text, parser_options()).into_offset_iter() {
+/// The walk's state between events: the checklist so far, the list items
+/// and the heading or task item still open, and what the next event can
+/// tell about a box.
+pub(super) struct Walk<'s> {
+    /// The whole source, for line numbers and item text.
+    source: &'s str,
+    /// The source without a byte-order mark: what pulldown-cmark parses.
+    pub(super) text: &'s str,
+    /// The length of the byte-order mark `text` starts after (0 or 3).
+    bom: usize,
+    list: Checklist,
+    lines: Lines<'s>,
+    open: Vec<OpenListItem>,
+    current_section: Option<usize>,
+    collect: Collect,
+    item_line: usize,
+    expect: Expect,
+    /// The raw text of the pending item's paragraph: one buffer for all items.
+    raw: String,
+    /// A top-level paragraph being read as a possible label.
+    label: Option<Label>,
+    /// A label whose paragraph has ended, waiting to see whether a list follows.
+    ended_label: Option<(usize, String)>,
+}
+
+impl<'s> Walk<'s> {
+    pub(super) fn new(path: &str, source: &'s str) -> Walk<'s> {
+        // A byte-order mark would stop a first-line heading from being a heading.
+        let (text, bom) = match source.strip_prefix('\u{feff}') {
+            Some(rest) => (rest, 3),
+            None => (source, 0),
+        };
+        Walk {
+            source,
+            text,
+            bom,
+            list: Checklist {
+                path: path.to_string(),
+                ..Checklist::default()
+            },
+            lines: Lines {
+                text: source.as_bytes(),
+                offset: 0,
+                line: 1,
+            },
+            open: Vec::new(),
+            current_section: None,
+            collect: Collect::None,
+            item_line: 0,
+            expect: Expect::Nothing,
+            raw: String::new(),
+            label: None,
+            ended_label: None,
+        }
+    }
+
+    /// Take in the next of pulldown-cmark's events over [`Walk::text`].
+    pub(super) fn see(&mut self, event: Event<'s>, range: std::ops::Range<usize>) {
+        let Walk {
+            source,
+            text,
+            bom,
+            list,
+            lines,
+            open,
+            current_section,
+            collect,
+            item_line,
+            expect,
+            raw,
+            label,
+            ended_label,
+        } = self;
+        let (source, text, bom): (&str, &str, usize) = (source, text, *bom);
         if let Some((line, title)) = ended_label.take()
             && matches!(event, Event::Start(Tag::List(_)))
         {
-            push_section(&mut list, &mut current_section, LABEL_LEVEL, line, title);
+            push_section(list, current_section, LABEL_LEVEL, line, title);
         }
-        match (&mut label, &event) {
+        match (&mut *label, &event) {
             (None, Event::Start(Tag::Paragraph)) if open.is_empty() => {
-                label = Some(Label {
+                *label = Some(Label {
                     line: lines.line_of(range.start + bom),
                     text: String::new(),
                     state: LabelState::Start,
                 });
             }
             (Some(l), Event::End(TagEnd::Paragraph)) => {
-                ended_label = l.title().map(|t| (l.line, t));
-                label = None;
+                *ended_label = l.title().map(|t| (l.line, t));
+                *label = None;
             }
             (Some(l), e) => l.see(e),
             (None, _) => {}
         }
         // Any block boundary ends the item's first paragraph.
-        if let Collect::Item(_) = collect {
+        if let Collect::Item(_) = *collect {
             let ends = match &event {
                 Event::Start(tag) => !is_inline(tag),
                 Event::End(end) => !is_inline_end(end),
                 Event::Rule => true,
                 _ => false,
             };
-            if ends && let Collect::Item(pending) = std::mem::replace(&mut collect, Collect::None) {
-                finish_item(&mut list, source, &mut open, pending, &raw);
+            if ends && let Collect::Item(pending) = std::mem::replace(collect, Collect::None) {
+                finish_item(list, source, open, pending, raw);
             }
         }
         // Is there a box at the start of the item's first paragraph?
-        let found_box = match std::mem::replace(&mut expect, Expect::Nothing) {
+        let found_box = match std::mem::replace(expect, Expect::Nothing) {
             Expect::Nothing => None,
             Expect::FirstBlock if matches!(event, Event::Start(Tag::Paragraph)) => {
-                expect = Expect::BoxInParagraph(range.start);
+                *expect = Expect::BoxInParagraph(range.start);
                 None
             }
             Expect::FirstBlock | Expect::BoxInParagraph(_) if let Event::TaskListMarker(checked) = event => {
@@ -365,12 +419,12 @@ pub(super) fn parse_into(path: &str, source: &str) -> Checklist {
         };
         if let Some((checked, box_end)) = found_box {
             let parent = open.last().and_then(|o| o.enclosing_task);
-            collect = Collect::Item(PendingItem {
+            *collect = Collect::Item(PendingItem {
                 item: Item {
-                    line: narrow(item_line),
+                    line: narrow(*item_line),
                     checked,
                     text: Span::default(),
-                    section: index(current_section),
+                    section: index(*current_section),
                     depth: narrow(open.len().saturating_sub(1)),
                     parent: index(parent),
                     waived: Waived::No,
@@ -385,7 +439,7 @@ pub(super) fn parse_into(path: &str, source: &str) -> Checklist {
             });
             raw.clear();
         }
-        if let Collect::Item(pending) = &mut collect
+        if let Collect::Item(pending) = &mut *collect
             && range.start >= pending.box_end
             && is_inline_event(&event)
             && !matches!(event, Event::Text(_) | Event::SoftBreak | Event::HardBreak)
@@ -396,13 +450,13 @@ pub(super) fn parse_into(path: &str, source: &str) -> Checklist {
         let is_code = matches!(event, Event::Code(_));
         match event {
             Event::Start(Tag::Item) => {
-                item_line = lines.line_of(range.start + bom);
+                *item_line = lines.line_of(range.start + bom);
                 let enclosing_task = open.last().and_then(|o| o.task.or(o.enclosing_task));
                 open.push(OpenListItem {
                     task: None,
                     enclosing_task,
                 });
-                expect = Expect::FirstBlock;
+                *expect = Expect::FirstBlock;
             }
             Event::End(TagEnd::Item) => {
                 open.pop();
@@ -411,39 +465,39 @@ pub(super) fn parse_into(path: &str, source: &str) -> Checklist {
                 // A marker that is not an item's box (it opens a heading, say)
                 // is literal text, as GitHub shows it.
                 if found_box.is_none()
-                    && let Collect::Heading { text: heading, .. } = &mut collect
+                    && let Collect::Heading { text: heading, .. } = &mut *collect
                 {
                     heading.push_str(&text[range]);
                     heading.push(' ');
                 }
             }
             Event::Start(Tag::Heading { level, .. }) => {
-                collect = Collect::Heading {
+                *collect = Collect::Heading {
                     level: level as u8,
                     line: lines.line_of(range.start + bom),
                     text: String::new(),
                 };
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Collect::Heading { level, line, text } = std::mem::replace(&mut collect, Collect::None) {
-                    push_section(&mut list, &mut current_section, level, line, collapse(&text));
+                if let Collect::Heading { level, line, text } = std::mem::replace(collect, Collect::None) {
+                    push_section(list, current_section, level, line, collapse(&text));
                 }
             }
             Event::Start(Tag::Strikethrough) => {
-                if let Collect::Item(PendingItem { strike, .. }) = &mut collect
+                if let Collect::Item(PendingItem { strike, .. }) = &mut *collect
                     && matches!(strike, Strike::Start)
                 {
                     *strike = Strike::Inside(String::new());
                 }
             }
             Event::End(TagEnd::Strikethrough) => {
-                if let Collect::Item(PendingItem { strike, .. }) = &mut collect
+                if let Collect::Item(PendingItem { strike, .. }) = &mut *collect
                     && let Strike::Inside(name) = strike
                 {
                     *strike = Strike::After(std::mem::take(name));
                 }
             }
-            Event::Text(s) | Event::Code(s) => match &mut collect {
+            Event::Text(s) | Event::Code(s) => match &mut *collect {
                 Collect::Heading { text, .. } => text.push_str(&s),
                 Collect::Item(pending) => {
                     pending.code |= is_code;
@@ -461,7 +515,7 @@ pub(super) fn parse_into(path: &str, source: &str) -> Checklist {
                 }
                 Collect::None => {}
             },
-            Event::SoftBreak | Event::HardBreak => match &mut collect {
+            Event::SoftBreak | Event::HardBreak => match &mut *collect {
                 Collect::Heading { text, .. } => text.push(' '),
                 Collect::Item(pending) => {
                     pending.pieces += 1;
@@ -472,10 +526,14 @@ pub(super) fn parse_into(path: &str, source: &str) -> Checklist {
             _ => {}
         }
     }
-    if let Collect::Item(pending) = collect {
-        finish_item(&mut list, source, &mut open, pending, &raw);
+
+    /// The checklist, once every event has been seen.
+    pub(super) fn finish(mut self) -> Checklist {
+        if let Collect::Item(pending) = std::mem::replace(&mut self.collect, Collect::None) {
+            finish_item(&mut self.list, self.source, &mut self.open, pending, &self.raw);
+        }
+        self.list
     }
-    list
 }
 
 /// Open a section at `level` (a heading's, or [`LABEL_LEVEL`]), nested in
