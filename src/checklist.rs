@@ -15,6 +15,7 @@
 //! plain text of its first paragraph, the innermost enclosing heading (from
 //! which the section path is derived), its nesting depth and its parent item.
 
+mod feed;
 mod model;
 mod parse;
 

@@ -458,9 +458,13 @@ const NAMED_CHILDREN: usize = 10;
 /// sub-items that are not done, on the parent's line, naming them.
 fn parent_ticked_children_open(list: &Checklist, mode: WaiverReason, level: Level) -> Option<RequirementReport<'_>> {
     let mut open_children: std::collections::BTreeMap<usize, Vec<&str>> = std::collections::BTreeMap::new();
+    let ticked = |p: usize| list.items.get(p).is_some_and(|p| p.checked && !waived_under(p, mode));
     for item in &list.items {
+        // Only a ticked parent's open sub-items are reported: the rest are
+        // not gathered at all (most parents of a long checklist are open).
         if let Some(parent) = item.parent()
             && !satisfied_under(item, mode)
+            && ticked(parent)
         {
             open_children.entry(parent).or_default().push(list.text(item));
         }

@@ -2,7 +2,7 @@
 //! shows them: boxes at the start of an item's first paragraph, headings and
 //! bold labels as sections, waivers, and each item's text.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Options, Tag, TagEnd};
 
 use super::model::*;
 
@@ -290,11 +290,7 @@ pub fn parse_owned(path: &str, source: String) -> Checklist {
 
 /// The parse itself; the caller puts `source` in the checklist afterwards.
 pub(super) fn parse_into(path: &str, source: &str) -> Checklist {
-    let mut walk = Walk::new(path, source);
-    for (event, range) in Parser::new_ext(walk.text, parser_options()).into_offset_iter() {
-        walk.see(event, range);
-    }
-    walk.finish()
+    super::feed::feed(Walk::new(path, source))
 }
 
 /// The walk's state between events: the checklist so far, the list items

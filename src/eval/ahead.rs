@@ -53,8 +53,10 @@ pub(super) fn verdicts<'a>(
         }
     };
     std::thread::scope(|s| {
+        // A thread the system will not start is no loss: this one takes
+        // whatever rules are left.
         for _ in 1..threads.min(order.len()) {
-            s.spawn(work);
+            let _ = std::thread::Builder::new().spawn_scoped(s, work);
         }
         work();
     });
