@@ -18,6 +18,7 @@
 mod feed;
 mod model;
 mod parse;
+mod walk;
 
 pub use model::*;
 #[cfg(test)]

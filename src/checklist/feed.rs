@@ -9,7 +9,8 @@ use std::sync::mpsc;
 use pulldown_cmark::{Event, Parser};
 
 use super::model::Checklist;
-use super::parse::{Walk, parser_options};
+use super::parse::parser_options;
+use super::walk::Walk;
 
 /// From this many bytes a document's events are made on a second thread
 /// (when there is a second core): below it, starting the thread and
