@@ -221,6 +221,15 @@ impl<W: std::io::Write> JsonOut<W> {
         Ok(())
     }
 
+    /// Pass on what `buf` holds, then `bytes` (JSON made elsewhere), as
+    /// if they had been appended to `buf`: the defusing is the same
+    /// however the bytes are split.
+    pub fn pass(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.write_all(bytes)
+    }
+
     /// Pass the rest on and flush; gives `out` back.
     pub fn finish(mut self) -> std::io::Result<W> {
         self.out.write_all(&self.buf)?;

@@ -266,3 +266,164 @@ fn strings_are_escaped_as_serde_json_escapes_them() {
         serde_json::to_string(&runs).expect("serialise")
     );
 }
+
+/// Arrays long enough to be written on two threads (from 16,384 items, in
+/// chunks of 2,048) come out as serde_json writes them: every length
+/// around the thresholds, odd and even chunk counts, a part chunk last.
+#[test]
+fn long_arrays_written_on_two_threads_are_written_as_serde_json_writes_them() {
+    let md = "# Ready ✅\n## Must \"Have\"\n- [ ] one\n";
+    let list = checklist::parse("READY.md", md);
+    let texts = [
+        AWKWARD,
+        "plain",
+        "",
+        "ends with a colon:",
+        ":starts with one",
+        "##[group]x",
+    ];
+    for len in [16_383, 16_384, 16_385, 18_432, 20_480, 20_481, 41_000] {
+        let open: Vec<OpenItem> = (0..len)
+            .map(|n| OpenItem {
+                line: n + 1,
+                text: Cow::Borrowed(texts[n % texts.len()]),
+                section: match n % 3 {
+                    0 => list.section_at(list.items[0].section()),
+                    1 => SectionPath::Titles(vec![texts[n % texts.len()].to_string()]),
+                    _ => SectionPath::Titles(Vec::new()),
+                },
+                note: (n % 4 == 0).then_some(Cow::Borrowed(texts[(n + 1) % texts.len()])),
+                url: (n % 5 == 0).then_some(Cow::Borrowed("https://github.com/o/r/pull/1#issuecomment-1")),
+                code: Vec::new(),
+                evidence: if n % 1_000 == 0 {
+                    vec![entry("build")]
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect();
+        let optional: Vec<OptionalItem> = (0..len)
+            .map(|n| OptionalItem {
+                line: n,
+                text: Cow::Borrowed(texts[n % texts.len()]),
+                checked: n % 2 == 0,
+                section: SectionPath::Titles(Vec::new()),
+            })
+            .collect();
+        let waived: Vec<WaivedItem> = (0..len)
+            .map(|n| WaivedItem {
+                line: n,
+                text: Cow::Borrowed("w"),
+                reason: (n % 2 == 0).then_some(Cow::Borrowed(AWKWARD)),
+            })
+            .collect();
+        let report = Report {
+            passed: false,
+            pending: false,
+            checklists: vec![ChecklistReport {
+                path: "READY.md".to_string(),
+                total: len,
+                checked: 0,
+                requirements: vec![RequirementReport {
+                    rule: "all".to_string(),
+                    level: Level::Deny,
+                    passed: false,
+                    code: Code::OpenItem,
+                    open,
+                    message: format!("{len} open"),
+                    checked: 0,
+                    total: len,
+                    help: None,
+                    optional,
+                    evidence: Vec::new(),
+                }],
+                waived,
+                notes: Vec::new(),
+            }],
+            notes: Vec::new(),
+        };
+        let written = report::json(&report);
+        // `assert!`, not `assert_eq!`: a difference would print megabytes.
+        assert!(
+            written == sanitize::to_json(&report),
+            "{len} items differ from serde_json"
+        );
+        assert!(
+            !written.contains("::") && !written.contains("##["),
+            "{len} items: not defused"
+        );
+    }
+}
+
+/// A reader that goes away (a closed pipe) while a long array is written on
+/// two threads: the write fails with its error, and neither thread waits
+/// for the other for ever.
+#[test]
+fn a_closed_output_stops_both_threads_of_a_long_array() {
+    struct Closes(usize);
+    impl std::io::Write for Closes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.0);
+            self.0 -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let open: Vec<OpenItem<'static>> = (0..60_000)
+        .map(|n| OpenItem {
+            line: n + 1,
+            text: Cow::Borrowed("an open item"),
+            section: SectionPath::Titles(Vec::new()),
+            note: None,
+            url: None,
+            code: Vec::new(),
+            evidence: Vec::new(),
+        })
+        .collect();
+    let report = Report {
+        passed: false,
+        pending: false,
+        checklists: vec![ChecklistReport {
+            path: "READY.md".to_string(),
+            total: open.len(),
+            checked: 0,
+            requirements: vec![RequirementReport {
+                rule: "all".to_string(),
+                level: Level::Deny,
+                passed: false,
+                code: Code::OpenItem,
+                message: String::new(),
+                checked: 0,
+                total: open.len(),
+                open,
+                help: None,
+                optional: Vec::new(),
+                evidence: Vec::new(),
+            }],
+            waived: Vec::new(),
+            notes: Vec::new(),
+        }],
+        notes: Vec::new(),
+    };
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // Early, in the first chunks, and late, near the end.
+        let early = report::json::write_report(Closes(100_000), &report)
+            .err()
+            .map(|e| e.kind());
+        let late = report::json::write_report(Closes(2_000_000), &report)
+            .err()
+            .map(|e| e.kind());
+        let _ = done.send((early, late));
+    });
+    let (early, late) = finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the writer returned");
+    assert_eq!(early, Some(std::io::ErrorKind::BrokenPipe));
+    assert_eq!(late, Some(std::io::ErrorKind::BrokenPipe));
+}
