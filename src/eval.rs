@@ -46,6 +46,10 @@ pub struct Context {
     pub evidence: Option<crate::evidence::Evidence>,
     /// Level of the `evidence-untrusted` finding; `None` is off.
     pub evidence_untrusted: Option<Level>,
+    /// The action is judging a commit no pull request is for (`push`,
+    /// `workflow_dispatch`): a rule that needs a pull request's facts says
+    /// so, rather than how to give them on the command line.
+    pub without_pull_request: bool,
 }
 
 /// Whether `login` is one of `authors`: a login or `name[bot]` (any case),

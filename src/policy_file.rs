@@ -57,7 +57,7 @@ pub struct SkipTable {
     /// Head branch globs (`hotfix/**`), without `refs/heads/`.
     #[schemars(length(min = 1))]
     pub head: Option<Vec<String>>,
-    /// Why: the check run's title becomes "skipped: <reason>".
+    /// Why: the check run's title becomes `skipped: <reason>`.
     pub reason: Option<String>,
 }
 

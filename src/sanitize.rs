@@ -7,7 +7,7 @@
 //! policy headings, file paths, logins and API responses all reach checkgate's
 //! messages, so the rule is applied where text leaves, not where it is made:
 //!
-//! - [`line`] makes one line, or one value quoted in a line (a heading in an
+//! - [`line`](fn@line) makes one line, or one value quoted in a line (a heading in an
 //!   error, an API error message, a login), inert: line breaks (LF, CR, VT,
 //!   FF, NEL, U+2028, U+2029) and other control characters are shown escaped
 //!   (`\n`, `\u{2028}`), `##[` becomes `##⁠[` and a leading `::` becomes
@@ -101,7 +101,7 @@ pub fn line(s: &str) -> Cow<'_, str> {
 }
 
 /// Multi-line plain output (a report, a summary), each line made inert by
-/// [`line`]; its LFs are kept.
+/// [`line`](fn@line); its LFs are kept.
 pub fn text(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len());
     // Writing to a vector cannot fail.

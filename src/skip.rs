@@ -15,7 +15,7 @@ pub struct Skipped {
     /// The check run's title: `skipped: <reason>`, or the skip's place in
     /// the policy when it gives no reason.
     pub title: String,
-    /// What matched, one clause per key: "opened by dependabot[bot]", …
+    /// What matched, one clause per key: "opened by `dependabot[bot]`", …
     pub because: Vec<String>,
     /// `policy.toml:12:1`.
     pub at: String,

@@ -46,7 +46,7 @@ fn part_score(want: &str, key: &str) -> f64 {
     if close >= SIMILARITY { close * 0.89 } else { 0.0 }
 }
 
-/// Up to [`MAX`] headings of `list` that `want` (a selector's keys,
+/// Up to `MAX` headings of `list` that `want` (a selector's keys,
 /// outermost first) may have meant, best first, as selector text. `keys`
 /// are the keys of `list`'s headings.
 pub fn sections(want: &[String], list: &Checklist, keys: &[String]) -> Vec<String> {
@@ -120,7 +120,7 @@ fn unambiguous(list: &Checklist, keys: &[String], full: &[usize], parts: usize) 
         .join(" > ")
 }
 
-/// Up to [`MAX`] texts among `candidates` (key, text as written) that `want`
+/// Up to `MAX` texts among `candidates` (key, text as written) that `want`
 /// (a key) may have meant, best first, as selector text.
 pub fn texts<'a>(want: &str, candidates: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
     let mut scored: Vec<(f64, usize, &str)> = candidates

@@ -800,6 +800,44 @@ fn push_payload(after: &str) -> Value {
 /// there, with a note saying why (as an `approved-by` rule is not), and
 /// never read from a pull request the commit may head. The other rules are
 /// judged as usual, so the push run still fails on them.
+/// On a push there is no pull request, so no changed files: a `changed`
+/// rule is not checked, and its note says why in the action's terms, not
+/// the command line's.
+#[tokio::test]
+async fn a_changed_rule_on_a_push_is_not_checked_and_says_why_without_cli_advice() {
+    let policy = "[[checklist]]\npath = \"READY.md\"\n[[checklist.require]]\nitem = \"Changelog updated\"\nchanged = [\"CHANGELOG.md\"]\n[[checklist.require]]\nitem = \"Docs updated\"\n";
+    let pushed = "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1";
+    let gh = FakeGitHub::start().await;
+    let _pull_42 = Case::new(
+        &gh,
+        policy,
+        &[("READY.md", "- [x] Changelog updated\n- [x] Docs updated\n")],
+        "",
+    );
+    gh.put_file(pushed, "READY.md", "- [x] Changelog updated\n- [x] Docs updated\n");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let push = Case {
+        env: support::action_env(&gh, dir.path(), "push", &push_payload(pushed), pushed),
+        dir,
+        args: support::action_args(),
+    };
+    let ran = push.run().await;
+    assert_eq!(ran.exit, Exit::Pass, "{}", ran.summary);
+    let report = ran.written_report();
+    assert_eq!(
+        report["checklists"][0]["notes"],
+        json!([
+            "not checked here: item: Changelog updated needs the files the pull request changes \
+             (changed: CHANGELOG.md), and this run has no pull request"
+        ]),
+        "{report:#}"
+    );
+    assert!(
+        !ran.everything().contains("--base"),
+        "no command-line advice in the action"
+    );
+}
+
 #[tokio::test]
 async fn a_label_rule_on_a_push_is_not_checked_and_says_why() {
     let policy = format!("{LABELED}[[checklist.require]]\nitem = \"Docs updated\"\n");

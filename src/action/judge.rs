@@ -378,6 +378,7 @@ pub(super) async fn judge<T: github::Transport>(
         teams,
         evidence: head_evidence,
         evidence_untrusted: action.evidence_untrusted,
+        without_pull_request: matches!(target, Target::NoPullRequest { .. }),
     };
     if let Some(note) = facts.files.as_ref().and_then(github::ChangedFiles::incomplete_note) {
         facts.notes.push(note);

@@ -194,7 +194,7 @@ fn cancellation() -> impl std::future::Future<Output = ()> {
 
 /// Run the action with an explicit context; `out` is the step log (workflow
 /// commands), `err` gets errors and `--verbose` request lines. Everything
-/// written anywhere goes through one [`Log`], which redacts and defuses it.
+/// written anywhere goes through one `Log`, which redacts and defuses it.
 pub async fn run_with(
     args: &ActionArgs,
     env: &GithubEnv,

@@ -36,8 +36,13 @@ pub(super) fn unavailable(req: &Requirement, ctx: &Context) -> Option<String> {
         ));
     }
     if keys.changed.is_some() && ctx.changed_files.is_none() {
+        let advice = if ctx.without_pull_request {
+            "), and this run has no pull request"
+        } else {
+            "; locally, pass --base REF)"
+        };
         return Some(format!(
-            "not checked here: {} needs the files the pull request changes ({}; locally, pass --base REF)",
+            "not checked here: {} needs the files the pull request changes ({}{advice}",
             req.rule(),
             keys.describe()
         ));

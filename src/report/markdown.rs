@@ -10,7 +10,7 @@ use super::*;
 /// Markdown escapes are not enough against links: GitHub turns bare URLs
 /// (`https://…`, `www.…`) and references (`#12`, `org/repo#4`, `GH-3`,
 /// `@login`) into links and cross-references after rendering, in the text
-/// itself. So a zero-width space ([`ZWSP`]) goes where each pattern needs its
+/// itself. So a zero-width space (`ZWSP`) goes where each pattern needs its
 /// two halves adjacent: after `@`, after `#` before a digit, between `GH` and
 /// `-digit`, after the `:` of `://`, and before the `.` of `www.`. The text
 /// reads the same; the bot links nothing and notifies nobody.
