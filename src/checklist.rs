@@ -21,6 +21,7 @@ mod parse;
 mod walk;
 
 pub use model::*;
+
 #[cfg(test)]
 use parse::*;
 pub use parse::{LABEL_LEVEL, parse, parse_owned, parser_options};

@@ -28,3 +28,4 @@ pub mod report;
 pub mod sanitize;
 pub mod skip;
 pub mod suggest;
+pub mod threads;

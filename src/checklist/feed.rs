@@ -28,8 +28,8 @@ const AHEAD: usize = 8;
 
 /// `walk` fed every event of its text, on one thread or two as above.
 pub(super) fn feed(walk: Walk<'_>) -> Checklist {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if walk.text.len() >= SIDE_BY_SIDE_FROM && cores > 1 {
+    // The size first: asking for the cores reads the cgroup's files.
+    if walk.text.len() >= SIDE_BY_SIDE_FROM && crate::threads::cores() > 1 {
         side_by_side(walk)
     } else {
         in_turn(walk)

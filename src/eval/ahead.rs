@@ -69,9 +69,7 @@ pub(super) fn threads_for(head: &Checklist, rules: usize) -> usize {
     if head.items.len() < PARALLEL_FROM || rules < 2 {
         return 1;
     }
-    std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(rules)
+    crate::threads::cores().min(rules)
 }
 
 #[cfg(test)]
@@ -174,8 +172,7 @@ level = "warn"
         assert_eq!(threads_for(&small, 5), 1);
         let head = parse("c.md", &large(2));
         assert_eq!(threads_for(&head, 1), 1);
-        let available = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        assert_eq!(threads_for(&head, 5), available.min(5));
+        assert_eq!(threads_for(&head, 5), crate::threads::cores().min(5));
     }
 }
 

@@ -237,8 +237,8 @@ fn waived_item(b: &mut Vec<u8>, item: &WaivedItem) -> io::Result<()> {
 /// other chunk of them ([`side_by_side`]), the bytes the same either way.
 fn array<W: Write, T: Sync>(j: &mut JsonOut<W>, items: &[T], write: WriteItem<T>) -> io::Result<()> {
     j.buf.push(b'[');
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if items.len() >= SIDE_BY_SIDE_FROM && cores > 1 {
+    // The length first: asking for the cores reads the cgroup's files.
+    if items.len() >= SIDE_BY_SIDE_FROM && crate::threads::cores() > 1 {
         side_by_side(j, items, write)?;
     } else {
         in_turn(j, items, write)?;
