@@ -449,10 +449,7 @@ mod tests {
         assert_eq!(r.open.len(), 1);
         assert_eq!(r.open[0].text, "Exploratory test");
         assert_eq!(r.open[0].line, 1, "lines count within the comment");
-        assert_eq!(
-            r.open[0].url.as_deref(),
-            Some("https://github.com/o/r/pull/1#issuecomment-3")
-        );
+        assert_eq!(r.open[0].url(), Some("https://github.com/o/r/pull/1#issuecomment-3"));
         // Without the team's membership, Bob's comment does not count.
         let report = check(&policy, &loader, &Context::default()).unwrap();
         assert!(report.passed, "{report:?}");

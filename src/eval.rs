@@ -20,7 +20,7 @@ use crate::identity;
 use crate::policy::{ChecklistPolicy, Diagnostic, Policy, Requirement, Selector, WaiverReason};
 
 pub use crate::policy::Level;
-pub use report::{ChecklistReport, Code, OpenItem, OptionalItem, Report, RequirementReport, WaivedItem};
+pub use report::{ChecklistReport, Code, More, OpenItem, OptionalItem, Report, RequirementReport, WaivedItem};
 
 use keys::Keys;
 use rules::*;

@@ -9,7 +9,7 @@ mod common;
 use std::borrow::Cow;
 
 use checkgate::checklist::{self, Checklist, SectionPath, Waiver};
-use checkgate::eval::{ChecklistReport, Code, OpenItem, OptionalItem, Report, RequirementReport, WaivedItem};
+use checkgate::eval::{ChecklistReport, Code, More, OpenItem, OptionalItem, Report, RequirementReport, WaivedItem};
 use checkgate::evidence::{Entry, Kind, State};
 use checkgate::policy::{Level, Policy};
 use checkgate::{engine, report, sanitize};
@@ -137,18 +137,23 @@ fn a_report_with_every_optional_field_is_written_as_serde_json_writes_it() {
         text: Cow::Borrowed(AWKWARD),
         section: list.section_at(list.items[0].section()),
         note: Some(Cow::Borrowed("waived without a reason: write `N/A: <why>`")),
-        url: Some(Cow::Borrowed("https://github.com/o/r/pull/1#issuecomment-1")),
-        code: vec![0..1, 2..3],
-        evidence: vec![entry("test"), entry(AWKWARD)],
+        more: Some(Box::new(More {
+            url: Some(Cow::Borrowed("https://github.com/o/r/pull/1#issuecomment-1")),
+            code: vec![0..1, 2..3],
+            evidence: vec![entry("test"), entry(AWKWARD)],
+        })),
     };
     let bare = OpenItem {
         line: 9,
         text: Cow::Owned(String::new()),
         section: SectionPath::Titles(Vec::new()),
         note: None,
-        url: None,
-        code: Vec::new(),
-        evidence: Vec::new(),
+        more: None,
+    };
+    // Boxed, but with nothing in it: written as without it.
+    let empty_more = OpenItem {
+        more: Some(Box::default()),
+        ..bare.clone()
     };
     let owned_titles = OpenItem {
         section: SectionPath::Titles(vec![AWKWARD.to_string(), "Must".to_string()]),
@@ -159,7 +164,7 @@ fn a_report_with_every_optional_field_is_written_as_serde_json_writes_it() {
         level: Level::Warn,
         passed: false,
         code: Code::WaiverWithoutReason,
-        open: vec![open, bare.clone(), owned_titles],
+        open: vec![open, bare.clone(), owned_titles, empty_more],
         message: "3 of 4 items open".to_string(),
         checked: 1,
         total: 4,
@@ -293,13 +298,17 @@ fn long_arrays_written_on_two_threads_are_written_as_serde_json_writes_them() {
                     _ => SectionPath::Titles(Vec::new()),
                 },
                 note: (n % 4 == 0).then_some(Cow::Borrowed(texts[(n + 1) % texts.len()])),
-                url: (n % 5 == 0).then_some(Cow::Borrowed("https://github.com/o/r/pull/1#issuecomment-1")),
-                code: Vec::new(),
-                evidence: if n % 1_000 == 0 {
-                    vec![entry("build")]
-                } else {
-                    Vec::new()
-                },
+                more: (n % 5 == 0 || n % 1_000 == 0).then(|| {
+                    Box::new(More {
+                        url: (n % 5 == 0).then_some(Cow::Borrowed("https://github.com/o/r/pull/1#issuecomment-1")),
+                        code: Vec::new(),
+                        evidence: if n % 1_000 == 0 {
+                            vec![entry("build")]
+                        } else {
+                            Vec::new()
+                        },
+                    })
+                }),
             })
             .collect();
         let optional: Vec<OptionalItem> = (0..len)
@@ -380,9 +389,7 @@ fn a_closed_output_stops_both_threads_of_a_long_array() {
             text: Cow::Borrowed("an open item"),
             section: SectionPath::Titles(Vec::new()),
             note: None,
-            url: None,
-            code: Vec::new(),
-            evidence: Vec::new(),
+            more: None,
         })
         .collect();
     let report = Report {

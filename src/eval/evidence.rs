@@ -101,7 +101,7 @@ pub(super) fn apply(v: &mut Verdict<'_>, req: &Requirement, ctx: &Context) -> Op
         v.open.sort_by_key(|o| o.line);
     }
     for o in &mut v.open {
-        o.evidence = judged.entries.clone();
+        o.more_mut().evidence = judged.entries.clone();
     }
     Some(judged)
 }
@@ -134,7 +134,7 @@ pub(super) fn untrusted<'a>(
             .cloned()
             .map(|mut o| {
                 o.note = Some(Cow::Owned(message.clone()));
-                o.evidence = entries.clone();
+                o.more_mut().evidence = entries.clone();
                 o
             })
             .collect(),
@@ -245,7 +245,7 @@ mod tests {
             req.open[0].note.as_deref(),
             Some("ticked, but check `test` failed on abc1234")
         );
-        assert_eq!(req.open[0].evidence[0].state, State::Failed);
+        assert_eq!(req.open[0].evidence()[0].state, State::Failed);
         let report = Report::new(vec![r], vec![]);
         assert!(!report.passed && !report.pending);
     }

@@ -161,6 +161,16 @@ pub struct OpenItem<'a> {
     /// (e.g. "waived without a reason").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<Cow<'a, str>>,
+    /// What only some open items have: a link, code spans, evidence. Boxed,
+    /// so that the many items without it (every open item of a rule over a
+    /// large checklist) take 96 bytes each instead of 160.
+    #[serde(flatten)]
+    pub more: Option<Box<More<'a>>>,
+}
+
+/// The parts of an [`OpenItem`] that only some open items have.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct More<'a> {
     /// The comment the item is in (`source = "pr-comments"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<Cow<'a, str>>,
@@ -171,6 +181,28 @@ pub struct OpenItem<'a> {
     /// evidence keys).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<crate::evidence::Entry>,
+}
+
+impl<'a> OpenItem<'a> {
+    /// The comment the item is in, if it is in one.
+    pub fn url(&self) -> Option<&str> {
+        self.more.as_ref().and_then(|m| m.url.as_deref())
+    }
+
+    /// Byte ranges of the text that were inline code.
+    pub fn code(&self) -> &[std::ops::Range<usize>] {
+        self.more.as_ref().map_or(&[], |m| &m.code)
+    }
+
+    /// What GitHub shows for the claim behind the item.
+    pub fn evidence(&self) -> &[crate::evidence::Entry] {
+        self.more.as_ref().map_or(&[], |m| &m.evidence)
+    }
+
+    /// [`OpenItem::more`], made when the item has none yet.
+    pub fn more_mut(&mut self) -> &mut More<'a> {
+        self.more.get_or_insert_with(Box::default)
+    }
 }
 
 /// An item an `except` pattern makes optional for a rule: listed, never required.
@@ -260,9 +292,13 @@ impl OpenItem<'_> {
             text: own(self.text),
             section: self.section.into_owned(),
             note: self.note.map(own),
-            url: self.url.map(own),
-            code: self.code,
-            evidence: self.evidence,
+            more: self.more.map(|m| {
+                Box::new(More {
+                    url: m.url.map(own),
+                    code: m.code,
+                    evidence: m.evidence,
+                })
+            }),
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::keys::{Keys, Resolve, ambiguous};
-use super::{Code, OpenItem, OptionalItem};
+use super::{Code, More, OpenItem, OptionalItem};
 use crate::checklist::{Checklist, Item};
 use crate::identity;
 use crate::normalize;
@@ -21,10 +21,19 @@ pub(super) fn noted_item<'a>(list: &'a Checklist, item: &Item, note: Option<Cow<
         text: Cow::Borrowed(list.text(item)),
         section: list.section_at(item.section()),
         note,
-        url: list.link_of(item).map(Cow::Borrowed),
-        code: list.code_spans(item),
-        evidence: Vec::new(),
+        more: more(list.link_of(item).map(Cow::Borrowed), list.code_spans(item)),
     }
+}
+
+/// An open item's rarer parts, boxed only when it has any.
+fn more<'a>(url: Option<Cow<'a, str>>, code: Vec<std::ops::Range<usize>>) -> Option<Box<More<'a>>> {
+    (url.is_some() || !code.is_empty()).then(|| {
+        Box::new(More {
+            url,
+            code,
+            evidence: Vec::new(),
+        })
+    })
 }
 
 /// Whether an item is marked not applicable under `mode`: `~~name~~ N/A…`,

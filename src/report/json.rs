@@ -12,7 +12,7 @@
 use std::io::{self, Write};
 
 use crate::checklist::Checklist;
-use crate::eval::{ChecklistReport, OpenItem, OptionalItem, Report, RequirementReport, WaivedItem};
+use crate::eval::{ChecklistReport, More, OpenItem, OptionalItem, Report, RequirementReport, WaivedItem};
 use crate::sanitize::JsonOut;
 
 /// `report` as compact JSON, defused, to `out`.
@@ -178,9 +178,7 @@ fn open_item(b: &mut Vec<u8>, item: &OpenItem) -> io::Result<()> {
         text,
         section,
         note,
-        url,
-        code: _,
-        evidence,
+        more,
     } = item;
     line_and_text(b, *line, text);
     if !section.is_empty() {
@@ -191,13 +189,16 @@ fn open_item(b: &mut Vec<u8>, item: &OpenItem) -> io::Result<()> {
         b.extend_from_slice(b",\"note\":");
         write_string(b, note);
     }
-    if let Some(url) = url {
-        b.extend_from_slice(b",\"url\":");
-        write_string(b, url);
-    }
-    if !evidence.is_empty() {
-        b.extend_from_slice(b",\"evidence\":");
-        serde_json::to_writer(&mut *b, evidence)?;
+    if let Some(more) = more {
+        let More { url, code: _, evidence } = &**more;
+        if let Some(url) = url {
+            b.extend_from_slice(b",\"url\":");
+            write_string(b, url);
+        }
+        if !evidence.is_empty() {
+            b.extend_from_slice(b",\"evidence\":");
+            serde_json::to_writer(&mut *b, evidence)?;
+        }
     }
     b.push(b'}');
     Ok(())

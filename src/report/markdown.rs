@@ -421,8 +421,8 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                 // with write access could tick inside the bot's comment.
                 b.push(&format!(
                     "- {}{mark}{note} · {}",
-                    item_markdown(shown_text(&o.text), &o.code),
-                    match &o.url {
+                    item_markdown(shown_text(&o.text), o.code()),
+                    match o.url() {
                         Some(url) => format!("[comment]({})", link_path(url)),
                         None => reference(&c.path, o.line, opts),
                     }

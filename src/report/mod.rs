@@ -330,9 +330,7 @@ mod tests {
                 text: format!("item {i} @alice <b>x</b>").into(),
                 section: vec!["Top".to_string(), "Must Have".to_string()].into(),
                 note: None,
-                url: None,
-                code: Vec::new(),
-                evidence: vec![],
+                more: None,
             })
             .collect();
         Report::new(

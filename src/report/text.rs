@@ -63,7 +63,7 @@ pub(super) fn text_lines(report: &Report, mut emit: impl FnMut(&str)) {
             }
             for o in &r.open {
                 line.push_str("        ");
-                match &o.url {
+                match o.url() {
                     // An item in a pull request comment: where to find it.
                     Some(url) => line.push_str(url),
                     None => {
