@@ -232,19 +232,18 @@ pub fn evaluate_checklist<'a>(
     let mut requirements = Vec::new();
     // On a large checklist the rules' verdicts are worked out ahead, on
     // several threads; they are reported below in policy order all the same.
+    let mut skipped: Vec<Option<String>> = cp.requires.iter().map(|req| not_judged_here(req, ctx)).collect();
     let wanted: Vec<usize> = if empty_allowed {
         Vec::new()
     } else {
-        (0..cp.requires.len())
-            .filter(|&i| not_judged_here(&cp.requires[i], ctx).is_none())
-            .collect()
+        (0..cp.requires.len()).filter(|&i| skipped[i].is_none()).collect()
     };
     let mut ahead = match ahead::threads_for(head, wanted.len()) {
         1 => Vec::new(),
         threads => ahead::verdicts(head, subject.base, &cp.requires, &wanted, threads),
     };
     for (i, req) in cp.requires.iter().enumerate() {
-        if let Some(note) = not_judged_here(req, ctx) {
+        if let Some(note) = skipped[i].take() {
             notes.push(note);
             continue;
         }
