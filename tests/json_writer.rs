@@ -272,6 +272,41 @@ fn strings_are_escaped_as_serde_json_escapes_them() {
     );
 }
 
+/// A report of one failing `all` rule over `READY.md` with these items:
+/// what the long-array tests write.
+fn one_rule_report<'a>(
+    open: Vec<OpenItem<'a>>,
+    optional: Vec<OptionalItem<'a>>,
+    waived: Vec<WaivedItem<'a>>,
+) -> Report<'a> {
+    let total = open.len();
+    Report {
+        passed: false,
+        pending: false,
+        checklists: vec![ChecklistReport {
+            path: "READY.md".to_string(),
+            total,
+            checked: 0,
+            requirements: vec![RequirementReport {
+                rule: "all".to_string(),
+                level: Level::Deny,
+                passed: false,
+                code: Code::OpenItem,
+                open,
+                message: format!("{total} open"),
+                checked: 0,
+                total,
+                help: None,
+                optional,
+                evidence: Vec::new(),
+            }],
+            waived,
+            notes: Vec::new(),
+        }],
+        notes: Vec::new(),
+    }
+}
+
 /// Arrays long enough to be written on two threads (from 16,384 items, in
 /// chunks of 2,048) come out as serde_json writes them: every length
 /// around the thresholds, odd and even chunk counts, a part chunk last.
@@ -326,31 +361,7 @@ fn long_arrays_written_on_two_threads_are_written_as_serde_json_writes_them() {
                 reason: (n % 2 == 0).then_some(Cow::Borrowed(AWKWARD)),
             })
             .collect();
-        let report = Report {
-            passed: false,
-            pending: false,
-            checklists: vec![ChecklistReport {
-                path: "READY.md".to_string(),
-                total: len,
-                checked: 0,
-                requirements: vec![RequirementReport {
-                    rule: "all".to_string(),
-                    level: Level::Deny,
-                    passed: false,
-                    code: Code::OpenItem,
-                    open,
-                    message: format!("{len} open"),
-                    checked: 0,
-                    total: len,
-                    help: None,
-                    optional,
-                    evidence: Vec::new(),
-                }],
-                waived,
-                notes: Vec::new(),
-            }],
-            notes: Vec::new(),
-        };
+        let report = one_rule_report(open, optional, waived);
         let written = report::json(&report);
         // `assert!`, not `assert_eq!`: a difference would print megabytes.
         assert!(
@@ -392,31 +403,7 @@ fn a_closed_output_stops_both_threads_of_a_long_array() {
             more: None,
         })
         .collect();
-    let report = Report {
-        passed: false,
-        pending: false,
-        checklists: vec![ChecklistReport {
-            path: "READY.md".to_string(),
-            total: open.len(),
-            checked: 0,
-            requirements: vec![RequirementReport {
-                rule: "all".to_string(),
-                level: Level::Deny,
-                passed: false,
-                code: Code::OpenItem,
-                message: String::new(),
-                checked: 0,
-                total: open.len(),
-                open,
-                help: None,
-                optional: Vec::new(),
-                evidence: Vec::new(),
-            }],
-            waived: Vec::new(),
-            notes: Vec::new(),
-        }],
-        notes: Vec::new(),
-    };
+    let report = one_rule_report(open, Vec::new(), Vec::new());
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         // Early, in the first chunks, and late, near the end.
