@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use super::{Code, Context, OpenItem, RequirementReport, Verdict, authored_by};
-use crate::evidence::{self, Changes, Judgement, Labels, State};
+use crate::evidence::{self, Changes, Judgement, State};
 use crate::policy::Requirement;
 
 /// The note on an unticked item whose evidence holds.
@@ -27,8 +27,9 @@ pub(super) fn unavailable(req: &Requirement, ctx: &Context) -> Option<String> {
         ));
     }
     // A commit with no pull request has no labels: not checked there, as
-    // an `approved-by` rule is not (never judged from an empty list).
-    if !keys.labels.is_empty() && ctx.evidence.as_ref().is_some_and(|e| e.labels == Labels::NoPullRequest) {
+    // an `approved-by` rule is not (never judged from an empty list). The
+    // same fact decides the `changed` note below.
+    if !keys.labels.is_empty() && ctx.without_pull_request {
         return Some(format!(
             "not checked here: {} needs the pull request's labels ({}), and this run has no pull request",
             req.rule(),
